@@ -1,0 +1,55 @@
+"""Message catalogue: every user-facing string in Chinese and English.
+
+Chinese first: ``zh`` is the default; a person's own choice (``Person.lang``) overrides
+``GUATU_LANG``. Modules add their own entries with :func:`register` at import time so each
+string lives next to the code that uses it (a command's usage next to its parser).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+_CATALOG: dict[str, dict[str, str]] = {}
+
+
+def register(entries: Mapping[str, Mapping[str, str]]) -> None:
+    """Add entries ``{key: {"zh": ..., "en": ...}}``; both languages are required."""
+    for key, texts in entries.items():
+        missing = [lang for lang in LANGS if lang not in texts]
+        if missing:
+            raise ValueError(f"message {key!r} lacks {missing}")
+        existing = _CATALOG.get(key)
+        if existing is not None and existing != dict(texts):
+            raise ValueError(f"message {key!r} registered twice with different text")
+        _CATALOG[key] = dict(texts)
+
+
+def normalise_lang(lang: str | None) -> str:
+    if not lang:
+        return DEFAULT_LANG
+    lang = lang.lower()
+    if lang.startswith("zh") or lang in ("中文", "cn"):
+        return "zh"
+    if lang.startswith("en") or lang in ("英文", "english"):
+        return "en"
+    return DEFAULT_LANG
+
+
+def t(key: str, lang: str | None = None, /, **params: Any) -> str:
+    """Render ``key`` in ``lang``; unknown keys render as the key itself (never raise)."""
+    texts = _CATALOG.get(key)
+    if texts is None:
+        return key
+    template = texts[normalise_lang(lang)]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def has(key: str) -> bool:
+    return key in _CATALOG
