@@ -1,0 +1,270 @@
+"""SQLModel tables. Every row belongs to a workspace (a Slack team) so workspaces never mix."""
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.db import UTCDateTime, utcnow
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
+
+
+def _opt_ts(**kw: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, **kw)
+
+
+class Workspace(SQLModel, table=True):
+    """A chat workspace (Slack team); the console has its own."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=64, unique=True)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = _ts()
+
+
+class Department(SQLModel, table=True):
+    """单位: a node of the province / city / county tree."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=200)
+    parent_id: Optional[int] = Field(default=None, foreign_key="department.id", index=True)
+    # use_alter: department ↔ person reference each other; the FK is added after both tables.
+    head_id: Optional[int] = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("person.id", use_alter=True, name="fk_department_head"), nullable=True
+        ),
+    )
+    created_at: datetime = _ts()
+
+
+class Person(SQLModel, table=True):
+    """A civil servant, mapped to one chat user; ``reports_to`` builds the leader chain."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "chat_user_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    chat_user_id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    department_id: Optional[int] = Field(default=None, foreign_key="department.id", index=True)
+    reports_to_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    lang: Optional[str] = Field(default=None, max_length=8)
+    tz: Optional[str] = Field(default=None, max_length=64)
+    created_at: datetime = _ts()
+
+
+class RoleGrant(SQLModel, table=True):
+    """A workspace-wide role beyond member: lead, secretary, leader, admin."""
+
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=16)
+    created_at: datetime = _ts()
+
+
+class TaskForce(SQLModel, table=True):
+    """工作专班: bound to a channel, with leads, members and a reminder policy."""
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name"),
+        Index("ix_taskforce_channel", "workspace_id", "channel_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=200)
+    channel_id: Optional[str] = Field(default=None, max_length=64)
+    status: str = Field(default="open", max_length=16)
+    policy: dict = Field(default_factory=dict, sa_type=JSON)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    closed_at: Optional[datetime] = _opt_ts()
+
+
+class ForceMember(SQLModel, table=True):
+    """A person in a task force, with the department they represent there."""
+
+    __table_args__ = (UniqueConstraint("force_id", "person_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    force_id: int = Field(foreign_key="taskforce.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    department_id: Optional[int] = Field(default=None, foreign_key="department.id")
+    is_lead: bool = Field(default=False)
+    joined_at: datetime = _ts()
+
+
+class Task(SQLModel, table=True):
+    """任务: owner, owning department, baseline and current deadline, progress, status."""
+
+    __table_args__ = (
+        Index("ix_task_owner_status", "owner_id", "status"),
+        Index("ix_task_force_status", "force_id", "status"),
+        # Sweeps look only at live tasks by deadline: a partial index keeps that cost to what is due.
+        Index(
+            "ix_task_live_due",
+            "due",
+            postgresql_where=text("status IN ('todo','active','blocked','done_requested')"),
+            sqlite_where=text("status IN ('todo','active','blocked','done_requested')"),
+        ),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    force_id: Optional[int] = Field(default=None, foreign_key="taskforce.id")
+    parent_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
+    title: str = Field(max_length=500)
+    description: str = Field(default="")
+    owner_id: int = Field(foreign_key="person.id")
+    department_id: Optional[int] = Field(default=None, foreign_key="department.id", index=True)
+    priority: str = Field(default="normal", max_length=16)
+    # todo → active → (blocked) → done_requested → done; or cancelled.
+    status: str = Field(default="todo", max_length=16)
+    progress: int = Field(default=0)
+    start_date: date
+    baseline_due: date
+    due: date
+    blocked_reason: Optional[str] = Field(default=None)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    last_progress_at: Optional[datetime] = _opt_ts()
+    done_requested_at: Optional[datetime] = _opt_ts()
+    done_at: Optional[datetime] = _opt_ts()
+    verified_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    cancelled_reason: Optional[str] = Field(default=None)
+
+
+class TaskCoOwner(SQLModel, table=True):
+    """A co-owner (协办人) of a task."""
+
+    __table_args__ = (UniqueConstraint("task_id", "person_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+
+
+class TimeNode(SQLModel, table=True):
+    """时间节点: a milestone of a task with its own date."""
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "no"),
+        Index(
+            "ix_timenode_open_due",
+            "due",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    no: int
+    name: str = Field(max_length=300)
+    due: date
+    done_at: Optional[datetime] = _opt_ts()
+    created_at: datetime = _ts()
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """进展: a progress report with percent and note."""
+
+    __table_args__ = (Index("ix_progress_task_time", "task_id", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    person_id: int = Field(foreign_key="person.id")
+    percent: int
+    note: str = Field(default="")
+    created_at: datetime = _ts()
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """延期申请: the owner asks, a lead approves (deadline moves, baseline stays) or rejects."""
+
+    __table_args__ = (Index("ix_extension_task_status", "task_id", "status"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    requested_by_id: int = Field(foreign_key="person.id")
+    old_due: date
+    new_due: date
+    reason: str
+    status: str = Field(default="pending", max_length=16)
+    decided_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    decision_reason: Optional[str] = Field(default=None)
+    created_at: datetime = _ts()
+    decided_at: Optional[datetime] = _opt_ts()
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A working day or day off the official calendar package does not know yet (调休)."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "day"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    day: date
+    working: bool
+    reason: str = Field(default="")
+    set_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only audit log: who did what to which entity, when."""
+
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_ws_time", "workspace_id", "created_at"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    actor_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: Optional[int] = Field(default=None)
+    detail: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = _ts()
+
+
+class Outbox(SQLModel, table=True):
+    """A message to a person or channel, written with the change that caused it; sent at most once."""
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_outbox_ws_status", "workspace_id", "status"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    idempotency_key: str = Field(max_length=200, unique=True)
+    # A chat user id or channel id; ``person_id`` is set when it is a person.
+    recipient: str = Field(max_length=64)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    kind: str = Field(max_length=32)
+    text: str
+    blocks: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    task_id: Optional[int] = Field(default=None, foreign_key="task.id")
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _ts()
+    claimed_until: Optional[datetime] = _opt_ts()
+    last_error: Optional[str] = Field(default=None)
+    created_at: datetime = _ts()
+    sent_at: Optional[datetime] = _opt_ts()
+    chat_ts: Optional[str] = Field(default=None, max_length=64)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A Slack Events API event already handled; its unique id stops a retry from acting twice."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=64, unique=True)
+    team_id: str = Field(default="", max_length=64)
+    created_at: datetime = _ts()
