@@ -20,7 +20,7 @@ class GuatuError(Exception):
 
     def render(self, lang: str | None) -> str:
         params = {
-            k: (v.render(lang) if isinstance(v, GuatuError) else v) for k, v in self.params.items()
+            k: (v.render(lang) if hasattr(v, "render") else v) for k, v in self.params.items()
         }
         return i18n.t(self.key, lang, **params)
 
@@ -47,6 +47,11 @@ class PermissionDenied(GuatuError):
     key = "error.permission"
 
 
+def role_denied(role: str) -> PermissionDenied:
+    """The refusal for an action that needs ``role`` (rendered with the role's own name)."""
+    return PermissionDenied(role=i18n.Msg(f"role.{role}"))
+
+
 class Conflict(GuatuError):
     """The action does not fit the current state (already done, already closed …)."""
 
@@ -64,6 +69,13 @@ i18n.register(
             "en": "Not allowed: this needs the {role} role.",
         },
         "error.conflict": {"zh": "当前状态下不能这样做。", "en": "Not possible in the current state."},
+        "role.member": {"zh": "成员", "en": "member"},
+        "role.lead": {"zh": "负责人", "en": "lead"},
+        "role.force_lead": {"zh": "本专班负责人", "en": "lead of this task force"},
+        "role.owner_or_lead": {"zh": "任务责任人或专班负责人", "en": "task owner or task-force lead"},
+        "role.secretary": {"zh": "秘书", "en": "secretary"},
+        "role.leader": {"zh": "领导", "en": "leader"},
+        "role.admin": {"zh": "管理员", "en": "admin"},
         "error.internal": {
             "zh": "抱歉，出了点问题（参考编号 {ref}）。我们已记录，请稍后再试。",
             "en": "Sorry, something went wrong (reference {ref}). It has been logged; please try again later.",

@@ -51,5 +51,22 @@ def t(key: str, lang: str | None = None, /, **params: Any) -> str:
         return template
 
 
+class Msg:
+    """A message not yet rendered: a key and its params, rendered late in the reader's language."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params
+
+    def render(self, lang: str | None) -> str:
+        params = {k: (v.render(lang) if hasattr(v, "render") else v) for k, v in self.params.items()}
+        return t(self.key, lang, **params)
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, {self.params!r})"
+
+
 def has(key: str) -> bool:
     return key in _CATALOG

@@ -1,0 +1,58 @@
+"""Settings: one pydantic-settings class, read from the environment and ``.env``, built once at start."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything in CONTRACT.md's settings table; secrets never appear in repr or logs."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field("sqlite:///./guatu.db", alias="DATABASE_URL")
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    port: int = Field(3000, alias="PORT", ge=0, le=65535)
+    tz_name: str = Field("Asia/Shanghai", alias="GUATU_TZ")
+    lang: Literal["zh", "en"] = Field("zh", alias="GUATU_LANG")
+    scheduler: Literal["on", "off"] = Field("on", alias="GUATU_SCHEDULER")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, v: str) -> str:
+        # WebClient joins with urljoin: without the slash the last path segment is dropped.
+        return v if v.endswith("/") else v + "/"
+
+    @field_validator("tz_name")
+    @classmethod
+    def _known_tz(cls, v: str) -> str:
+        ZoneInfo(v)  # raises for an unknown zone, at start-up rather than at the first reminder
+        return v
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, v: object) -> object:
+        return v.lower() if isinstance(v, str) else v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tz_name)
+
+    @property
+    def slack_http(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    @property
+    def scheduler_on(self) -> bool:
+        return self.scheduler == "on"

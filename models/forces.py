@@ -1,0 +1,266 @@
+"""Task forces (工作专班): create, bind a channel, members and leads, policy, notices, close."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from models import audit, i18n, org, outbox
+from models.context import Ctx
+from models.errors import Conflict, InvalidInput, NotFound, UsageError, role_denied
+from models.i18n import Msg
+from models.policy import Policy, effective
+from models.tables import Department, ForceMember, Person, Task, TaskForce
+
+
+def find_force(ctx: Ctx, name: str | None = None, *, allow_closed: bool = False) -> TaskForce:
+    """By name; else the one bound to this channel; else the caller's only open one."""
+    q = select(TaskForce).where(TaskForce.workspace_id == ctx.ws.id)
+    if name:
+        force = ctx.session.exec(q.where(TaskForce.name == name.strip())).first()
+        if force is None:
+            raise NotFound("force.unknown", name=name)
+    else:
+        force = None
+        if ctx.channel_id:
+            force = ctx.session.exec(
+                q.where(TaskForce.channel_id == ctx.channel_id, TaskForce.status == "open")
+            ).first()
+        if force is None:
+            mine = ctx.session.exec(
+                q.join(ForceMember, ForceMember.force_id == TaskForce.id)
+                .where(ForceMember.person_id == ctx.actor.id, TaskForce.status == "open")
+            ).all()
+            if len(mine) == 1:
+                force = mine[0]
+            else:
+                raise UsageError("force.which")
+    if force.status != "open" and not allow_closed:
+        raise Conflict("force.closed", name=force.name)
+    return force
+
+
+def membership(ctx: Ctx, force: TaskForce, person: Person) -> ForceMember | None:
+    return ctx.session.exec(
+        select(ForceMember).where(ForceMember.force_id == force.id, ForceMember.person_id == person.id)
+    ).first()
+
+
+def is_lead(ctx: Ctx, force: TaskForce | None, person: Person) -> bool:
+    """A lead of this task force, or an admin."""
+    if org.has_role(ctx.session, person, "admin"):
+        return True
+    if force is None:
+        return False
+    m = membership(ctx, force, person)
+    return bool(m and m.is_lead)
+
+
+def require_lead(ctx: Ctx, force: TaskForce | None) -> None:
+    if not is_lead(ctx, force, ctx.actor):
+        raise role_denied("force_lead")
+
+
+def can_read(ctx: Ctx, force: TaskForce) -> bool:
+    return (
+        membership(ctx, force, ctx.actor) is not None
+        or org.has_role(ctx.session, ctx.actor, "leader")
+        or org.has_role(ctx.session, ctx.actor, "secretary")
+    )
+
+
+def leads(ctx: Ctx, force: TaskForce) -> list[Person]:
+    return list(
+        ctx.session.exec(
+            select(Person).join(ForceMember, ForceMember.person_id == Person.id)
+            .where(ForceMember.force_id == force.id, ForceMember.is_lead == True)  # noqa: E712
+            .order_by(Person.id)
+        ).all()
+    )
+
+
+def _add_member(ctx: Ctx, force: TaskForce, person: Person, *, dept_id: int | None, lead: bool) -> ForceMember:
+    m = membership(ctx, force, person)
+    if m is None:
+        m = ForceMember(force_id=force.id, person_id=person.id, department_id=dept_id or person.department_id,
+                        is_lead=lead, joined_at=ctx.now)
+        ctx.session.add(m)
+    else:
+        if dept_id:
+            m.department_id = dept_id
+        m.is_lead = m.is_lead or lead
+    ctx.session.flush()
+    return m
+
+
+def announce(ctx: Ctx, force: TaskForce, msg: Msg, *, key: str, kind: str = "announce", task_id: int | None = None) -> None:
+    """Posts to the task force's channel through the outbox (nothing if no channel is bound)."""
+    if force.channel_id:
+        outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=force.channel_id,
+                       text=msg.render(ctx.default_lang), kind=kind, now=ctx.now, task_id=task_id)
+
+
+def force_new(ctx: Ctx, name: str, *, lead: org.PersonRef | None = None) -> TaskForce:
+    """Lead role: creates a task force bound to this channel; the caller (or ``lead``) leads it."""
+    org.require_role(ctx.session, ctx.actor, "lead")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("force.bad_name")
+    if ctx.session.exec(select(TaskForce).where(TaskForce.workspace_id == ctx.ws.id, TaskForce.name == name)).first():
+        raise Conflict("force.exists", name=name)
+    if ctx.channel_id:
+        bound = ctx.session.exec(select(TaskForce).where(
+            TaskForce.workspace_id == ctx.ws.id, TaskForce.channel_id == ctx.channel_id, TaskForce.status == "open")).first()
+        if bound is not None:
+            raise Conflict("force.channel_bound", name=bound.name)
+    lead_person = org.find_person(ctx.session, ctx.ws, lead, now=ctx.now) if lead else ctx.actor
+    force = TaskForce(workspace_id=ctx.ws.id, name=name, channel_id=ctx.channel_id, created_by_id=ctx.actor.id,
+                      created_at=ctx.now)
+    ctx.session.add(force)
+    ctx.session.flush()
+    _add_member(ctx, force, lead_person, dept_id=None, lead=True)
+    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.created", entity="force",
+                 entity_id=force.id, now=ctx.now, name=name, channel=ctx.channel_id, lead=lead_person.id)
+    announce(ctx, force, Msg("force.announce.created", name=name, lead=lead_person.name), key=f"force:{force.id}:created")
+    return force
+
+
+def force_add(ctx: Ctx, refs: list[org.PersonRef], *, dept: str | None = None, force_name: str | None = None) -> tuple[TaskForce, list[Person]]:
+    """Lead of the force: adds members (optionally for a department)."""
+    force = find_force(ctx, force_name)
+    require_lead(ctx, force)
+    dept_row = org.find_department(ctx.session, ctx.ws, dept) if dept else None
+    people = [org.find_person(ctx.session, ctx.ws, r, now=ctx.now) for r in refs]
+    for p in people:
+        _add_member(ctx, force, p, dept_id=dept_row.id if dept_row else None, lead=False)
+        audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.member_added",
+                     entity="force", entity_id=force.id, now=ctx.now, person=p.id, dept=dept_row.id if dept_row else None)
+    return force, people
+
+
+def force_remove(ctx: Ctx, refs: list[org.PersonRef], *, force_name: str | None = None) -> tuple[TaskForce, list[Person]]:
+    """Lead of the force: removes members; refuses to remove the last lead."""
+    force = find_force(ctx, force_name)
+    require_lead(ctx, force)
+    removed: list[Person] = []
+    for r in refs:
+        p = org.find_person(ctx.session, ctx.ws, r, now=ctx.now, create=False)
+        m = membership(ctx, force, p)
+        if m is None:
+            raise NotFound("force.not_member", who=p.name, force=force.name)
+        if m.is_lead and len(leads(ctx, force)) <= 1:
+            raise Conflict("force.last_lead", who=p.name)
+        ctx.session.delete(m)
+        removed.append(p)
+        audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.member_removed",
+                     entity="force", entity_id=force.id, now=ctx.now, person=p.id)
+    ctx.session.flush()
+    return force, removed
+
+
+@dataclass(frozen=True)
+class ForceSummary:
+    id: int
+    name: str
+    status: str
+    leads: tuple[str, ...]
+    members: int
+    tasks: int
+    channel_id: str | None
+
+
+def force_list(ctx: Ctx) -> list[ForceSummary]:
+    """Task forces the caller belongs to; leaders, secretaries and admins see all."""
+    q = select(TaskForce).where(TaskForce.workspace_id == ctx.ws.id)
+    if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
+        q = q.join(ForceMember, ForceMember.force_id == TaskForce.id).where(ForceMember.person_id == ctx.actor.id)
+    forces = ctx.session.exec(q.order_by(TaskForce.status.desc(), TaskForce.name)).all()
+    ids = [f.id for f in forces]
+    if not ids:
+        return []
+    members = dict(ctx.session.exec(select(ForceMember.force_id, func.count()).where(
+        ForceMember.force_id.in_(ids)).group_by(ForceMember.force_id)).all())
+    tasks = dict(ctx.session.exec(select(Task.force_id, func.count()).where(
+        Task.force_id.in_(ids), Task.status != "cancelled").group_by(Task.force_id)).all())
+    lead_rows = ctx.session.exec(select(ForceMember.force_id, Person.name).join(Person, Person.id == ForceMember.person_id)
+                                 .where(ForceMember.force_id.in_(ids), ForceMember.is_lead == True)).all()  # noqa: E712
+    lead_names: dict[int, list[str]] = {}
+    for fid, n in lead_rows:
+        lead_names.setdefault(fid, []).append(n)
+    return [ForceSummary(f.id, f.name, f.status, tuple(lead_names.get(f.id, [])), members.get(f.id, 0),
+                         tasks.get(f.id, 0), f.channel_id) for f in forces]
+
+
+def force_close(ctx: Ctx, force_name: str | None = None) -> TaskForce:
+    """Lead of the force: closes it; its channel may then be bound again."""
+    force = find_force(ctx, force_name)
+    require_lead(ctx, force)
+    force.status = "closed"
+    force.closed_at = ctx.now
+    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.closed", entity="force",
+                 entity_id=force.id, now=ctx.now)
+    announce(ctx, force, Msg("force.announce.closed", name=force.name), key=f"force:{force.id}:closed")
+    return force
+
+
+def force_policy(ctx: Ctx, changes: dict, *, force_name: str | None = None) -> tuple[TaskForce, Policy]:
+    """Shows the policy; with changes (lead of the force), validates and stores them."""
+    force = find_force(ctx, force_name)
+    if not changes:
+        if not (can_read(ctx, force) or is_lead(ctx, force, ctx.actor)):
+            raise role_denied("member")
+        return force, effective(force.policy)
+    require_lead(ctx, force)
+    merged = {**(force.policy or {}), **changes}
+    try:
+        policy = effective(merged)
+    except ValueError as exc:
+        raise InvalidInput("force.bad_policy", detail=str(exc).splitlines()[0]) from None
+    force.policy = {k: v for k, v in policy.model_dump().items() if k in merged}
+    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.policy", entity="force",
+                 entity_id=force.id, now=ctx.now, changes=changes)
+    return force, policy
+
+
+def member_department(ctx: Ctx, force: TaskForce | None, person: Person) -> Department | None:
+    """The department a person represents in a task force, else their own."""
+    dept_id = None
+    if force is not None:
+        m = membership(ctx, force, person)
+        dept_id = m.department_id if m else None
+    dept_id = dept_id or person.department_id
+    return ctx.session.get(Department, dept_id) if dept_id else None
+
+
+i18n.register(
+    {
+        "force.unknown": {
+            "zh": "找不到专班「{name}」。用 /force list 查看你所在的专班。",
+            "en": "No task force named “{name}”. See /force list.",
+        },
+        "force.which": {
+            "zh": "请说明是哪个专班：在专班绑定的频道里输入，或加上 force:<专班名>。",
+            "en": "Which task force? Type it in the task force's channel, or add force:<name>.",
+        },
+        "force.closed": {"zh": "专班「{name}」已结束。", "en": "Task force “{name}” is closed."},
+        "force.exists": {"zh": "已有名为「{name}」的专班。", "en": "A task force named “{name}” already exists."},
+        "force.bad_name": {"zh": "专班名称不能为空，且不超过 200 字。", "en": "A task force name must be 1–200 characters."},
+        "force.channel_bound": {
+            "zh": "本频道已绑定专班「{name}」。请在新频道中创建，或先 /force close 结束原专班。",
+            "en": "This channel is already bound to “{name}”. Create it in another channel, or /force close that one first.",
+        },
+        "force.not_member": {"zh": "{who} 不是专班「{force}」的成员。", "en": "{who} is not a member of “{force}”."},
+        "force.last_lead": {
+            "zh": "{who} 是专班唯一的负责人，不能移出。请先指定另一位负责人。",
+            "en": "{who} is the task force's only lead. Make someone else lead first.",
+        },
+        "force.bad_policy": {"zh": "规则设置无效：{detail}", "en": "Invalid policy: {detail}"},
+        "force.announce.created": {
+            "zh": "📌 工作专班「{name}」成立，负责人：{lead}。本频道为专班频道。",
+            "en": "📌 Task force “{name}” is set up, led by {lead}. This is its channel.",
+        },
+        "force.announce.closed": {"zh": "🏁 工作专班「{name}」已结束。", "en": "🏁 Task force “{name}” is closed."},
+    }
+)

@@ -1,0 +1,680 @@
+"""Tasks (任务): create, assign, progress, block, extend, close out (销号), cancel, nodes, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_
+from sqlmodel import select
+
+from models import audit, forces, i18n, org, outbox
+from models.context import Ctx
+from models.errors import Conflict, InvalidInput, NotFound, role_denied
+from models.i18n import Msg
+from models.lights import ORDER, Light, TaskFacts, compute
+from models.policy import effective
+from models.tables import (
+    AuditEvent, Department, ExtensionRequest, ForceMember, Person, ProgressUpdate, Task, TaskCoOwner,
+    TaskForce, TimeNode,
+)
+
+LIVE = ("todo", "active", "blocked", "done_requested")
+MAX_TITLE = 500
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class NodeView:
+    no: int
+    name: str
+    due: date
+    done: bool
+
+
+@dataclass(frozen=True)
+class ExtensionView:
+    id: int
+    new_due: date
+    old_due: date
+    reason: str
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as surfaces show it (its card), detached from the session."""
+
+    id: int
+    title: str
+    status: str
+    progress: int
+    priority: str
+    owner_name: str
+    owner_chat_id: str
+    dept_name: str | None
+    force_id: int | None
+    force_name: str | None
+    start_date: date
+    due: date
+    baseline_due: date
+    light: Light
+    blocked_reason: str | None
+    pending_extension: ExtensionView | None
+    nodes: tuple[NodeView, ...]
+    parent_id: int | None
+    viewer_is_lead: bool
+    viewer_is_owner: bool
+
+    @property
+    def moved(self) -> bool:
+        return self.due != self.baseline_due
+
+
+def get_task(ctx: Ctx, task_id: int) -> Task:
+    task = ctx.session.get(Task, task_id)
+    if task is None or task.workspace_id != ctx.ws.id:
+        raise NotFound("task.unknown", id=task_id)
+    return task
+
+
+def _force_of(ctx: Ctx, task: Task) -> TaskForce | None:
+    return ctx.session.get(TaskForce, task.force_id) if task.force_id else None
+
+
+def _co_owner_ids(ctx: Ctx, task: Task) -> set[int]:
+    return set(ctx.session.exec(select(TaskCoOwner.person_id).where(TaskCoOwner.task_id == task.id)).all())
+
+
+def _is_owner(ctx: Ctx, task: Task) -> bool:
+    return task.owner_id == ctx.actor.id or ctx.actor.id in _co_owner_ids(ctx, task)
+
+
+def _require_owner_or_lead(ctx: Ctx, task: Task) -> TaskForce | None:
+    force = _force_of(ctx, task)
+    if not (_is_owner(ctx, task) or forces.is_lead(ctx, force, ctx.actor)):
+        raise role_denied("owner_or_lead")
+    return force
+
+
+def _require_lead(ctx: Ctx, task: Task) -> TaskForce | None:
+    force = _force_of(ctx, task)
+    if not forces.is_lead(ctx, force, ctx.actor):
+        raise role_denied("force_lead")
+    return force
+
+
+def _can_read(ctx: Ctx, task: Task) -> bool:
+    if _is_owner(ctx, task) or org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary"):
+        return True
+    force = _force_of(ctx, task)
+    return force is not None and forces.membership(ctx, force, ctx.actor) is not None
+
+
+def _require_live(task: Task) -> None:
+    if task.status not in LIVE:
+        raise Conflict("task.not_live", id=task.id, status=Msg(f"status.{task.status}"))
+
+
+def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
+    """Cards for many tasks with a fixed number of queries (no query per task)."""
+    if not tasks:
+        return []
+    ids = [t.id for t in tasks]
+    people_ids = {t.owner_id for t in tasks}
+    nodes: dict[int, list[TimeNode]] = {}
+    for n in ctx.session.exec(select(TimeNode).where(TimeNode.task_id.in_(ids)).order_by(TimeNode.no)).all():
+        nodes.setdefault(n.task_id, []).append(n)
+    pending: dict[int, ExtensionRequest] = {
+        e.task_id: e for e in ctx.session.exec(select(ExtensionRequest).where(
+            ExtensionRequest.task_id.in_(ids), ExtensionRequest.status == "pending")).all()
+    }
+    people_ids |= {e.requested_by_id for e in pending.values()}
+    people = {p.id: p for p in ctx.session.exec(select(Person).where(Person.id.in_(people_ids))).all()}
+    dept_ids = {t.department_id for t in tasks if t.department_id}
+    depts = {d.id: d.name for d in ctx.session.exec(select(Department).where(Department.id.in_(dept_ids))).all()} if dept_ids else {}
+    force_ids = {t.force_id for t in tasks if t.force_id}
+    force_rows = ctx.session.exec(select(TaskForce).where(TaskForce.id.in_(force_ids))).all() if force_ids else []
+    force_map = {f.id: f for f in force_rows}
+    lead_of = set(ctx.session.exec(select(ForceMember.force_id).where(
+        ForceMember.person_id == ctx.actor.id, ForceMember.is_lead == True)).all())  # noqa: E712
+    admin = org.has_role(ctx.session, ctx.actor, "admin")
+    co = set(ctx.session.exec(select(TaskCoOwner.task_id).where(
+        TaskCoOwner.task_id.in_(ids), TaskCoOwner.person_id == ctx.actor.id)).all())
+    out = []
+    for t in tasks:
+        force = force_map.get(t.force_id) if t.force_id else None
+        policy = effective(force.policy if force else None)
+        open_nodes = tuple((n.name, n.due) for n in nodes.get(t.id, []) if n.done_at is None)
+        facts = TaskFacts(t.status, t.progress, t.start_date, t.due, t.created_at, t.last_progress_at, open_nodes)
+        light = compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy)
+        ext = pending.get(t.id)
+        owner = people.get(t.owner_id)
+        out.append(TaskView(
+            id=t.id, title=t.title, status=t.status, progress=t.progress, priority=t.priority,
+            owner_name=owner.name if owner else "?", owner_chat_id=owner.chat_user_id if owner else "",
+            dept_name=depts.get(t.department_id), force_id=t.force_id, force_name=force.name if force else None,
+            start_date=t.start_date, due=t.due, baseline_due=t.baseline_due, light=light,
+            blocked_reason=t.blocked_reason,
+            pending_extension=ExtensionView(ext.id, ext.new_due, ext.old_due, ext.reason,
+                                            people[ext.requested_by_id].name if ext.requested_by_id in people else "?") if ext else None,
+            nodes=tuple(NodeView(n.no, n.name, n.due, n.done_at is not None) for n in nodes.get(t.id, [])),
+            parent_id=t.parent_id, viewer_is_lead=admin or (t.force_id in lead_of),
+            viewer_is_owner=t.owner_id == ctx.actor.id or t.id in co,
+        ))
+    return out
+
+
+def view(ctx: Ctx, task: Task) -> TaskView:
+    return views(ctx, [task])[0]
+
+
+def show(ctx: Ctx, task_id: int) -> TaskView:
+    """Anyone who may read the task: its card."""
+    task = get_task(ctx, task_id)
+    if not _can_read(ctx, task):
+        raise role_denied("member")
+    return view(ctx, task)
+
+
+def list_tasks(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = None, force_name: str | None = None,
+               limit: int = 50) -> list[TaskView]:
+    """Live tasks in a scope, red first then by deadline."""
+    q = select(Task).where(Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE))
+    if scope == "mine":
+        co = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id)
+        q = q.where(or_(Task.owner_id == ctx.actor.id, Task.id.in_(co)))
+    elif scope == "user":
+        person = org.find_person(ctx.session, ctx.ws, user, now=ctx.now, create=False) if user else ctx.actor
+        q = q.where(Task.owner_id == person.id)
+    elif scope == "force" or force_name:
+        force = forces.find_force(ctx, force_name, allow_closed=True)
+        if not (forces.can_read(ctx, force) or forces.is_lead(ctx, force, ctx.actor)):
+            raise role_denied("member")
+        q = q.where(Task.force_id == force.id)
+    elif scope == "overdue":
+        q = q.where(Task.due < ctx.today, Task.status != "done_requested")
+        if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
+            visible = select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id)
+            q = q.where(or_(Task.force_id.in_(visible), Task.owner_id == ctx.actor.id))
+    elif scope == "all":
+        if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
+            visible = select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id)
+            q = q.where(or_(Task.force_id.in_(visible), Task.owner_id == ctx.actor.id))
+    tasks = list(ctx.session.exec(q.order_by(Task.due, Task.id).limit(limit * 4)).all())
+    if scope == "user" and user:
+        tasks = [t for t in tasks if _can_read(ctx, t)]
+    out = views(ctx, tasks)
+    out.sort(key=lambda v: (ORDER[v.light.color], v.due, v.id))
+    return out[:limit]
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    actor: str
+    action: str
+    detail: dict
+
+
+def history(ctx: Ctx, task_id: int) -> list[HistoryLine]:
+    """Every change to the task, oldest first, with who and when."""
+    task = get_task(ctx, task_id)
+    if not _can_read(ctx, task):
+        raise role_denied("member")
+    events = ctx.session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == task.id,
+                                                        AuditEvent.workspace_id == ctx.ws.id)
+                              .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    names = {p.id: p.name for p in ctx.session.exec(select(Person).where(
+        Person.id.in_({e.actor_id for e in events if e.actor_id}))).all()}
+    return [HistoryLine(e.created_at, names.get(e.actor_id, "—"), e.action, e.detail) for e in events]
+
+
+# ---------------------------------------------------------------- changing
+
+
+def _log(ctx: Ctx, task: Task, action: str, **detail: object) -> None:
+    task.updated_at = ctx.now
+    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action=action, entity="task",
+                 entity_id=task.id, now=ctx.now, **detail)
+
+
+def _notify(ctx: Ctx, person: Person, msg: Msg, key: str, task: Task, kind: str = "task") -> None:
+    """Tells a person about a change to a task (not the one who made it)."""
+    if person.id == ctx.actor.id:
+        return
+    outbox.to_person(ctx.session, person, msg, key=key, kind=kind, now=ctx.now, default_lang=ctx.default_lang,
+                     task_id=task.id)
+
+
+def _notify_leads(ctx: Ctx, task: Task, msg: Msg, key: str) -> None:
+    force = _force_of(ctx, task)
+    if force is None:
+        return
+    for lead in forces.leads(ctx, force):
+        _notify(ctx, lead, msg, f"{key}:lead:{lead.id}", task)
+
+
+def _event_key(ctx: Ctx, task: Task, what: str) -> str:
+    # One key per change: the audit trail's count makes repeated, legitimate actions distinct.
+    return f"task:{task.id}:{what}:{ctx.now.isoformat()}"
+
+
+def _check_future(ctx: Ctx, day: date, what: str = "due") -> None:
+    if day < ctx.today:
+        raise InvalidInput("task.date_past", date=day.isoformat(), today=ctx.today.isoformat())
+
+
+def add_task(
+    ctx: Ctx, title: str, *, due: date, owner: org.PersonRef | None = None, force_name: str | None = None,
+    dept: str | None = None, priority: str = "normal", parent_id: int | None = None, description: str = "",
+    start: date | None = None, nodes: list[tuple[date, str]] | None = None,
+) -> Task:
+    """Creates a task. Members create their own; giving it to someone else needs the force's lead."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("task.no_title")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput("task.title_long", max=MAX_TITLE)
+    if priority not in ("normal", "high"):
+        raise InvalidInput("task.bad_priority")
+    _check_future(ctx, due)
+    parent = get_task(ctx, parent_id) if parent_id else None
+    if parent is not None:
+        _require_live(parent)
+        if due > parent.due:
+            raise InvalidInput("task.sub_after_parent", due=due.isoformat(), parent=parent.id, parent_due=parent.due.isoformat())
+        force = _force_of(ctx, parent)
+        if force_name and (force is None or force.name != force_name):
+            force = forces.find_force(ctx, force_name)
+    else:
+        force = forces.find_force(ctx, force_name)
+    owner_person = org.find_person(ctx.session, ctx.ws, owner, now=ctx.now) if owner else ctx.actor
+    lead = forces.is_lead(ctx, force, ctx.actor)
+    if owner_person.id != ctx.actor.id and not lead and not (parent and _is_owner(ctx, parent)):
+        raise role_denied("force_lead")
+    if not lead and forces.membership(ctx, force, ctx.actor) is None:
+        raise role_denied("member")
+    if forces.membership(ctx, force, owner_person) is None:
+        forces._add_member(ctx, force, owner_person, dept_id=None, lead=False)
+    dept_row = org.find_department(ctx.session, ctx.ws, dept) if dept else forces.member_department(ctx, force, owner_person)
+    start_date = start or ctx.today
+    if start_date > due:
+        raise InvalidInput("task.start_after_due")
+    task = Task(
+        workspace_id=ctx.ws.id, force_id=force.id, parent_id=parent.id if parent else None, title=title,
+        description=description, owner_id=owner_person.id, department_id=dept_row.id if dept_row else None,
+        priority=priority, status="todo", progress=0, start_date=start_date, baseline_due=due, due=due,
+        created_by_id=ctx.actor.id, created_at=ctx.now, updated_at=ctx.now,
+    )
+    ctx.session.add(task)
+    ctx.session.flush()
+    _log(ctx, task, "task.created", title=title, owner=owner_person.id, due=due.isoformat(), force=force.id,
+         dept=task.department_id, priority=priority, parent=task.parent_id)
+    for day, name in nodes or []:
+        _add_node(ctx, task, day, name)
+    _notify(ctx, owner_person, Msg("task.notify.assigned", id=task.id, title=title, due=due.isoformat(), by=ctx.actor.name),
+            f"task:{task.id}:assigned:{owner_person.id}", task)
+    forces.announce(ctx, force, Msg("task.announce.created", id=task.id, title=title, owner=owner_person.name,
+                                    due=due.isoformat()), key=f"task:{task.id}:created", task_id=task.id)
+    return task
+
+
+def progress(ctx: Ctx, task_id: int, percent: int, note: str = "") -> Task:
+    """Owner or lead: reports progress (0–100 %) with a note; this resets silence."""
+    if not 0 <= percent <= 100:
+        raise InvalidInput("task.bad_percent", value=percent)
+    task = get_task(ctx, task_id)
+    _require_owner_or_lead(ctx, task)
+    _require_live(task)
+    if task.status == "done_requested":
+        raise Conflict("task.awaiting_verify", id=task.id)
+    old = task.progress
+    task.progress = percent
+    task.last_progress_at = ctx.now
+    if task.status == "todo":
+        task.status = "active"
+    ctx.session.add(ProgressUpdate(task_id=task.id, person_id=ctx.actor.id, percent=percent, note=note.strip(),
+                                   created_at=ctx.now))
+    _log(ctx, task, "task.progress", old=old, new=percent, note=note.strip())
+    return task
+
+
+def request_done(ctx: Ctx, task_id: int, note: str = "") -> Task:
+    """Owner: reports done; a lead must verify (销号). A lead's own ``done`` verifies at once."""
+    task = get_task(ctx, task_id)
+    force = _require_owner_or_lead(ctx, task)
+    _require_live(task)
+    if forces.is_lead(ctx, force, ctx.actor):
+        return verify(ctx, task_id)
+    if task.status == "done_requested":
+        raise Conflict("task.awaiting_verify", id=task.id)
+    task.status = "done_requested"
+    task.progress = 100
+    task.last_progress_at = ctx.now
+    task.done_requested_at = ctx.now
+    task.blocked_reason = None
+    ctx.session.add(ProgressUpdate(task_id=task.id, person_id=ctx.actor.id, percent=100, note=note.strip(), created_at=ctx.now))
+    _log(ctx, task, "task.done_requested", note=note.strip())
+    _notify_leads(ctx, task, Msg("task.notify.done_requested", id=task.id, title=task.title, who=ctx.actor.name, note=note or "—"),
+                  _event_key(ctx, task, "done_req"))
+    return task
+
+
+def verify(ctx: Ctx, task_id: int) -> Task:
+    """Lead: verifies the task done (销号)."""
+    task = get_task(ctx, task_id)
+    force = _require_lead(ctx, task)
+    _require_live(task)
+    task.status = "done"
+    task.progress = 100
+    task.done_at = ctx.now
+    task.verified_by_id = ctx.actor.id
+    task.blocked_reason = None
+    _log(ctx, task, "task.verified")
+    owner = ctx.session.get(Person, task.owner_id)
+    _notify(ctx, owner, Msg("task.notify.verified", id=task.id, title=task.title, by=ctx.actor.name), _event_key(ctx, task, "verified"), task)
+    if force:
+        forces.announce(ctx, force, Msg("task.announce.verified", id=task.id, title=task.title, owner=owner.name),
+                        key=f"task:{task.id}:verified:{ctx.now.isoformat()}", task_id=task.id)
+    return task
+
+
+def reopen(ctx: Ctx, task_id: int, reason: str) -> Task:
+    """Lead: sends a done report (or a verified task) back with a reason."""
+    if not reason.strip():
+        raise InvalidInput("task.need_reason")
+    task = get_task(ctx, task_id)
+    _require_lead(ctx, task)
+    if task.status not in ("done_requested", "done"):
+        raise Conflict("task.not_done", id=task.id)
+    task.status = "active"
+    task.done_at = None
+    task.done_requested_at = None
+    task.verified_by_id = None
+    _log(ctx, task, "task.reopened", reason=reason.strip())
+    owner = ctx.session.get(Person, task.owner_id)
+    _notify(ctx, owner, Msg("task.notify.reopened", id=task.id, title=task.title, by=ctx.actor.name, reason=reason.strip()),
+            _event_key(ctx, task, "reopened"), task)
+    return task
+
+
+def block(ctx: Ctx, task_id: int, reason: str) -> Task:
+    """Owner or lead: flags the task blocked (受阻) with a reason; the leads are told."""
+    if not reason.strip():
+        raise InvalidInput("task.need_reason")
+    task = get_task(ctx, task_id)
+    _require_owner_or_lead(ctx, task)
+    _require_live(task)
+    if task.status == "done_requested":
+        raise Conflict("task.awaiting_verify", id=task.id)
+    task.status = "blocked"
+    task.blocked_reason = reason.strip()
+    _log(ctx, task, "task.blocked", reason=reason.strip())
+    _notify_leads(ctx, task, Msg("task.notify.blocked", id=task.id, title=task.title, who=ctx.actor.name, reason=reason.strip()),
+                  _event_key(ctx, task, "blocked"))
+    return task
+
+
+def unblock(ctx: Ctx, task_id: int, note: str = "") -> Task:
+    """Owner or lead: the blocker is gone."""
+    task = get_task(ctx, task_id)
+    _require_owner_or_lead(ctx, task)
+    if task.status != "blocked":
+        raise Conflict("task.not_blocked", id=task.id)
+    task.status = "active"
+    task.blocked_reason = None
+    _log(ctx, task, "task.unblocked", note=note.strip())
+    return task
+
+
+def request_extension(ctx: Ctx, task_id: int, new_due: date, reason: str) -> ExtensionRequest:
+    """Owner: asks to move the deadline; a lead approves or rejects. A lead's own request is approved at once."""
+    if not reason.strip():
+        raise InvalidInput("task.need_reason")
+    task = get_task(ctx, task_id)
+    force = _require_owner_or_lead(ctx, task)
+    _require_live(task)
+    _check_future(ctx, new_due)
+    if new_due <= task.due:
+        raise InvalidInput("task.extend_not_later", date=new_due.isoformat(), due=task.due.isoformat())
+    if task.parent_id:
+        parent = ctx.session.get(Task, task.parent_id)
+        if parent and new_due > parent.due:
+            raise InvalidInput("task.sub_after_parent", due=new_due.isoformat(), parent=parent.id, parent_due=parent.due.isoformat())
+    if ctx.session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
+                                                       ExtensionRequest.status == "pending")).first():
+        raise Conflict("task.extension_pending", id=task.id)
+    req = ExtensionRequest(task_id=task.id, requested_by_id=ctx.actor.id, old_due=task.due, new_due=new_due,
+                           reason=reason.strip(), created_at=ctx.now)
+    ctx.session.add(req)
+    ctx.session.flush()
+    _log(ctx, task, "task.extension_requested", request=req.id, new_due=new_due.isoformat(), reason=reason.strip())
+    if forces.is_lead(ctx, force, ctx.actor):
+        decide_extension(ctx, task_id, approve=True)
+        return req
+    _notify_leads(ctx, task, Msg("task.notify.extension", id=task.id, title=task.title, who=ctx.actor.name,
+                                 old=task.due.isoformat(), new=new_due.isoformat(), reason=reason.strip()),
+                  f"task:{task.id}:ext:{req.id}")
+    return req
+
+
+def decide_extension(ctx: Ctx, task_id: int, *, approve: bool, reason: str = "") -> ExtensionRequest:
+    """Lead: approves (the current deadline moves, the baseline stays) or rejects with a reason."""
+    task = get_task(ctx, task_id)
+    _require_lead(ctx, task)
+    req = ctx.session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
+                                                          ExtensionRequest.status == "pending")).first()
+    if req is None:
+        raise Conflict("task.no_extension", id=task.id)
+    if not approve and not reason.strip():
+        raise InvalidInput("task.need_reason")
+    req.status = "approved" if approve else "rejected"
+    req.decided_by_id = ctx.actor.id
+    req.decided_at = ctx.now
+    req.decision_reason = reason.strip() or None
+    if approve:
+        old = task.due
+        task.due = req.new_due
+        _log(ctx, task, "task.extension_approved", request=req.id, old_due=old.isoformat(), new_due=req.new_due.isoformat(),
+             baseline=task.baseline_due.isoformat())
+    else:
+        _log(ctx, task, "task.extension_rejected", request=req.id, reason=reason.strip())
+    requester = ctx.session.get(Person, req.requested_by_id)
+    key = "approved" if approve else "rejected"
+    _notify(ctx, requester, Msg(f"task.notify.ext_{key}", id=task.id, title=task.title, new=req.new_due.isoformat(),
+                                by=ctx.actor.name, reason=reason.strip() or "—"), f"task:{task.id}:ext:{req.id}:{key}", task)
+    return req
+
+
+def assign(ctx: Ctx, task_id: int, who: org.PersonRef) -> Task:
+    """Lead: gives the task to another owner; both are told."""
+    task = get_task(ctx, task_id)
+    force = _require_lead(ctx, task)
+    _require_live(task)
+    person = org.find_person(ctx.session, ctx.ws, who, now=ctx.now)
+    if person.id == task.owner_id:
+        raise Conflict("task.same_owner", who=person.name)
+    old_owner = ctx.session.get(Person, task.owner_id)
+    task.owner_id = person.id
+    if force is not None and forces.membership(ctx, force, person) is None:
+        forces._add_member(ctx, force, person, dept_id=None, lead=False)
+    dept = forces.member_department(ctx, force, person)
+    if dept is not None:
+        task.department_id = dept.id
+    _log(ctx, task, "task.assigned", old=old_owner.id if old_owner else None, new=person.id)
+    _notify(ctx, person, Msg("task.notify.assigned", id=task.id, title=task.title, due=task.due.isoformat(), by=ctx.actor.name),
+            _event_key(ctx, task, f"assigned:{person.id}"), task)
+    if old_owner is not None:
+        _notify(ctx, old_owner, Msg("task.notify.unassigned", id=task.id, title=task.title, who=person.name),
+                _event_key(ctx, task, f"unassigned:{old_owner.id}"), task)
+    return task
+
+
+def _add_node(ctx: Ctx, task: Task, day: date, name: str) -> TimeNode:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("task.node_no_name")
+    _check_future(ctx, day)
+    if day > task.due:
+        raise InvalidInput("task.node_after_due", date=day.isoformat(), due=task.due.isoformat())
+    last = ctx.session.exec(select(TimeNode.no).where(TimeNode.task_id == task.id).order_by(TimeNode.no.desc())).first()
+    node = TimeNode(task_id=task.id, no=(last or 0) + 1, name=name[:300], due=day, created_at=ctx.now)
+    ctx.session.add(node)
+    ctx.session.flush()
+    _log(ctx, task, "task.node_added", no=node.no, name=node.name, due=day.isoformat())
+    return node
+
+
+def add_node(ctx: Ctx, task_id: int, day: date, name: str) -> TimeNode:
+    """Owner or lead: adds a time node (时间节点) on or before the deadline."""
+    task = get_task(ctx, task_id)
+    _require_owner_or_lead(ctx, task)
+    _require_live(task)
+    return _add_node(ctx, task, day, name)
+
+
+def complete_node(ctx: Ctx, task_id: int, no: int) -> TimeNode:
+    """Owner or lead: marks a time node reached."""
+    task = get_task(ctx, task_id)
+    _require_owner_or_lead(ctx, task)
+    node = ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.no == no)).first()
+    if node is None:
+        raise NotFound("task.node_unknown", id=task.id, no=no)
+    if node.done_at is not None:
+        raise Conflict("task.node_done_already", no=no)
+    node.done_at = ctx.now
+    task.last_progress_at = ctx.now
+    _log(ctx, task, "task.node_done", no=no, name=node.name)
+    return node
+
+
+def cancel(ctx: Ctx, task_id: int, reason: str) -> Task:
+    """Lead: cancels the task (撤销) with a reason."""
+    if not reason.strip():
+        raise InvalidInput("task.need_reason")
+    task = get_task(ctx, task_id)
+    _require_lead(ctx, task)
+    _require_live(task)
+    task.status = "cancelled"
+    task.cancelled_reason = reason.strip()
+    for req in ctx.session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
+                                                               ExtensionRequest.status == "pending")).all():
+        req.status = "withdrawn"
+    _log(ctx, task, "task.cancelled", reason=reason.strip())
+    owner = ctx.session.get(Person, task.owner_id)
+    _notify(ctx, owner, Msg("task.notify.cancelled", id=task.id, title=task.title, by=ctx.actor.name, reason=reason.strip()),
+            _event_key(ctx, task, "cancelled"), task)
+    return task
+
+
+def acknowledge(ctx: Ctx, task_id: int) -> Task:
+    """Owner, lead or anyone the task was escalated to: records 收到 (acknowledged)."""
+    task = get_task(ctx, task_id)
+    if not _can_read(ctx, task):
+        raise role_denied("owner_or_lead")
+    _require_live(task)
+    _log(ctx, task, "task.acknowledged")
+    return task
+
+
+STATUS = {
+    "status.todo": {"zh": "未开始", "en": "not started"},
+    "status.active": {"zh": "进行中", "en": "in progress"},
+    "status.blocked": {"zh": "受阻", "en": "blocked"},
+    "status.done_requested": {"zh": "待销号", "en": "awaiting verification"},
+    "status.done": {"zh": "已销号", "en": "done"},
+    "status.cancelled": {"zh": "已撤销", "en": "cancelled"},
+}
+
+i18n.register(STATUS)
+i18n.register(
+    {
+        "task.unknown": {"zh": "找不到任务 #{id}。用 /task list 查看你的任务。", "en": "No task #{id}. See /task list."},
+        "task.not_live": {"zh": "任务 #{id} {status}，不能再做这个操作。", "en": "Task #{id} is {status}; that is no longer possible."},
+        "task.awaiting_verify": {
+            "zh": "任务 #{id} 已报完成，正等待负责人销号。如需继续，请负责人先 /task reopen {id} <原因>。",
+            "en": "Task #{id} was reported done and awaits verification. A lead can /task reopen {id} <reason> first.",
+        },
+        "task.not_done": {"zh": "任务 #{id} 还没有报完成。", "en": "Task #{id} has not been reported done."},
+        "task.not_blocked": {"zh": "任务 #{id} 并未受阻。", "en": "Task #{id} is not blocked."},
+        "task.no_title": {"zh": "请写上任务标题，例如：/task add 编制数据目录 @张三 due:12-31", "en": "Give the task a title, e.g. /task add Draft the data catalogue @alice due:12-31"},
+        "task.title_long": {"zh": "任务标题不能超过 {max} 字。", "en": "A task title may have at most {max} characters."},
+        "task.bad_priority": {"zh": "优先级只能是 普通 或 紧急（prio:high）。", "en": "Priority is normal or high (prio:high)."},
+        "task.date_past": {
+            "zh": "日期 {date} 已经过去了（今天是 {today}）。请给一个今天或以后的日期。",
+            "en": "{date} is in the past (today is {today}). Give today or a later date.",
+        },
+        "task.start_after_due": {"zh": "开始日期不能晚于截止日期。", "en": "The start date cannot be after the deadline."},
+        "task.sub_after_parent": {
+            "zh": "子任务截止日期 {due} 不能晚于上级任务 #{parent} 的截止日期 {parent_due}。",
+            "en": "A sub-task's deadline {due} cannot be after its parent #{parent}'s deadline {parent_due}.",
+        },
+        "task.bad_percent": {"zh": "进度必须在 0 到 100 之间（你写的是 {value}）。例如：/task progress 12 60%", "en": "Progress must be 0–100 (you gave {value}). E.g. /task progress 12 60%"},
+        "task.need_reason": {"zh": "请写明原因。", "en": "Please give a reason."},
+        "task.extend_not_later": {
+            "zh": "新的截止日期 {date} 必须晚于当前截止日期 {due}。",
+            "en": "The new deadline {date} must be after the current one, {due}.",
+        },
+        "task.extension_pending": {
+            "zh": "任务 #{id} 已有一个待审批的延期申请，请等待负责人处理。",
+            "en": "Task #{id} already has an extension request awaiting a decision.",
+        },
+        "task.no_extension": {"zh": "任务 #{id} 没有待审批的延期申请。", "en": "Task #{id} has no extension request awaiting a decision."},
+        "task.same_owner": {"zh": "{who} 已经是这个任务的责任人。", "en": "{who} already owns this task."},
+        "task.node_no_name": {"zh": "请写上节点名称，例如：/task node 12 12-15 完成初稿", "en": "Name the node, e.g. /task node 12 12-15 First draft"},
+        "task.node_after_due": {
+            "zh": "节点日期 {date} 不能晚于任务截止日期 {due}。",
+            "en": "A node's date {date} cannot be after the task's deadline {due}.",
+        },
+        "task.node_unknown": {"zh": "任务 #{id} 没有第 {no} 个节点。", "en": "Task #{id} has no node {no}."},
+        "task.node_done_already": {"zh": "节点 {no} 已完成。", "en": "Node {no} is already done."},
+        "task.notify.assigned": {
+            "zh": "📋 {by} 给你派了任务 #{id}「{title}」，截止 {due}。",
+            "en": "📋 {by} gave you task #{id} “{title}”, due {due}.",
+        },
+        "task.notify.unassigned": {
+            "zh": "任务 #{id}「{title}」已改由 {who} 负责。",
+            "en": "Task #{id} “{title}” is now owned by {who}.",
+        },
+        "task.notify.done_requested": {
+            "zh": "✅ {who} 报告任务 #{id}「{title}」已完成（{note}），请销号：/task verify {id}",
+            "en": "✅ {who} reports task #{id} “{title}” done ({note}). Verify it: /task verify {id}",
+        },
+        "task.notify.verified": {"zh": "🎉 任务 #{id}「{title}」已由 {by} 销号。", "en": "🎉 Task #{id} “{title}” was verified done by {by}."},
+        "task.notify.reopened": {
+            "zh": "↩️ {by} 退回了任务 #{id}「{title}」：{reason}",
+            "en": "↩️ {by} sent task #{id} “{title}” back: {reason}",
+        },
+        "task.notify.blocked": {
+            "zh": "⛔ {who} 报告任务 #{id}「{title}」受阻：{reason}",
+            "en": "⛔ {who} reports task #{id} “{title}” blocked: {reason}",
+        },
+        "task.notify.extension": {
+            "zh": "⏳ {who} 申请将任务 #{id}「{title}」从 {old} 延期到 {new}，理由：{reason}。批准：/task approve {id}　驳回：/task reject {id} <原因>",
+            "en": "⏳ {who} asks to move task #{id} “{title}” from {old} to {new}: {reason}. Approve: /task approve {id}  Reject: /task reject {id} <reason>",
+        },
+        "task.notify.ext_approved": {
+            "zh": "✔️ {by} 批准了任务 #{id}「{title}」延期到 {new}。",
+            "en": "✔️ {by} approved moving task #{id} “{title}” to {new}.",
+        },
+        "task.notify.ext_rejected": {
+            "zh": "✖️ {by} 驳回了任务 #{id}「{title}」的延期申请：{reason}",
+            "en": "✖️ {by} rejected the extension of task #{id} “{title}”: {reason}",
+        },
+        "task.notify.cancelled": {
+            "zh": "任务 #{id}「{title}」已被 {by} 撤销：{reason}",
+            "en": "Task #{id} “{title}” was cancelled by {by}: {reason}",
+        },
+        "task.announce.created": {
+            "zh": "🆕 新任务 #{id}「{title}」，责任人 {owner}，截止 {due}。",
+            "en": "🆕 New task #{id} “{title}”, owner {owner}, due {due}.",
+        },
+        "task.announce.verified": {
+            "zh": "🎉 任务 #{id}「{title}」（{owner}）已销号。",
+            "en": "🎉 Task #{id} “{title}” ({owner}) is done and verified.",
+        },
+    }
+)
