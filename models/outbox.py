@@ -14,8 +14,21 @@ from models.i18n import Msg
 from models.tables import Outbox, Person
 
 
+class DeliveryError(Exception):
+    """A send that failed. ``retry_after`` (seconds) when the platform asked us to wait (HTTP 429);
+    ``permanent`` when retrying cannot help (channel not found, account inactive …)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
 class Notifier(Protocol):
-    """Where delivered messages go: Slack's Web API, or the console. Returns a message ts/id."""
+    """Where delivered messages go: Slack's Web API, or the console. Returns a message ts/id.
+
+    Raises :class:`DeliveryError` on failure; must not sleep on rate limits itself (the delivery
+    worker reschedules that recipient and goes on with the others)."""
 
     def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None: ...
 
