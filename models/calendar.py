@@ -1,0 +1,183 @@
+"""Chinese working-day calendar: weekends, public holidays, 调休 make-up days and admin overrides.
+
+The ``holidays`` package knows the official schedule (including 调休 weekend working days) for
+years whose schedule has been published; for later years it silently guesses without make-up
+days. Admins fill the gap with an override table (next year's schedule is announced each
+November), and overrides always win.
+
+Holiday names and reasons are in Chinese (the package's ``zh_CN`` names).
+"""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+__all__ = ["WorkCalendar", "local_today", "to_local"]
+
+REASON_WEEKEND = "周末"
+REASON_MAKEUP = "调休上班"
+REASON_OFF = "放假"
+
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _YearData:
+    """The package's view of one year: holiday names and 调休 weekend working days."""
+
+    holidays: Mapping[date, str]
+    makeup_workdays: frozenset[date]
+
+
+_EMPTY_YEAR = _YearData(holidays={}, makeup_workdays=frozenset())
+
+
+def _load_year(year: int) -> _YearData:
+    """Build one year's data from ``holidays.China``; weekends only if the package fails."""
+    try:
+        cn = holidays.China(years=year, language="zh_CN")
+        names = {d: str(name) for d, name in cn.items() if d.year == year}
+        # weekend_workdays is not limited to the requested year: keep only this year's days.
+        makeup = frozenset(d for d in cn.weekend_workdays if d.year == year)
+    except Exception:  # noqa: BLE001 - any failure of the package degrades to weekends only
+        return _EMPTY_YEAR
+    return _YearData(holidays=names, makeup_workdays=makeup)
+
+
+def _check_date(d: date) -> date:
+    """Reject datetimes: their hash differs from the date's, so lookups would silently miss."""
+    if isinstance(d, datetime) or not isinstance(d, date):
+        raise TypeError(f"expected a datetime.date, got {type(d).__name__}")
+    return d
+
+
+class WorkCalendar:
+    """Working days in mainland China: package holidays and 调休, overridden by admin entries."""
+
+    def __init__(self, overrides: Mapping[date, tuple[bool, str]] | None = None) -> None:
+        """Create a calendar; ``overrides`` maps a date to ``(is_working_day, reason)``."""
+        self._overrides: dict[date, tuple[bool, str]] = {}
+        for d, (working, reason) in (overrides or {}).items():
+            self._overrides[_check_date(d)] = (bool(working), str(reason or ""))
+        # Filled lazily, one entry per year. Concurrent threads may both build a year; the
+        # results are identical, so the race is harmless and needs no lock.
+        self._years: dict[int, _YearData] = {}
+
+    @property
+    def overrides(self) -> Mapping[date, tuple[bool, str]]:
+        """The admin overrides in force (a copy)."""
+        return dict(self._overrides)
+
+    def _year(self, year: int) -> _YearData:
+        """Cached package data for ``year``."""
+        data = self._years.get(year)
+        if data is None:
+            data = self._years.setdefault(year, _load_year(year))
+        return data
+
+    def _is_working(self, d: date) -> bool:
+        """Unchecked fast path of :meth:`is_working_day` for the arithmetic loops."""
+        override = self._overrides.get(d)
+        if override is not None:
+            return override[0]
+        data = self._year(d.year)
+        if d.weekday() >= 5:
+            return d in data.makeup_workdays
+        return d not in data.holidays
+
+    def is_working_day(self, d: date) -> bool:
+        """True if ``d`` is a working day."""
+        return self._is_working(_check_date(d))
+
+    def day_info(self, d: date) -> tuple[bool, str]:
+        """Whether ``d`` is a working day, and why: 周末, holiday name, 调休上班, override reason, or ""."""
+        _check_date(d)
+        weekend = d.weekday() >= 5
+        override = self._overrides.get(d)
+        if override is not None:
+            working, reason = override
+            if reason:
+                return working, reason
+            if working:
+                return True, REASON_MAKEUP if weekend else ""
+            return False, REASON_WEEKEND if weekend else REASON_OFF
+        data = self._year(d.year)
+        if weekend:
+            if d in data.makeup_workdays:
+                return True, REASON_MAKEUP
+            return False, data.holidays.get(d, REASON_WEEKEND)
+        name = data.holidays.get(d)
+        if name is not None:
+            return False, name
+        return True, ""
+
+    def next_working_day(self, d: date, include_self: bool = False) -> date:
+        """The first working day after ``d`` (or ``d`` itself if ``include_self`` and working)."""
+        cur = _check_date(d)
+        if include_self and self._is_working(cur):
+            return cur
+        cur += _ONE_DAY
+        while not self._is_working(cur):
+            cur += _ONE_DAY
+        return cur
+
+    def previous_working_day(self, d: date, include_self: bool = False) -> date:
+        """The last working day before ``d`` (or ``d`` itself if ``include_self`` and working)."""
+        cur = _check_date(d)
+        if include_self and self._is_working(cur):
+            return cur
+        cur -= _ONE_DAY
+        while not self._is_working(cur):
+            cur -= _ONE_DAY
+        return cur
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """The ``n``-th working day after ``d`` (before it if ``n`` < 0); ``n`` = 0 rolls forward."""
+        cur = _check_date(d)
+        if n == 0:
+            return self.next_working_day(cur, include_self=True)
+        step = _ONE_DAY if n > 0 else -_ONE_DAY
+        remaining = abs(n)
+        while remaining:
+            cur += step
+            if self._is_working(cur):
+                remaining -= 1
+        return cur
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; negated count of (end, start] if ``end`` < ``start``."""
+        _check_date(start)
+        _check_date(end)
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        cur = start + _ONE_DAY
+        while cur <= end:
+            if self._is_working(cur):
+                count += 1
+            cur += _ONE_DAY
+        return count
+
+    def month_days(self, year: int, month: int) -> list[tuple[date, bool, str]]:
+        """Every day of a month as ``(day, is_working_day, reason)``, for calendar display."""
+        length = _stdlib_calendar.monthrange(year, month)[1]
+        days = (date(year, month, day) for day in range(1, length + 1))
+        return [(d, *self.day_info(d)) for d in days]
+
+
+def to_local(now: datetime, tz: ZoneInfo) -> datetime:
+    """``now`` converted to ``tz``; naive datetimes are refused (all our times are aware)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("naive datetime: pass a timezone-aware datetime")
+    return now.astimezone(tz)
+
+
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    """The calendar date in ``tz`` at instant ``now``."""
+    return to_local(now, tz).date()
