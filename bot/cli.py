@@ -1,0 +1,210 @@
+"""The ``guatu`` command: serve, console, db, jobs, manifest, seed, import / export."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.settings import Settings
+
+log = logging.getLogger("guatu")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=os.environ.get("GUATU_LOG", "WARNING").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _engine(settings: Settings, *, migrate: bool = True):
+    from models.db import make_engine
+    from models.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def _service(settings: Settings, engine):
+    from bot.dispatch import Service
+
+    return Service(engine, tz=settings.tz, default_lang=settings.lang)
+
+
+def _parse_at(value: str | None, settings: Settings) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"--at: not an ISO-8601 time: {value!r} (e.g. 2026-12-01T09:00+08:00)") from None
+    return at if at.tzinfo else at.replace(tzinfo=settings.tz)
+
+
+def cmd_db(args, settings: Settings) -> int:
+    from models.migrate import current
+
+    engine = _engine(settings, migrate=args.action == "upgrade")
+    print(f"schema revision: {current(engine)}")
+    return 0
+
+
+def run_console(settings: Settings, user: str, *, channel: str | None = None, stdin=sys.stdin) -> int:
+    """The console backend, with the scheduler printing messages as they fire (unless off)."""
+    from bot.console import DEFAULT_CHANNEL, Console, ConsoleNotifier
+    from jobs.deliver import deliver
+
+    engine = _engine(settings)
+    service = _service(settings, engine)
+    notifier = ConsoleNotifier(sys.stdout)
+    scheduler = None
+    if settings.scheduler_on:
+        from jobs.scheduler import build_scheduler
+
+        scheduler = build_scheduler(engine, notifier, tz=settings.tz)
+        scheduler.start()
+    console = Console(service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL,
+                      deliver=lambda: deliver(engine, notifier, now=datetime.now(timezone.utc)))
+    try:
+        console.loop(stdin)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_console(args, settings: Settings) -> int:
+    return run_console(settings, args.as_user, channel=args.channel)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    if settings.slack_http or settings.socket_mode:
+        from bot.slack.server import serve
+
+        return serve(settings)
+    user = os.environ.get("GUATU_CONSOLE_USER") or _os_user()
+    print(f"No Slack settings: running the console backend as {user!r} on {settings.database_url}", file=sys.stderr)
+    return run_console(settings, user)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "admin"
+
+
+def cmd_jobs(args, settings: Settings) -> int:
+    from jobs.registry import list_jobs, run_job
+
+    engine = _engine(settings)
+    if args.action == "list":
+        for job_id, next_run in list_jobs(None, _parse_at(None, settings), tz=settings.tz):
+            print(f"{job_id:<12} next run {next_run.astimezone(settings.tz).isoformat(timespec='seconds')}")
+        return 0
+    notifier = _notifier(settings)
+    result = run_job(args.job, engine, notifier, now=_parse_at(args.at, settings))
+    for key, value in result.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+def _notifier(settings: Settings):
+    if settings.slack_bot_token is not None:
+        from bot.slack.notifier import SlackNotifier
+
+        return SlackNotifier(settings)
+    from bot.console import ConsoleNotifier
+
+    return ConsoleNotifier(sys.stdout)
+
+
+def cmd_manifest(args, settings: Settings) -> int:
+    from bot.slack.manifest import render_manifest
+
+    print(render_manifest(args.url, as_json=args.json))
+    return 0
+
+
+def cmd_seed(args, settings: Settings) -> int:
+    from bot.seed import seed_demo
+
+    if not args.demo:
+        print("usage: guatu seed --demo", file=sys.stderr)
+        return 2
+    engine = _engine(settings)
+    summary = seed_demo(engine, tz=settings.tz, lang=settings.lang)
+    print(summary)
+    return 0
+
+
+def cmd_import(args, settings: Settings) -> int:
+    from bot.exchange import import_tasks
+
+    engine = _engine(settings)
+    return import_tasks(engine, settings, Path(args.file), force=args.force, skip_bad=args.skip_bad, as_user=args.as_user)
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from bot.exchange import export_tasks
+
+    engine = _engine(settings)
+    return export_tasks(engine, settings, Path(args.out), force=args.force)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="guatu", description="Guatu (挂图): run task forces by chat")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("serve", help="run the bot (Slack over HTTP or Socket Mode, else the console)").set_defaults(fn=cmd_serve)
+    c = sub.add_parser("console", help="type commands as a given user")
+    c.add_argument("--as", dest="as_user", required=True, help="the chat user id you type as, e.g. zhangwei")
+    c.add_argument("--channel", default=None, help="the channel you type in (binds /force new)")
+    c.set_defaults(fn=cmd_console)
+    d = sub.add_parser("db", help="database schema")
+    d.add_argument("action", choices=["upgrade", "current"])
+    d.set_defaults(fn=cmd_db)
+    j = sub.add_parser("jobs", help="scheduled jobs")
+    jsub = j.add_subparsers(dest="action", required=True)
+    jsub.add_parser("list", help="jobs and their next run times")
+    r = jsub.add_parser("run", help="run one job now (or as if at --at), delivering its messages")
+    r.add_argument("job")
+    r.add_argument("--at", default=None, help="ISO-8601 time to run as, e.g. 2026-12-01T09:00+08:00")
+    j.set_defaults(fn=cmd_jobs)
+    m = sub.add_parser("manifest", help="print the Slack app manifest")
+    m.add_argument("--url", default="https://guatu.example.gov.cn", help="public base URL of the bot")
+    m.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    m.set_defaults(fn=cmd_manifest)
+    s = sub.add_parser("seed", help="load sample data")
+    s.add_argument("--demo", action="store_true", help="a realistic sample organisation and task force")
+    s.set_defaults(fn=cmd_seed)
+    i = sub.add_parser("import", help="import a task list from Excel")
+    i.add_argument("file")
+    i.add_argument("--force", required=True, help="the task force to import into")
+    i.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
+    i.add_argument("--as", dest="as_user", default=None, help="the lead importing (default: the force's first lead)")
+    i.set_defaults(fn=cmd_import)
+    e = sub.add_parser("export", help="export a task force's tasks to Excel")
+    e.add_argument("--force", required=True)
+    e.add_argument("--out", default="tasks.xlsx")
+    e.set_defaults(fn=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _setup_logging()
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except Exception as exc:  # a bad setting is the operator's error: say which, not a traceback
+        print(f"guatu: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    return args.fn(args, settings) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The console backend: the same commands as Slack, typed in a terminal as a given user.
+
+Lines are ``/task …``, ``/force …``, ``/meeting …``, ``/guatu …`` (the slash may be left out).
+``:as <user>`` switches who is typing, ``:in <channel>`` which channel you are in, ``:quit`` ends.
+Messages the bot sends to people and channels (through the outbox) are printed as they go out.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from bot.dispatch import Caller, Service
+from models import i18n
+from models.outbox import Notifier
+
+CONSOLE_TEAM = "T-CONSOLE"
+DEFAULT_CHANNEL = "C-console"
+COMMANDS = ("/task", "/force", "/meeting", "/guatu")
+ALIASES = {"task": "/task", "任务": "/task", "force": "/force", "专班": "/force", "meeting": "/meeting",
+           "会议": "/meeting", "guatu": "/guatu", "挂图": "/guatu", "help": "/guatu", "帮助": "/guatu"}
+
+
+class ConsoleNotifier(Notifier):
+    """Prints each delivered message, addressed to a person (@id) or a channel (#id)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None:
+        with self.lock:
+            self.count += 1
+            where = f"#{recipient}" if recipient.startswith("C") else f"@{recipient}"
+            body = text.replace("\n", "\n    ")
+            print(f"  📨 → {where}: {body}", file=self.out, flush=True)
+            return f"console-{self.count}"
+
+
+def split_command(line: str) -> tuple[str, str] | None:
+    """``/task add x`` → ("/task", "add x"); a bare ``task add x`` is accepted too."""
+    line = line.strip()
+    if not line:
+        return None
+    head, _, rest = line.partition(" ")
+    head_l = head.lower()
+    if head_l in COMMANDS:
+        return head_l, rest
+    if head_l.lstrip("/") in ALIASES:
+        cmd = ALIASES[head_l.lstrip("/")]
+        return cmd, (line if head_l.lstrip("/") in ("help", "帮助") else rest)
+    return None
+
+
+class Console:
+    """A terminal session; ``deliver`` flushes the outbox after each command so replies show at once."""
+
+    def __init__(self, service: Service, user: str, *, out: TextIO = sys.stdout,
+                 deliver: Callable[[], object] | None = None, channel: str = DEFAULT_CHANNEL,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.service = service
+        self.user = user
+        self.channel = channel
+        self.out = out
+        self.deliver = deliver
+        self.clock = clock
+
+    def prompt(self) -> str:
+        return f"{self.user}@{self.channel}> "
+
+    def feed(self, line: str) -> bool:
+        """Handles one line; returns False when the session should end."""
+        line = line.strip()
+        if not line or line.startswith("#!"):
+            return True
+        if line.startswith(":"):
+            return self._meta(line)
+        parsed = split_command(line)
+        if parsed is None:
+            self._print(i18n.t("console.unknown", self.service.default_lang, line=line))
+            return True
+        command, text = parsed
+        now = self.clock() if self.clock else None
+        reply = self.service.handle(Caller(CONSOLE_TEAM, self.user, self.channel, name=self.user), command, text, now=now)
+        self._print(reply.text)
+        if self.deliver is not None:
+            self.deliver()
+        return True
+
+    def _meta(self, line: str) -> bool:
+        word, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        if word in ("quit", "q", "exit"):
+            return False
+        if word == "as" and arg:
+            self.user = arg.lstrip("@")
+            self._print(i18n.t("console.as", self.service.default_lang, user=self.user))
+        elif word == "in" and arg:
+            self.channel = arg.lstrip("#")
+            self._print(i18n.t("console.in", self.service.default_lang, channel=self.channel))
+        else:
+            self._print(i18n.t("console.meta", self.service.default_lang))
+        return True
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def loop(self, stdin: TextIO = sys.stdin) -> None:
+        interactive = stdin.isatty()
+        self._print(i18n.t("console.banner", self.service.default_lang, user=self.user))
+        while True:
+            if interactive:
+                try:
+                    line = input(self.prompt())
+                except (EOFError, KeyboardInterrupt):
+                    self._print("")
+                    break
+            else:
+                line = stdin.readline()
+                if not line:
+                    break
+                if line.strip():
+                    self._print(self.prompt() + line.rstrip("\n"))
+            if not self.feed(line):
+                break
+
+
+i18n.register(
+    {
+        "console.banner": {
+            "zh": "挂图 Guatu 控制台 —— 你现在是 {user}。输入 /guatu help 查看命令；:as <用户> 切换身份，:in <频道> 切换频道，:quit 退出。",
+            "en": "Guatu console — you are {user}. Type /guatu help for commands; :as <user> switches user, :in <channel> switches channel, :quit exits.",
+        },
+        "console.unknown": {
+            "zh": "看不懂「{line}」。命令以 /task、/force、/meeting 或 /guatu 开头；输入 /guatu help 查看帮助。",
+            "en": "I don't understand “{line}”. Commands start with /task, /force, /meeting or /guatu; try /guatu help.",
+        },
+        "console.as": {"zh": "现在你是 {user}。", "en": "You are now {user}."},
+        "console.in": {"zh": "现在在频道 #{channel}。", "en": "You are now in #{channel}."},
+        "console.meta": {"zh": "控制台命令：:as <用户>  :in <频道>  :quit", "en": "Console commands: :as <user>  :in <channel>  :quit"},
+    }
+)

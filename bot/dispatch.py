@@ -1,0 +1,431 @@
+"""One entry point for every surface: a command line (or a typed request) in, a reply out.
+
+Parse → one unit of work calling one domain function → render. A domain error is shown as is
+(in the caller's language) and rolls the whole unit back, so a refused command writes nothing;
+anything else is logged with its stack and the caller gets an apology with a reference id.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from bot import commands as C
+from bot import render
+from bot.dates import format_date
+from models import forces, i18n, org, tasks
+from models.context import Ctx
+from models.db import session_scope
+from models.errors import GuatuError
+from models.i18n import t
+from models.org import PersonRef
+from models.tasks import TaskView
+
+log = logging.getLogger("guatu.dispatch")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is typing, where: a chat user in a workspace (team), maybe in a channel."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    name: str | None = None
+    locale: str | None = None
+    tz: str | None = None
+
+
+@dataclass
+class Reply:
+    """What a surface shows: text, task cards, maybe a form to open or a file to attach."""
+
+    text: str
+    lang: str
+    ok: bool = True
+    cards: list[TaskView] = field(default_factory=list)
+    form: C.OpenForm | None = None
+    file: bytes | None = None
+    filename: str | None = None
+    # Chat users whose home view shows something this reply changed.
+    touched_users: set[str] = field(default_factory=set)
+
+
+class _Refused(Exception):
+    """Carries a domain error out of the unit of work so it rolls back."""
+
+    def __init__(self, error: GuatuError) -> None:
+        self.error = error
+
+
+Handler = Callable[[Ctx, object], Reply]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*kinds: str) -> Callable[[Handler], Handler]:
+    def deco(fn: Handler) -> Handler:
+        for k in kinds:
+            HANDLERS[k] = fn
+        return fn
+
+    return deco
+
+
+class Service:
+    """The composition root's view of the domain: surfaces call ``handle`` and nothing else."""
+
+    def __init__(self, engine: Engine, *, tz: ZoneInfo, default_lang: str = "zh",
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.engine = engine
+        self.tz = tz
+        self.default_lang = default_lang
+        self.clock = clock
+
+    def handle(self, caller: Caller, command: str, text: str, *, now: datetime | None = None) -> Reply:
+        """Runs one command line; never raises (errors become a reply)."""
+        return self._run(caller, now, lambda ctx: C.parse(command, text, today=ctx.today, calendar=ctx.calendar))
+
+    def run(self, caller: Caller, request: object, *, now: datetime | None = None) -> Reply:
+        """Runs an already-built request (a button or a form)."""
+        return self._run(caller, now, lambda ctx: request)
+
+    def _run(self, caller: Caller, now: datetime | None, make: Callable[[Ctx], object]) -> Reply:
+        now = now or self.clock()
+        lang = i18n.normalise_lang(caller.locale or self.default_lang)
+        try:
+            with session_scope(self.engine) as session:
+                ws = org.get_or_create_workspace(session, caller.team_id)
+                actor = org.ensure_person(session, ws, caller.user_id, now=now, name=caller.name,
+                                          lang=None, tz=caller.tz)
+                if actor.lang is None and caller.locale:
+                    actor.lang = i18n.normalise_lang(caller.locale)
+                ctx = Ctx(session, ws, actor, now, tz=self.tz, default_lang=self.default_lang,
+                          channel_id=caller.channel_id)
+                lang = ctx.lang
+                try:
+                    request = make(ctx)
+                    handler = HANDLERS.get(getattr(request, "kind", ""))
+                    if handler is None:
+                        raise GuatuError("error.not_available", what=getattr(request, "kind", "?"))
+                    reply = handler(ctx, request)
+                except GuatuError as exc:
+                    raise _Refused(exc) from exc
+                reply.touched_users.add(caller.user_id)
+                return reply
+        except _Refused as refused:
+            return Reply(text="⚠️ " + refused.error.render(lang), lang=lang, ok=False)
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("command failed (ref %s) team=%s user=%s", ref, caller.team_id, caller.user_id)
+            return Reply(text=t("error.internal", lang, ref=ref), lang=lang, ok=False)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _ref(u: object | None) -> PersonRef | None:
+    return PersonRef.of(u) if u is not None else None
+
+
+def _ok(ctx: Ctx, key: str, /, **params: object) -> Reply:
+    return Reply(text=t(key, ctx.lang, **params), lang=ctx.lang)
+
+
+def _card_reply(ctx: Ctx, key: str, task_id: int, /, **params: object) -> Reply:
+    v = tasks.show(ctx, task_id)
+    text = t(key, ctx.lang, id=task_id, **params) + "\n" + render.task_card(v, ctx.lang)
+    return Reply(text=text, lang=ctx.lang, cards=[v], touched_users={v.owner_chat_id})
+
+
+def _d(ctx: Ctx, day) -> str:
+    return format_date(day, ctx.lang)
+
+
+# ---------------------------------------------------------------- /task
+
+
+@handles("task.add")
+def _task_add(ctx: Ctx, r) -> Reply:
+    task = tasks.add_task(ctx, r.title, due=r.due, owner=_ref(r.owner), force_name=r.force, dept=r.dept,
+                          priority=r.priority, parent_id=r.parent_id)
+    return _card_reply(ctx, "reply.task.added", task.id, due=_d(ctx, r.due))
+
+
+@handles("task.list")
+def _task_list(ctx: Ctx, r) -> Reply:
+    views = tasks.list_tasks(ctx, r.scope, user=_ref(r.user), force_name=r.force)
+    title = t(f"reply.task.list.{r.scope}", ctx.lang, force=r.force or "", user=getattr(r.user, "name", None) or getattr(r.user, "user_id", "") or "")
+    return Reply(text=render.task_list(views, ctx.lang, title), lang=ctx.lang, cards=views)
+
+
+@handles("task.show")
+def _task_show(ctx: Ctx, r) -> Reply:
+    v = tasks.show(ctx, r.task_id)
+    return Reply(text=render.task_card(v, ctx.lang), lang=ctx.lang, cards=[v])
+
+
+@handles("task.history")
+def _task_history(ctx: Ctx, r) -> Reply:
+    lines = tasks.history(ctx, r.task_id)
+    return Reply(text=t("reply.task.history", ctx.lang, id=r.task_id) + "\n" + render.history(lines, ctx.lang, ctx.tz),
+                 lang=ctx.lang)
+
+
+@handles("task.progress")
+def _task_progress(ctx: Ctx, r) -> Reply:
+    tasks.progress(ctx, r.task_id, r.percent, r.note or "")
+    return _card_reply(ctx, "reply.task.progress", r.task_id, percent=r.percent)
+
+
+@handles("task.done")
+def _task_done(ctx: Ctx, r) -> Reply:
+    task = tasks.request_done(ctx, r.task_id, r.note or "")
+    key = "reply.task.verified" if task.status == "done" else "reply.task.done_requested"
+    return _card_reply(ctx, key, r.task_id)
+
+
+@handles("task.verify")
+def _task_verify(ctx: Ctx, r) -> Reply:
+    tasks.verify(ctx, r.task_id)
+    return _card_reply(ctx, "reply.task.verified", r.task_id)
+
+
+@handles("task.reopen")
+def _task_reopen(ctx: Ctx, r) -> Reply:
+    tasks.reopen(ctx, r.task_id, r.reason)
+    return _card_reply(ctx, "reply.task.reopened", r.task_id)
+
+
+@handles("task.block")
+def _task_block(ctx: Ctx, r) -> Reply:
+    tasks.block(ctx, r.task_id, r.reason)
+    return _card_reply(ctx, "reply.task.blocked", r.task_id)
+
+
+@handles("task.unblock")
+def _task_unblock(ctx: Ctx, r) -> Reply:
+    tasks.unblock(ctx, r.task_id, r.note or "")
+    return _card_reply(ctx, "reply.task.unblocked", r.task_id)
+
+
+@handles("task.extend")
+def _task_extend(ctx: Ctx, r) -> Reply:
+    req = tasks.request_extension(ctx, r.task_id, r.new_due, r.reason)
+    key = "reply.task.extended" if req.status == "approved" else "reply.task.extension_requested"
+    return _card_reply(ctx, key, r.task_id, date=_d(ctx, r.new_due))
+
+
+@handles("task.approve")
+def _task_approve(ctx: Ctx, r) -> Reply:
+    req = tasks.decide_extension(ctx, r.task_id, approve=True)
+    return _card_reply(ctx, "reply.task.approved", r.task_id, date=_d(ctx, req.new_due))
+
+
+@handles("task.reject")
+def _task_reject(ctx: Ctx, r) -> Reply:
+    tasks.decide_extension(ctx, r.task_id, approve=False, reason=r.reason)
+    return _card_reply(ctx, "reply.task.rejected", r.task_id)
+
+
+@handles("task.assign")
+def _task_assign(ctx: Ctx, r) -> Reply:
+    task = tasks.assign(ctx, r.task_id, PersonRef.of(r.owner))
+    reply = _card_reply(ctx, "reply.task.assigned", task.id)
+    return reply
+
+
+@handles("task.node.add")
+def _task_node_add(ctx: Ctx, r) -> Reply:
+    node = tasks.add_node(ctx, r.task_id, r.due, r.name)
+    return _card_reply(ctx, "reply.task.node_added", r.task_id, no=node.no, date=_d(ctx, r.due))
+
+
+@handles("task.node.done")
+def _task_node_done(ctx: Ctx, r) -> Reply:
+    tasks.complete_node(ctx, r.task_id, r.node_no)
+    return _card_reply(ctx, "reply.task.node_done", r.task_id, no=r.node_no)
+
+
+@handles("task.ack")
+def _task_ack(ctx: Ctx, r) -> Reply:
+    tasks.acknowledge(ctx, r.task_id)
+    return _card_reply(ctx, "reply.task.acked", r.task_id)
+
+
+@handles("task.cancel")
+def _task_cancel(ctx: Ctx, r) -> Reply:
+    tasks.cancel(ctx, r.task_id, r.reason)
+    return _ok(ctx, "reply.task.cancelled", id=r.task_id)
+
+
+@handles("form.open")
+def _form(ctx: Ctx, r) -> Reply:
+    """A surface without forms (the console) shows how to type it instead."""
+    usage_key = {"task_add": "usage.task.add", "task_progress": "usage.task.progress",
+                 "task_block": "usage.task.block", "task_extend": "usage.task.extend"}.get(r.form, "")
+    return Reply(text=t("reply.form", ctx.lang, usage=t(usage_key, ctx.lang)), lang=ctx.lang, form=r)
+
+
+# ---------------------------------------------------------------- /force
+
+
+@handles("force.new")
+def _force_new(ctx: Ctx, r) -> Reply:
+    f = forces.force_new(ctx, r.name, lead=_ref(r.lead))
+    return _ok(ctx, "reply.force.created", name=f.name, channel=f"<#{f.channel_id}>" if f.channel_id else "—")
+
+
+@handles("force.add")
+def _force_add(ctx: Ctx, r) -> Reply:
+    f, people = forces.force_add(ctx, [PersonRef.of(u) for u in r.users], dept=r.dept, force_name=r.force)
+    return _ok(ctx, "reply.force.added", name=f.name, who="、".join(p.name for p in people))
+
+
+@handles("force.remove")
+def _force_remove(ctx: Ctx, r) -> Reply:
+    f, people = forces.force_remove(ctx, [PersonRef.of(u) for u in r.users], force_name=r.force)
+    return _ok(ctx, "reply.force.removed", name=f.name, who="、".join(p.name for p in people))
+
+
+@handles("force.list")
+def _force_list(ctx: Ctx, r) -> Reply:
+    return Reply(text=render.force_list(forces.force_list(ctx), ctx.lang), lang=ctx.lang)
+
+
+@handles("force.close")
+def _force_close(ctx: Ctx, r) -> Reply:
+    f = forces.force_close(ctx, r.force)
+    return _ok(ctx, "reply.force.closed", name=f.name)
+
+
+@handles("force.policy")
+def _force_policy(ctx: Ctx, r) -> Reply:
+    f, p = forces.force_policy(ctx, dict(r.changes), force_name=r.force)
+    head = t("reply.force.policy_set", ctx.lang) + "\n" if r.changes else ""
+    return Reply(text=head + render.policy(p, f.name, ctx.lang), lang=ctx.lang)
+
+
+# ---------------------------------------------------------------- /guatu
+
+
+@handles("help")
+def _help(ctx: Ctx, r) -> Reply:
+    return Reply(text=C.help_text(ctx.lang, getattr(r, "command", None)), lang=ctx.lang)
+
+
+@handles("whoami")
+def _whoami(ctx: Ctx, r) -> Reply:
+    roles = sorted(org.roles_of(ctx.session, ctx.actor), key=org.ROLES.index)
+    dept = ctx.session.get(org.Department, ctx.actor.department_id) if ctx.actor.department_id else None
+    chain = org.leader_chain(ctx.session, ctx.actor)
+    return _ok(ctx, "reply.whoami", name=ctx.actor.name, id=ctx.actor.chat_user_id,
+               roles="、".join(t(f"role.{x}", ctx.lang) for x in roles), dept=dept.name if dept else "—",
+               chain=" → ".join(p.name for p in chain) or "—", lang=ctx.lang)
+
+
+@handles("lang")
+def _lang(ctx: Ctx, r) -> Reply:
+    org.set_lang(ctx.session, ctx.actor, r.lang, now=ctx.now)
+    return _ok(ctx, "reply.lang")
+
+
+@handles("dept.add")
+def _dept_add(ctx: Ctx, r) -> Reply:
+    d = org.dept_add(ctx.session, ctx.actor, ctx.ws, r.name, now=ctx.now, parent=r.parent, head=_ref(r.head))
+    return _ok(ctx, "reply.dept.added", name=d.name, parent=r.parent or "—")
+
+
+@handles("dept.set")
+def _dept_set(ctx: Ctx, r) -> Reply:
+    p, d = org.dept_set_person(ctx.session, ctx.actor, ctx.ws, PersonRef.of(r.user), r.dept, now=ctx.now)
+    return _ok(ctx, "reply.dept.set", who=p.name, name=d.name)
+
+
+@handles("dept.list")
+def _dept_list(ctx: Ctx, r) -> Reply:
+    return Reply(text=render.dept_tree(org.dept_tree(ctx.session, ctx.ws), ctx.lang), lang=ctx.lang)
+
+
+@handles("role.set")
+def _role_set(ctx: Ctx, r) -> Reply:
+    p = org.role_set(ctx.session, ctx.actor, ctx.ws, PersonRef.of(r.user), r.role, now=ctx.now)
+    return _ok(ctx, "reply.role.set", who=p.name, role=t(f"role.{r.role}", ctx.lang))
+
+
+@handles("role.show")
+def _role_show(ctx: Ctx, r) -> Reply:
+    p = org.find_person(ctx.session, ctx.ws, PersonRef.of(r.user), now=ctx.now, create=False)
+    roles = sorted(org.roles_of(ctx.session, p), key=org.ROLES.index)
+    return _ok(ctx, "reply.role.show", who=p.name, roles="、".join(t(f"role.{x}", ctx.lang) for x in roles))
+
+
+@handles("role.reports_to")
+def _reports_to(ctx: Ctx, r) -> Reply:
+    p, boss = org.set_reports_to(ctx.session, ctx.actor, ctx.ws, PersonRef.of(r.user), PersonRef.of(r.leader), now=ctx.now)
+    return _ok(ctx, "reply.role.reports_to", who=p.name, leader=boss.name)
+
+
+@handles("calendar.set")
+def _calendar_set(ctx: Ctx, r) -> Reply:
+    org.calendar_set(ctx.session, ctx.actor, ctx.ws, r.day, r.working, r.reason or "", now=ctx.now)
+    return _ok(ctx, "reply.calendar.set", day=_d(ctx, r.day),
+               kind=t("render.cal_work" if r.working else "render.cal_off", ctx.lang))
+
+
+@handles("calendar.show")
+def _calendar_show(ctx: Ctx, r) -> Reply:
+    year, month = r.year, r.month
+    cal = org.calendar_for(ctx.session, ctx.ws.id)
+    return Reply(text=render.calendar_month(cal.month_days(year, month), year, month, ctx.lang), lang=ctx.lang)
+
+
+i18n.register(
+    {
+        "error.not_available": {"zh": "这个功能（{what}）还没有开放。", "en": "This ({what}) is not available yet."},
+        "reply.task.added": {"zh": "已新建任务 #{id}，截止 {due}。", "en": "Created task #{id}, due {due}."},
+        "reply.task.list.mine": {"zh": "我的任务", "en": "My tasks"},
+        "reply.task.list.overdue": {"zh": "逾期任务", "en": "Overdue tasks"},
+        "reply.task.list.user": {"zh": "{user} 的任务", "en": "Tasks of {user}"},
+        "reply.task.list.force": {"zh": "专班「{force}」的任务", "en": "Tasks of “{force}”"},
+        "reply.task.list.all": {"zh": "全部任务", "en": "All tasks"},
+        "reply.task.history": {"zh": "任务 #{id} 的变更记录：", "en": "History of task #{id}:"},
+        "reply.task.progress": {"zh": "已更新任务 #{id} 进度为 {percent}%。", "en": "Task #{id} progress set to {percent}%."},
+        "reply.task.done_requested": {"zh": "已报告任务 #{id} 完成，等待负责人销号。", "en": "Reported task #{id} done; a lead will verify it."},
+        "reply.task.verified": {"zh": "任务 #{id} 已销号。", "en": "Task #{id} is verified done."},
+        "reply.task.reopened": {"zh": "已退回任务 #{id}。", "en": "Task #{id} was sent back."},
+        "reply.task.blocked": {"zh": "已标记任务 #{id} 受阻，负责人已收到通知。", "en": "Task #{id} marked blocked; the leads were told."},
+        "reply.task.unblocked": {"zh": "任务 #{id} 已解除受阻。", "en": "Task #{id} is no longer blocked."},
+        "reply.task.extension_requested": {"zh": "已申请将任务 #{id} 延期至 {date}，等待负责人审批。", "en": "Asked to move task #{id} to {date}; awaiting a lead's decision."},
+        "reply.task.extended": {"zh": "任务 #{id} 已延期至 {date}。", "en": "Task #{id} now due {date}."},
+        "reply.task.approved": {"zh": "已批准任务 #{id} 延期至 {date}（原定截止日期保留为基线）。", "en": "Approved: task #{id} now due {date} (the baseline is kept)."},
+        "reply.task.rejected": {"zh": "已驳回任务 #{id} 的延期申请。", "en": "Rejected the extension of task #{id}."},
+        "reply.task.assigned": {"zh": "已将任务 #{id} 指派给新的责任人。", "en": "Task #{id} has a new owner."},
+        "reply.task.node_added": {"zh": "已为任务 #{id} 添加节点 {no}，日期 {date}。", "en": "Added node {no} to task #{id}, on {date}."},
+        "reply.task.node_done": {"zh": "任务 #{id} 的节点 {no} 已完成。", "en": "Node {no} of task #{id} is done."},
+        "reply.task.acked": {"zh": "已确认收到任务 #{id} 的督办。", "en": "Acknowledged task #{id}."},
+        "reply.task.cancelled": {"zh": "任务 #{id} 已撤销。", "en": "Task #{id} is cancelled."},
+        "reply.form": {"zh": "请这样输入：\n{usage}", "en": "Type it like this:\n{usage}"},
+        "reply.force.created": {"zh": "已成立专班「{name}」，绑定频道 {channel}。用 /force add @成员 加人。", "en": "Task force “{name}” created, bound to {channel}. Add people with /force add @member."},
+        "reply.force.added": {"zh": "已将 {who} 加入专班「{name}」。", "en": "Added {who} to “{name}”."},
+        "reply.force.removed": {"zh": "已将 {who} 移出专班「{name}」。", "en": "Removed {who} from “{name}”."},
+        "reply.force.closed": {"zh": "专班「{name}」已结束。", "en": "Task force “{name}” is closed."},
+        "reply.force.policy_set": {"zh": "规则已更新。", "en": "Policy updated."},
+        "reply.whoami": {
+            "zh": "{name}（{id}）\n角色：{roles}\n部门：{dept}\n汇报链：{chain}\n语言：{lang}",
+            "en": "{name} ({id})\nRoles: {roles}\nDepartment: {dept}\nReports to: {chain}\nLanguage: {lang}",
+        },
+        "reply.lang": {"zh": "好的，以后用中文回复你。", "en": "OK, I will answer you in English."},
+        "reply.dept.added": {"zh": "已新建部门「{name}」（上级：{parent}）。", "en": "Added department “{name}” (parent: {parent})."},
+        "reply.dept.set": {"zh": "已将 {who} 的部门设为「{name}」。", "en": "{who} is now in “{name}”."},
+        "reply.role.set": {"zh": "已将 {who} 的角色设为「{role}」。", "en": "{who} now has the {role} role."},
+        "reply.role.show": {"zh": "{who} 的角色：{roles}", "en": "Roles of {who}: {roles}"},
+        "reply.role.reports_to": {"zh": "{who} 现在向 {leader} 汇报。", "en": "{who} now reports to {leader}."},
+        "reply.calendar.set": {"zh": "已将 {day} 设为{kind}。", "en": "{day} is now a {kind}."},
+    }
+)
