@@ -76,7 +76,11 @@ def seed_demo(engine: Engine, *, tz: ZoneInfo, lang: str = "zh", now: datetime |
 
         def day(offset: int):
             # Deadlines fall on working days, as real ones do.
-            return calendar.next_working_day(today + timedelta(days=offset), include_self=True)
+            # (backwards for past days, so what should be overdue stays overdue whatever today is).
+            d = today + timedelta(days=offset)
+            if offset < 0:
+                return calendar.previous_working_day(d, include_self=True)
+            return calendar.next_working_day(d, include_self=True)
 
         def when(offset_days: int) -> datetime:
             return datetime.combine(day(offset_days), time(10, 0), tzinfo=tz)
