@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.dispatch import Caller, Service
@@ -61,13 +62,14 @@ class Console:
 
     def __init__(self, service: Service, user: str, *, out: TextIO = sys.stdout,
                  deliver: Callable[[], object] | None = None, channel: str = DEFAULT_CHANNEL,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, files_dir: Path | None = None) -> None:
         self.service = service
         self.user = user
         self.channel = channel
         self.out = out
         self.deliver = deliver
         self.clock = clock
+        self.files_dir = files_dir or Path.cwd() / "guatu-files"
 
     def prompt(self) -> str:
         return f"{self.user}@{self.channel}> "
@@ -87,6 +89,11 @@ class Console:
         now = self.clock() if self.clock else None
         reply = self.service.handle(Caller(CONSOLE_TEAM, self.user, self.channel, name=self.user), command, text, now=now)
         self._print(reply.text)
+        if reply.file is not None and reply.filename:
+            path = self.files_dir / reply.filename
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(reply.file)
+            self._print(i18n.t("console.saved", reply.lang, path=str(path)))
         if self.deliver is not None:
             self.deliver()
         return True
@@ -139,6 +146,7 @@ i18n.register(
             "zh": "看不懂「{line}」。命令以 /task、/force、/meeting 或 /guatu 开头；输入 /guatu help 查看帮助。",
             "en": "I don't understand “{line}”. Commands start with /task, /force, /meeting or /guatu; try /guatu help.",
         },
+        "console.saved": {"zh": "文件已保存：{path}", "en": "File saved: {path}"},
         "console.as": {"zh": "现在你是 {user}。", "en": "You are now {user}."},
         "console.in": {"zh": "现在在频道 #{channel}。", "en": "You are now in #{channel}."},
         "console.meta": {"zh": "控制台命令：:as <用户>  :in <频道>  :quit", "en": "Console commands: :as <user>  :in <channel>  :quit"},

@@ -304,6 +304,18 @@ def _force_close(ctx: Ctx, r) -> Reply:
     return _ok(ctx, "reply.force.closed", name=f.name)
 
 
+@handles("force.export")
+def _force_export(ctx: Ctx, r) -> Reply:
+    from bot.exchange import tasks_xlsx
+
+    f = forces.find_force(ctx, r.force, allow_closed=True)
+    forces.require_lead(ctx, f)
+    views = tasks.force_tasks(ctx, f)
+    name = f"{f.name}-{ctx.today.isoformat()}.xlsx"
+    return Reply(text=t("reply.force.exported", ctx.lang, n=len(views), name=name), lang=ctx.lang,
+                 file=tasks_xlsx(views, ctx.lang, f.name), filename=name)
+
+
 @handles("force.policy")
 def _force_policy(ctx: Ctx, r) -> Reply:
     f, p = forces.force_policy(ctx, dict(r.changes), force_name=r.force)
@@ -415,6 +427,7 @@ i18n.register(
         "reply.force.added": {"zh": "已将 {who} 加入专班「{name}」。", "en": "Added {who} to “{name}”."},
         "reply.force.removed": {"zh": "已将 {who} 移出专班「{name}」。", "en": "Removed {who} from “{name}”."},
         "reply.force.closed": {"zh": "专班「{name}」已结束。", "en": "Task force “{name}” is closed."},
+        "reply.force.exported": {"zh": "已导出 {n} 个任务：{name}", "en": "Exported {n} task(s): {name}"},
         "reply.force.policy_set": {"zh": "规则已更新。", "en": "Policy updated."},
         "reply.whoami": {
             "zh": "{name}（{id}）\n角色：{roles}\n部门：{dept}\n汇报链：{chain}\n语言：{lang}",

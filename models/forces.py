@@ -81,7 +81,7 @@ def leads(ctx: Ctx, force: TaskForce) -> list[Person]:
     )
 
 
-def _add_member(ctx: Ctx, force: TaskForce, person: Person, *, dept_id: int | None, lead: bool) -> ForceMember:
+def add_member(ctx: Ctx, force: TaskForce, person: Person, *, dept_id: int | None, lead: bool) -> ForceMember:
     m = membership(ctx, force, person)
     if m is None:
         m = ForceMember(force_id=force.id, person_id=person.id, department_id=dept_id or person.department_id,
@@ -120,7 +120,7 @@ def force_new(ctx: Ctx, name: str, *, lead: org.PersonRef | None = None) -> Task
                       created_at=ctx.now)
     ctx.session.add(force)
     ctx.session.flush()
-    _add_member(ctx, force, lead_person, dept_id=None, lead=True)
+    add_member(ctx, force, lead_person, dept_id=None, lead=True)
     audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.created", entity="force",
                  entity_id=force.id, now=ctx.now, name=name, channel=ctx.channel_id, lead=lead_person.id)
     announce(ctx, force, Msg("force.announce.created", name=name, lead=lead_person.name), key=f"force:{force.id}:created")
@@ -134,7 +134,7 @@ def force_add(ctx: Ctx, refs: list[org.PersonRef], *, dept: str | None = None, f
     dept_row = org.find_department(ctx.session, ctx.ws, dept) if dept else None
     people = [org.find_person(ctx.session, ctx.ws, r, now=ctx.now) for r in refs]
     for p in people:
-        _add_member(ctx, force, p, dept_id=dept_row.id if dept_row else None, lead=False)
+        add_member(ctx, force, p, dept_id=dept_row.id if dept_row else None, lead=False)
         audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.member_added",
                      entity="force", entity_id=force.id, now=ctx.now, person=p.id, dept=dept_row.id if dept_row else None)
     return force, people

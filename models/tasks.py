@@ -211,6 +211,13 @@ def list_tasks(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = No
     return out[:limit]
 
 
+def force_tasks(ctx: Ctx, force: TaskForce, *, live_only: bool = False) -> list[TaskView]:
+    """Every task of a task force (for the war map, exports and digests), by deadline."""
+    q = select(Task).where(Task.force_id == force.id)
+    q = q.where(Task.status.in_(LIVE)) if live_only else q.where(Task.status != "cancelled")
+    return views(ctx, list(ctx.session.exec(q.order_by(Task.due, Task.id)).all()))
+
+
 @dataclass(frozen=True)
 class HistoryLine:
     at: datetime
@@ -297,12 +304,13 @@ def add_task(
         raise role_denied("force_lead")
     if not lead and forces.membership(ctx, force, ctx.actor) is None:
         raise role_denied("member")
-    if forces.membership(ctx, force, owner_person) is None:
-        forces._add_member(ctx, force, owner_person, dept_id=None, lead=False)
     dept_row = org.find_department(ctx.session, ctx.ws, dept) if dept else forces.member_department(ctx, force, owner_person)
     start_date = start or ctx.today
     if start_date > due:
         raise InvalidInput("task.start_after_due")
+    # Every check is above this line: a refused task writes nothing, even without a rollback.
+    if forces.membership(ctx, force, owner_person) is None:
+        forces.add_member(ctx, force, owner_person, dept_id=None, lead=False)
     task = Task(
         workspace_id=ctx.ws.id, force_id=force.id, parent_id=parent.id if parent else None, title=title,
         description=description, owner_id=owner_person.id, department_id=dept_row.id if dept_row else None,
@@ -500,7 +508,7 @@ def assign(ctx: Ctx, task_id: int, who: org.PersonRef) -> Task:
     old_owner = ctx.session.get(Person, task.owner_id)
     task.owner_id = person.id
     if force is not None and forces.membership(ctx, force, person) is None:
-        forces._add_member(ctx, force, person, dept_id=None, lead=False)
+        forces.add_member(ctx, force, person, dept_id=None, lead=False)
     dept = forces.member_department(ctx, force, person)
     if dept is not None:
         task.department_id = dept.id
