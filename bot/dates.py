@@ -71,9 +71,6 @@ i18n.register(
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
 
-_ZH_WEEKDAYS = "一二三四五六日"
-_EN_WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_EN_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _EN_WEEKDAY_NAMES: dict[str, int] = {
     "monday": 0, "mon": 0,
@@ -477,6 +474,4 @@ def parse_date(text: str, *, today: date, calendar: WorkCalendar) -> date:
 
 def format_date(d: date, lang: str | None) -> str:
     """The date as echoed to users: zh "2026年12月31日（周四）", en "Thu 31 Dec 2026"."""
-    if i18n.normalise_lang(lang) == "en":
-        return f"{_EN_WEEKDAY_ABBR[d.weekday()]} {d.day} {_EN_MONTH_ABBR[d.month - 1]} {d.year}"
-    return f"{d.year}年{d.month}月{d.day}日（周{_ZH_WEEKDAYS[d.weekday()]}）"
+    return i18n.format_day(d, lang)

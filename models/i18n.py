@@ -68,5 +68,32 @@ class Msg:
         return f"Msg({self.key!r}, {self.params!r})"
 
 
+_ZH_WD = "一二三四五六日"
+_EN_WD = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EN_MON = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_day(d: Any, lang: str | None) -> str:
+    """A date as users read it: zh "2026年12月31日（周四）", en "Thu 31 Dec 2026"."""
+    if normalise_lang(lang) == "en":
+        return f"{_EN_WD[d.weekday()]} {d.day} {_EN_MON[d.month - 1]} {d.year}"
+    return f"{d.year}年{d.month}月{d.day}日（周{_ZH_WD[d.weekday()]}）"
+
+
+class Day:
+    """A date parameter rendered late, in the reader's language."""
+
+    __slots__ = ("day",)
+
+    def __init__(self, day: Any) -> None:
+        self.day = day
+
+    def render(self, lang: str | None) -> str:
+        return format_day(self.day, lang)
+
+    def __repr__(self) -> str:
+        return f"Day({self.day!r})"
+
+
 def has(key: str) -> bool:
     return key in _CATALOG

@@ -61,7 +61,7 @@ def compute(facts: TaskFacts, *, now: datetime, tz: ZoneInfo, calendar: WorkCale
         red.append(Msg("light.why.overdue", days=calendar.working_days_between(facts.due, today)))
     for name, due in facts.open_nodes:
         if due < today:
-            red.append(Msg("light.why.node_overdue", name=name, date=due.isoformat()))
+            red.append(Msg("light.why.node_overdue", name=name, date=i18n.Day(due)))
     if red:
         return Light(RED, tuple(red))
 
@@ -70,7 +70,7 @@ def compute(facts: TaskFacts, *, now: datetime, tz: ZoneInfo, calendar: WorkCale
         yellow.append(Msg("light.why.due_soon", days=left))
     for name, due in facts.open_nodes:
         if calendar.working_days_between(today, due) <= policy.yellow_days:
-            yellow.append(Msg("light.why.node_soon", name=name, date=due.isoformat()))
+            yellow.append(Msg("light.why.node_soon", name=name, date=i18n.Day(due)))
     if facts.status == "blocked":
         yellow.append(Msg("light.why.blocked"))
     started = facts.start_date <= today

@@ -11,7 +11,7 @@ from sqlmodel import select
 from models import audit, forces, i18n, org, outbox
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound, role_denied
-from models.i18n import Msg
+from models.i18n import Day, Msg
 from models.lights import ORDER, Light, TaskFacts, compute
 from models.policy import effective
 from models.tables import (
@@ -271,7 +271,7 @@ def _event_key(ctx: Ctx, task: Task, what: str) -> str:
 
 def _check_future(ctx: Ctx, day: date, what: str = "due") -> None:
     if day < ctx.today:
-        raise InvalidInput("task.date_past", date=day.isoformat(), today=ctx.today.isoformat())
+        raise InvalidInput("task.date_past", date=Day(day), today=Day(ctx.today))
 
 
 def add_task(
@@ -292,7 +292,7 @@ def add_task(
     if parent is not None:
         _require_live(parent)
         if due > parent.due:
-            raise InvalidInput("task.sub_after_parent", due=due.isoformat(), parent=parent.id, parent_due=parent.due.isoformat())
+            raise InvalidInput("task.sub_after_parent", due=Day(due), parent=parent.id, parent_due=Day(parent.due))
         force = _force_of(ctx, parent)
         if force_name and (force is None or force.name != force_name):
             force = forces.find_force(ctx, force_name)
@@ -323,10 +323,10 @@ def add_task(
          dept=task.department_id, priority=priority, parent=task.parent_id)
     for day, name in nodes or []:
         _add_node(ctx, task, day, name)
-    _notify(ctx, owner_person, Msg("task.notify.assigned", id=task.id, title=title, due=due.isoformat(), by=ctx.actor.name),
+    _notify(ctx, owner_person, Msg("task.notify.assigned", id=task.id, title=title, due=Day(due), by=ctx.actor.name),
             f"task:{task.id}:assigned:{owner_person.id}", task)
     forces.announce(ctx, force, Msg("task.announce.created", id=task.id, title=title, owner=owner_person.name,
-                                    due=due.isoformat()), key=f"task:{task.id}:created", task_id=task.id)
+                                    due=Day(due)), key=f"task:{task.id}:created", task_id=task.id)
     return task
 
 
@@ -447,11 +447,11 @@ def request_extension(ctx: Ctx, task_id: int, new_due: date, reason: str) -> Ext
     _require_live(task)
     _check_future(ctx, new_due)
     if new_due <= task.due:
-        raise InvalidInput("task.extend_not_later", date=new_due.isoformat(), due=task.due.isoformat())
+        raise InvalidInput("task.extend_not_later", date=Day(new_due), due=Day(task.due))
     if task.parent_id:
         parent = ctx.session.get(Task, task.parent_id)
         if parent and new_due > parent.due:
-            raise InvalidInput("task.sub_after_parent", due=new_due.isoformat(), parent=parent.id, parent_due=parent.due.isoformat())
+            raise InvalidInput("task.sub_after_parent", due=Day(new_due), parent=parent.id, parent_due=Day(parent.due))
     if ctx.session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
                                                        ExtensionRequest.status == "pending")).first():
         raise Conflict("task.extension_pending", id=task.id)
@@ -464,7 +464,7 @@ def request_extension(ctx: Ctx, task_id: int, new_due: date, reason: str) -> Ext
         decide_extension(ctx, task_id, approve=True)
         return req
     _notify_leads(ctx, task, Msg("task.notify.extension", id=task.id, title=task.title, who=ctx.actor.name,
-                                 old=task.due.isoformat(), new=new_due.isoformat(), reason=reason.strip()),
+                                 old=Day(task.due), new=Day(new_due), reason=reason.strip()),
                   f"task:{task.id}:ext:{req.id}")
     return req
 
@@ -492,7 +492,7 @@ def decide_extension(ctx: Ctx, task_id: int, *, approve: bool, reason: str = "")
         _log(ctx, task, "task.extension_rejected", request=req.id, reason=reason.strip())
     requester = ctx.session.get(Person, req.requested_by_id)
     key = "approved" if approve else "rejected"
-    _notify(ctx, requester, Msg(f"task.notify.ext_{key}", id=task.id, title=task.title, new=req.new_due.isoformat(),
+    _notify(ctx, requester, Msg(f"task.notify.ext_{key}", id=task.id, title=task.title, new=Day(req.new_due),
                                 by=ctx.actor.name, reason=reason.strip() or "—"), f"task:{task.id}:ext:{req.id}:{key}", task)
     return req
 
@@ -513,7 +513,7 @@ def assign(ctx: Ctx, task_id: int, who: org.PersonRef) -> Task:
     if dept is not None:
         task.department_id = dept.id
     _log(ctx, task, "task.assigned", old=old_owner.id if old_owner else None, new=person.id)
-    _notify(ctx, person, Msg("task.notify.assigned", id=task.id, title=task.title, due=task.due.isoformat(), by=ctx.actor.name),
+    _notify(ctx, person, Msg("task.notify.assigned", id=task.id, title=task.title, due=Day(task.due), by=ctx.actor.name),
             _event_key(ctx, task, f"assigned:{person.id}"), task)
     if old_owner is not None:
         _notify(ctx, old_owner, Msg("task.notify.unassigned", id=task.id, title=task.title, who=person.name),
@@ -527,7 +527,7 @@ def _add_node(ctx: Ctx, task: Task, day: date, name: str) -> TimeNode:
         raise InvalidInput("task.node_no_name")
     _check_future(ctx, day)
     if day > task.due:
-        raise InvalidInput("task.node_after_due", date=day.isoformat(), due=task.due.isoformat())
+        raise InvalidInput("task.node_after_due", date=Day(day), due=Day(task.due))
     last = ctx.session.exec(select(TimeNode.no).where(TimeNode.task_id == task.id).order_by(TimeNode.no.desc())).first()
     node = TimeNode(task_id=task.id, no=(last or 0) + 1, name=name[:300], due=day, created_at=ctx.now)
     ctx.session.add(node)

@@ -49,7 +49,8 @@ def test_member_cannot_assign_a_task_to_someone_else(world):
 def test_deadline_in_the_past_is_refused_with_today(world):
     with pytest.raises(InvalidInput) as e:
         world.task("lin", "x", due=d("2026-11-20"), owner="zhang", force="数据共享专班")
-    assert "2026-11-20" in e.value.render("zh") and "2026-11-23" in e.value.render("zh")
+    assert "2026年11月20日" in e.value.render("zh") and "2026年11月23日" in e.value.render("zh")
+    assert "Fri 20 Nov 2026" in e.value.render("en")
 
 
 def test_extension_approved_moves_deadline_and_keeps_baseline(world):

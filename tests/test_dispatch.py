@@ -1,0 +1,120 @@
+"""The dispatcher: every surface's entry. Refusals answer in the caller's language and write nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot.dispatch import Caller, Service
+from tests.conftest import TZ, at
+
+NOW = at("2026-11-23 10:00")  # Monday
+
+
+def snapshot(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t.name: conn.execute(text(f'SELECT COUNT(*) FROM "{t.name}"')).scalar_one()
+                for t in SQLModel.metadata.sorted_tables}
+
+
+@pytest.fixture
+def svc(engine):
+    return Service(engine, tz=TZ, default_lang="zh")
+
+
+def say(svc: Service, user: str, line: str, *, channel: str = "C1", now=NOW, team: str = "T1"):
+    command, _, rest = line.partition(" ")
+    return svc.handle(Caller(team, user, channel, name=user), command, rest, now=now)
+
+
+@pytest.fixture
+def org(svc):
+    """admin 'root'; lead 'lin' with a force bound to C1; member 'zhang'."""
+    for user in ("root", "lin", "zhang", "wang"):
+        assert say(svc, user, "/guatu whoami").ok
+    assert say(svc, "root", "/guatu role @lin lead").ok
+    assert say(svc, "lin", "/force new 数据共享专班").ok
+    assert say(svc, "lin", "/force add @zhang").ok
+    return svc
+
+
+BAD = [
+    ("zhang", "/task add"),  # opens a form: no write either
+    ("zhang", "/task add 没有截止日期的任务"),
+    ("zhang", "/task add 过去的任务 due:2026-11-01"),
+    ("zhang", "/task add 日期乱写 due:下下下月"),
+    ("zhang", "/task progress 1 101%"),
+    ("zhang", "/task progress 99 10%"),
+    ("zhang", "/task progress abc 10%"),
+    ("zhang", "/task extend 1"),
+    ("zhang", "/task block 1"),
+    ("zhang", "/task frobnicate"),
+    ("zhang", "/task add 给别人 @wang due:12-31"),  # member assigning to someone else
+    ("zhang", "/force new 我的专班"),  # needs the lead role
+    ("zhang", "/guatu role @zhang admin"),  # needs admin
+    ("zhang", "/guatu dept add 某局"),
+    ("zhang", "/guatu calendar set 2027-02-06 work 调休"),
+    ("lin", "/force add @nobody"),  # unknown console user
+    ("lin", "/task assign 1 @nobody"),
+    ("lin", "/guatu dept set @zhang 不存在的部门"),
+    ("zhang", "/task approve 1"),
+    ("zhang", "/meeting agenda"),
+]
+
+
+@pytest.mark.parametrize("user,line", BAD)
+def test_bad_input_answers_with_the_fix_and_writes_nothing(org, engine, user, line):
+    assert say(org, "lin", "/task add 编制数据目录 @zhang due:12-31").ok
+    before = snapshot(engine)
+    reply = say(org, user, line)
+    assert not reply.ok or reply.form is not None, reply.text
+    assert reply.text.strip()
+    assert snapshot(engine) == before
+
+
+def test_refusal_names_the_role_needed(org):
+    reply = say(org, "zhang", "/guatu dept add 某局")
+    assert not reply.ok and "管理员" in reply.text
+
+
+def test_english_speaker_gets_english(org):
+    assert say(org, "zhang", "/guatu lang en").ok
+    reply = say(org, "zhang", "/task progress 5 10%")
+    assert not reply.ok and "No task #5" in reply.text
+    reply = say(org, "zhang", "/task add Draft the catalogue due:tomorrow")
+    assert reply.ok and "Tue 24 Nov 2026" in reply.text  # the parsed date is echoed back
+
+
+def test_every_reply_that_took_a_date_echoes_it(org):
+    reply = say(org, "zhang", "/task add 编制目录 截止:下周五")
+    assert reply.ok and "2026年12月4日（周五）" in reply.text
+    reply = say(org, "zhang", "/task extend 1 年底 等待接口")
+    assert reply.ok and "2026年12月31日（周四）" in reply.text
+    reply = say(org, "zhang", "/task extend 1 月底 再等等")
+    assert not reply.ok and "2026年11月30日（周一）" in reply.text  # refused, and still echoed
+
+
+def test_unexpected_error_gives_an_apology_with_a_reference(org, monkeypatch):
+    from models import tasks
+
+    def boom(*a, **k):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(tasks, "list_tasks", boom)
+    reply = say(org, "zhang", "/task list")
+    assert not reply.ok and "参考编号" in reply.text and "fire" not in reply.text
+
+
+def test_workspaces_are_scoped_by_team(org):
+    assert say(org, "lin", "/task add 编制数据目录 @zhang due:12-31").ok
+    other = say(org, "zhang", "/task show 1", team="T2")
+    assert not other.ok
+    assert "admin" in say(org, "zhang", "/guatu whoami", team="T2").text or "管理员" in say(org, "zhang", "/guatu whoami", team="T2").text
+
+
+def test_chinese_subcommands_work_like_english(org):
+    assert say(org, "zhang", "/task 新建 编制目录 截止:12月31日").ok
+    assert say(org, "zhang", "/task 进展 1 50% 过半").ok
+    reply = say(org, "zhang", "/task 查看 #1")
+    assert reply.ok and "50%" in reply.text
