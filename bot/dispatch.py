@@ -341,6 +341,13 @@ def _whoami(ctx: Ctx, r) -> Reply:
                chain=" → ".join(p.name for p in chain) or "—", lang=ctx.lang)
 
 
+@handles("rank")
+def _rank(ctx: Ctx, r) -> Reply:
+    from models import rank
+
+    return Reply(text=rank.render(rank.ranking(ctx, r.scope), r.scope, ctx.lang), lang=ctx.lang)
+
+
 @handles("lang")
 def _lang(ctx: Ctx, r) -> Reply:
     org.set_lang(ctx.session, ctx.actor, r.lang, now=ctx.now)

@@ -1,0 +1,126 @@
+"""赛马 (horse race): departments and task forces ranked openly on results.
+
+Score out of 100 = 50 × on-time completion rate + 30 × (1 − overdue share of live tasks)
++ 20 × update timeliness (share of live tasks updated within the policy's silence window).
+A unit with nothing finished yet scores its on-time part as neutral (0.5) rather than perfect,
+so an idle department does not top the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import and_, case, func
+from sqlmodel import select
+
+from models import i18n
+from models.context import Ctx
+from models.policy import DEFAULT
+from models.tables import Department, Task, TaskForce
+
+LIVE = ("todo", "active", "blocked", "done_requested")
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int
+    name: str
+    done: int
+    done_on_time: int
+    live: int
+    overdue: int
+    fresh: int
+    score: float
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.done_on_time / self.done if self.done else None
+
+
+def _score(done: int, on_time: int, live: int, overdue: int, fresh: int) -> float:
+    on_time_rate = on_time / done if done else 0.5
+    overdue_share = overdue / live if live else 0.0
+    fresh_rate = fresh / live if live else 1.0
+    return round(50 * on_time_rate + 30 * (1 - overdue_share) + 20 * fresh_rate, 1)
+
+
+def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365) -> list[RankRow]:
+    """The table, best first; one aggregate query, so its cost does not grow with a loop over units."""
+    today = ctx.today
+    fresh_cutoff_day = ctx.calendar.add_working_days(today, -DEFAULT.stale_days)
+    fresh_cutoff = datetime.combine(fresh_cutoff_day, time(0, 0), tzinfo=ctx.tz)
+    since = ctx.now - timedelta(days=since_days)
+    key = Task.department_id if by == "dept" else Task.force_id
+    live = Task.status.in_(LIVE)
+    done = Task.status == "done"
+    # done_at is a UTC timestamp and the deadline a local day: compare the day it was done on.
+    q = (
+        select(
+            key,
+            func.sum(case((and_(done, Task.done_at >= since), 1), else_=0)),
+            func.sum(case((and_(done, Task.done_at >= since, _local_date(Task.done_at, ctx) <= Task.due), 1), else_=0)),
+            func.sum(case((live, 1), else_=0)),
+            func.sum(case((and_(live, Task.due < today, Task.status != "done_requested"), 1), else_=0)),
+            func.sum(case((and_(live, func.coalesce(Task.last_progress_at, Task.created_at) >= fresh_cutoff), 1), else_=0)),
+        )
+        .where(Task.workspace_id == ctx.ws.id, key.is_not(None))
+        .group_by(key)
+    )
+    rows = ctx.session.exec(q).all()
+    model = Department if by == "dept" else TaskForce
+    names = {m.id: m.name for m in ctx.session.exec(select(model).where(model.workspace_id == ctx.ws.id)).all()}
+    scored = []
+    for unit_id, n_done, n_on_time, n_live, n_overdue, n_fresh in rows:
+        n_done, n_on_time, n_live, n_overdue, n_fresh = (int(x or 0) for x in (n_done, n_on_time, n_live, n_overdue, n_fresh))
+        if n_done + n_live == 0:
+            continue
+        scored.append((names.get(unit_id, "?"), n_done, n_on_time, n_live, n_overdue, n_fresh,
+                       _score(n_done, n_on_time, n_live, n_overdue, n_fresh)))
+    scored.sort(key=lambda r: (-r[6], r[4], r[0]))
+    out: list[RankRow] = []
+    for i, r in enumerate(scored):
+        rank = out[-1].rank if out and out[-1].score == r[6] else i + 1
+        out.append(RankRow(rank, *r))
+    return out
+
+
+def _local_date(col, ctx: Ctx):
+    """SQL for the org-zone calendar day of a UTC timestamp column.
+
+    PostgreSQL converts with the zone's rules; SQLite has no zone database, so it shifts by the
+    zone's current offset (exact for China, which has no daylight saving time)."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(ctx.tz.key, col))
+    minutes = int((ctx.now.astimezone(ctx.tz).utcoffset() or timedelta(0)).total_seconds() // 60)
+    return func.date(col, f"{minutes:+d} minutes")
+
+
+def render(rows: list[RankRow], by: str, lang: str) -> str:
+    title = i18n.t(f"rank.title.{by}", lang)
+    if not rows:
+        return title + "\n" + i18n.t("rank.empty", lang)
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}
+    lines = [title, i18n.t("rank.legend", lang)]
+    for r in rows:
+        rate = f"{round(100 * r.on_time_rate)}%" if r.on_time_rate is not None else "—"
+        lines.append(i18n.t("rank.row", lang, medal=medal.get(r.rank, f"{r.rank}."), name=r.name, score=r.score,
+                            rate=rate, done=r.done, live=r.live, overdue=r.overdue, fresh=r.fresh))
+    return "\n".join(lines)
+
+
+i18n.register(
+    {
+        "rank.title.dept": {"zh": "🏇 赛马 · 部门排名", "en": "🏇 Horse race · departments"},
+        "rank.title.force": {"zh": "🏇 赛马 · 专班排名", "en": "🏇 Horse race · task forces"},
+        "rank.empty": {"zh": "（还没有可排名的任务）", "en": "(nothing to rank yet)"},
+        "rank.legend": {
+            "zh": "得分 = 按期完成率×50 + (1−逾期占比)×30 + 及时更新率×20",
+            "en": "score = on-time rate×50 + (1−overdue share)×30 + update timeliness×20",
+        },
+        "rank.row": {
+            "zh": "{medal} {name} · {score} 分 · 按期 {rate}（完成 {done}）· 在办 {live} · 逾期 {overdue} · 及时更新 {fresh}",
+            "en": "{medal} {name} · {score} · on time {rate} ({done} done) · {live} live · {overdue} overdue · {fresh} updated",
+        },
+    }
+)
