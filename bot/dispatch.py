@@ -22,7 +22,7 @@ from bot.dates import format_date
 from models import forces, i18n, org, tasks
 from models.context import Ctx
 from models.db import session_scope
-from models.errors import GuatuError
+from models.errors import GuatuError, role_denied
 from models.i18n import t
 from models.org import PersonRef
 from models.tasks import TaskView
@@ -316,6 +316,20 @@ def _force_export(ctx: Ctx, r) -> Reply:
                  file=tasks_xlsx(views, ctx.lang, f.name), filename=name)
 
 
+@handles("force.map")
+def _force_map(ctx: Ctx, r) -> Reply:
+    from models import warmap
+
+    f = forces.find_force(ctx, r.force, allow_closed=True)
+    if not (forces.can_read(ctx, f) or forces.is_lead(ctx, f, ctx.actor)):
+        raise role_denied("member")
+    views = tasks.force_tasks(ctx, f, live_only=True)
+    png = warmap.render_png(views, title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)),
+                            today=ctx.today, lang=ctx.lang)
+    summary = render.task_list(views, ctx.lang, t("reply.force.map", ctx.lang, name=f.name))
+    return Reply(text=summary, lang=ctx.lang, file=png, filename=f"warmap-{f.id}-{ctx.today.isoformat()}.png")
+
+
 @handles("force.policy")
 def _force_policy(ctx: Ctx, r) -> Reply:
     f, p = forces.force_policy(ctx, dict(r.changes), force_name=r.force)
@@ -435,6 +449,8 @@ i18n.register(
         "reply.force.removed": {"zh": "已将 {who} 移出专班「{name}」。", "en": "Removed {who} from “{name}”."},
         "reply.force.closed": {"zh": "专班「{name}」已结束。", "en": "Task force “{name}” is closed."},
         "reply.force.exported": {"zh": "已导出 {n} 个任务：{name}", "en": "Exported {n} task(s): {name}"},
+        "reply.force.map": {"zh": "专班「{name}」挂图", "en": "War map of “{name}”"},
+        "reply.force.map_title": {"zh": "{name} · 挂图作战 · {day}", "en": "{name} · war map · {day}"},
         "reply.force.policy_set": {"zh": "规则已更新。", "en": "Policy updated."},
         "reply.whoami": {
             "zh": "{name}（{id}）\n角色：{roles}\n部门：{dept}\n汇报链：{chain}\n语言：{lang}",
