@@ -330,6 +330,19 @@ def _force_map(ctx: Ctx, r) -> Reply:
     return Reply(text=summary, lang=ctx.lang, file=png, filename=f"warmap-{f.id}-{ctx.today.isoformat()}.png")
 
 
+@handles("force.digest")
+def _force_digest(ctx: Ctx, r) -> Reply:
+    from models import digest, warmap
+
+    f = forces.find_force(ctx, r.force, allow_closed=True)
+    forces.require_lead(ctx, f)
+    d = digest.build(ctx, f)
+    png = warmap.render_png(tasks.force_tasks(ctx, f, live_only=True), today=ctx.today, lang=ctx.lang,
+                            title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)))
+    return Reply(text=digest.render(d, ctx.lang, ctx.tz), lang=ctx.lang, file=png,
+                 filename=f"digest-{f.id}-{ctx.today.isoformat()}.png")
+
+
 @handles("force.policy")
 def _force_policy(ctx: Ctx, r) -> Reply:
     f, p = forces.force_policy(ctx, dict(r.changes), force_name=r.force)

@@ -45,7 +45,7 @@ def _score(done: int, on_time: int, live: int, overdue: int, fresh: int) -> floa
     return round(50 * on_time_rate + 30 * (1 - overdue_share) + 20 * fresh_rate, 1)
 
 
-def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365) -> list[RankRow]:
+def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365, force_id: int | None = None) -> list[RankRow]:
     """The table, best first; one aggregate query, so its cost does not grow with a loop over units."""
     today = ctx.today
     fresh_cutoff_day = ctx.calendar.add_working_days(today, -DEFAULT.stale_days)
@@ -67,6 +67,8 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365) -> list[RankRo
         .where(Task.workspace_id == ctx.ws.id, key.is_not(None))
         .group_by(key)
     )
+    if force_id is not None:
+        q = q.where(Task.force_id == force_id)
     rows = ctx.session.exec(q).all()
     model = Department if by == "dept" else TaskForce
     names = {m.id: m.name for m in ctx.session.exec(select(model).where(model.workspace_id == ctx.ws.id)).all()}
