@@ -100,14 +100,17 @@ def _require_owner_or_lead(ctx: Ctx, task: Task) -> TaskForce | None:
 
 
 def _require_lead(ctx: Ctx, task: Task) -> TaskForce | None:
+    """The force's lead (or an admin); a task outside any force (a meeting decision) is led by its creator."""
     force = _force_of(ctx, task)
+    if force is None and task.created_by_id == ctx.actor.id:
+        return None
     if not forces.is_lead(ctx, force, ctx.actor):
         raise role_denied("force_lead")
     return force
 
 
 def _can_read(ctx: Ctx, task: Task) -> bool:
-    if _is_owner(ctx, task) or org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary"):
+    if task.created_by_id == ctx.actor.id or _is_owner(ctx, task) or org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary"):
         return True
     force = _force_of(ctx, task)
     return force is not None and forces.membership(ctx, force, ctx.actor) is not None
@@ -161,7 +164,8 @@ def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
             pending_extension=ExtensionView(ext.id, ext.new_due, ext.old_due, ext.reason,
                                             people[ext.requested_by_id].name if ext.requested_by_id in people else "?") if ext else None,
             nodes=tuple(NodeView(n.no, n.name, n.due, n.done_at is not None) for n in nodes.get(t.id, [])),
-            parent_id=t.parent_id, viewer_is_lead=admin or (t.force_id in lead_of),
+            parent_id=t.parent_id,
+            viewer_is_lead=admin or (t.force_id in lead_of) or (t.force_id is None and t.created_by_id == ctx.actor.id),
             viewer_is_owner=t.owner_id == ctx.actor.id or t.id in co,
         ))
     return out
@@ -280,11 +284,7 @@ def add_task(
     start: date | None = None, nodes: list[tuple[date, str]] | None = None,
 ) -> Task:
     """Creates a task. Members create their own; giving it to someone else needs the force's lead."""
-    title = " ".join(title.split())
-    if not title:
-        raise InvalidInput("task.no_title")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput("task.title_long", max=MAX_TITLE)
+    title = _clean_title(title)
     if priority not in ("normal", "high"):
         raise InvalidInput("task.bad_priority")
     _check_future(ctx, due)
@@ -302,31 +302,53 @@ def add_task(
     lead = forces.is_lead(ctx, force, ctx.actor)
     if owner_person.id != ctx.actor.id and not lead and not (parent and _is_owner(ctx, parent)):
         raise role_denied("force_lead")
-    if not lead and forces.membership(ctx, force, ctx.actor) is None:
+    if force is not None and not lead and forces.membership(ctx, force, ctx.actor) is None:
         raise role_denied("member")
     dept_row = org.find_department(ctx.session, ctx.ws, dept) if dept else forces.member_department(ctx, force, owner_person)
     start_date = start or ctx.today
     if start_date > due:
         raise InvalidInput("task.start_after_due")
     # Every check is above this line: a refused task writes nothing, even without a rollback.
-    if forces.membership(ctx, force, owner_person) is None:
-        forces.add_member(ctx, force, owner_person, dept_id=None, lead=False)
+    return create(ctx, title, due=due, owner=owner_person, force=force, dept_id=dept_row.id if dept_row else None,
+                  priority=priority, parent=parent, description=description, start=start_date, nodes=nodes)
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("task.no_title")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput("task.title_long", max=MAX_TITLE)
+    return title
+
+
+def create(
+    ctx: Ctx, title: str, *, due: date, owner: Person, force: TaskForce | None, dept_id: int | None = None,
+    priority: str = "normal", parent: Task | None = None, description: str = "", start: date | None = None,
+    nodes: list[tuple[date, str]] | None = None, source: str | None = None,
+) -> Task:
+    """Writes a task whose caller has done the permission checks (add_task, a meeting decision)."""
+    if force is not None and forces.membership(ctx, force, owner) is None:
+        forces.add_member(ctx, force, owner, dept_id=None, lead=False)
+    if dept_id is None and owner.department_id:
+        dept_id = owner.department_id
     task = Task(
-        workspace_id=ctx.ws.id, force_id=force.id, parent_id=parent.id if parent else None, title=title,
-        description=description, owner_id=owner_person.id, department_id=dept_row.id if dept_row else None,
-        priority=priority, status="todo", progress=0, start_date=start_date, baseline_due=due, due=due,
+        workspace_id=ctx.ws.id, force_id=force.id if force else None, parent_id=parent.id if parent else None,
+        title=title, description=description, owner_id=owner.id, department_id=dept_id,
+        priority=priority, status="todo", progress=0, start_date=start or ctx.today, baseline_due=due, due=due,
         created_by_id=ctx.actor.id, created_at=ctx.now, updated_at=ctx.now,
     )
     ctx.session.add(task)
     ctx.session.flush()
-    _log(ctx, task, "task.created", title=title, owner=owner_person.id, due=due.isoformat(), force=force.id,
-         dept=task.department_id, priority=priority, parent=task.parent_id)
+    _log(ctx, task, "task.created", title=title, owner=owner.id, due=due.isoformat(), force=task.force_id,
+         dept=task.department_id, priority=priority, parent=task.parent_id, source=source)
     for day, name in nodes or []:
         _add_node(ctx, task, day, name)
-    _notify(ctx, owner_person, Msg("task.notify.assigned", id=task.id, title=title, due=Day(due), by=ctx.actor.name),
-            f"task:{task.id}:assigned:{owner_person.id}", task)
-    forces.announce(ctx, force, Msg("task.announce.created", id=task.id, title=title, owner=owner_person.name,
-                                    due=Day(due)), key=f"task:{task.id}:created", task_id=task.id)
+    _notify(ctx, owner, Msg("task.notify.assigned", id=task.id, title=title, due=Day(due), by=ctx.actor.name),
+            f"task:{task.id}:assigned:{owner.id}", task)
+    if force is not None:
+        forces.announce(ctx, force, Msg("task.announce.created", id=task.id, title=title, owner=owner.name,
+                                        due=Day(due)), key=f"task:{task.id}:created", task_id=task.id)
     return task
 
 
