@@ -54,8 +54,11 @@ def cmd_db(args, settings: Settings) -> int:
     return 0
 
 
-def run_console(settings: Settings, user: str, *, channel: str | None = None, stdin=sys.stdin) -> int:
-    """The console backend, with the scheduler printing messages as they fire (unless off)."""
+def run_console(settings: Settings, user: str, *, channel: str | None = None, stdin=sys.stdin,
+                at: datetime | None = None) -> int:
+    """The console backend, with the scheduler printing messages as they fire (unless off).
+
+    ``at`` freezes the clock (``--at``): to rehearse a day, or to test without waiting for it."""
     from bot.console import DEFAULT_CHANNEL, Console, ConsoleNotifier
     from jobs.deliver import deliver
 
@@ -63,13 +66,14 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
     service = _service(settings, engine)
     notifier = ConsoleNotifier(sys.stdout)
     scheduler = None
-    if settings.scheduler_on:
+    if settings.scheduler_on and at is None:
         from jobs.scheduler import build_scheduler
 
         scheduler = build_scheduler(engine, notifier, tz=settings.tz)
         scheduler.start()
-    console = Console(service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL,
-                      deliver=lambda: deliver(engine, notifier, now=datetime.now(timezone.utc)))
+    clock = (lambda: at) if at else (lambda: datetime.now(timezone.utc))
+    console = Console(service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL, clock=clock,
+                      deliver=lambda: deliver(engine, notifier, now=clock()))
     try:
         console.loop(stdin)
     finally:
@@ -79,7 +83,8 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
 
 
 def cmd_console(args, settings: Settings) -> int:
-    return run_console(settings, args.as_user, channel=args.channel)
+    at = _parse_at(args.at, settings) if args.at else None
+    return run_console(settings, args.as_user, channel=args.channel, at=at)
 
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -164,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("console", help="type commands as a given user")
     c.add_argument("--as", dest="as_user", required=True, help="the chat user id you type as, e.g. zhangwei")
     c.add_argument("--channel", default=None, help="the channel you type in (binds /force new)")
+    c.add_argument("--at", default=None, help="run as if it were this ISO-8601 time (clock frozen, scheduler off)")
     c.set_defaults(fn=cmd_console)
     d = sub.add_parser("db", help="database schema")
     d.add_argument("action", choices=["upgrade", "current"])
