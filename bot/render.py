@@ -110,6 +110,25 @@ def calendar_month(days: Iterable[tuple], year: int, month: int, lang: str) -> s
     return "\n".join([t("render.cal_head", lang, year=year, month=month), *rows, *notes])
 
 
+AUDIT_LABELS = {
+    "task.created": ("新建", "created"),
+    "task.progress": ("更新进展", "progress"),
+    "task.done_requested": ("报告完成", "reported done"),
+    "task.verified": ("销号", "verified done"),
+    "task.reopened": ("退回", "sent back"),
+    "task.blocked": ("受阻", "blocked"),
+    "task.unblocked": ("解除受阻", "unblocked"),
+    "task.extension_requested": ("申请延期", "asked for an extension"),
+    "task.extension_approved": ("批准延期", "extension approved"),
+    "task.extension_rejected": ("驳回延期", "extension rejected"),
+    "task.assigned": ("指派", "reassigned"),
+    "task.node_added": ("添加节点", "node added"),
+    "task.node_done": ("节点完成", "node done"),
+    "task.acknowledged": ("确认收到", "acknowledged"),
+    "task.cancelled": ("撤销", "cancelled"),
+}
+i18n.register({f"audit.{k}": {"zh": zh, "en": en} for k, (zh, en) in AUDIT_LABELS.items()})
+
 i18n.register(
     {
         "render.task_line": {
