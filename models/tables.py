@@ -255,6 +255,8 @@ class Outbox(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime = _ts()
     claimed_until: Optional[datetime] = _opt_ts()
+    # The worker holding the claim: a worker only marks or releases rows it still holds.
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
     last_error: Optional[str] = Field(default=None)
     created_at: datetime = _ts()
     sent_at: Optional[datetime] = _opt_ts()
@@ -267,4 +269,171 @@ class ProcessedEvent(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     team_id: str = Field(default="", max_length=64)
+    created_at: datetime = _ts()
+
+
+# ---------------------------------------------------------------- reminders, escalations, notices
+# The sweeps (jobs/sweeps.py) keep their state here; each table is filtered through an index that
+# holds only what may still be due, so a sweep's cost follows what is due, not what exists.
+
+# Literal SQL, shared by the partial indexes below and by the queries that must match them.
+OUTBOX_LIVE_SQL = "status IN ('pending','sending')"
+TASK_OPEN_SQL = "status IN ('todo','active','blocked')"  # live and not reported done: reminders apply
+
+# Silence (no progress since …) is looked up in two halves, each through its own partial index:
+# tasks with a progress report by its time, tasks never reported on by their creation time.
+Index(
+    "ix_task_open_progress",
+    Task.__table__.c.last_progress_at,
+    postgresql_where=text(TASK_OPEN_SQL),
+    sqlite_where=text(TASK_OPEN_SQL),
+)
+Index(
+    "ix_task_open_unreported",
+    Task.__table__.c.created_at,
+    postgresql_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
+    sqlite_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
+)
+# A lease that expired (the worker died between claiming and marking) is found through this one.
+Index(
+    "ix_outbox_sending",
+    Outbox.__table__.c.claimed_until,
+    postgresql_where=text("status = 'sending'"),
+    sqlite_where=text("status = 'sending'"),
+)
+# Order per recipient: the worker asks "is an earlier message to this recipient still in flight?".
+Index(
+    "ix_outbox_recipient_live",
+    Outbox.__table__.c.workspace_id,
+    Outbox.__table__.c.recipient,
+    Outbox.__table__.c.id,
+    postgresql_where=text(OUTBOX_LIVE_SQL),
+    sqlite_where=text(OUTBOX_LIVE_SQL),
+)
+
+
+class OutboxPace(SQLModel, table=True):
+    """A send gate per recipient, shared by every worker: nothing goes to them before ``not_before``
+    (about 1 s after each send; the platform's Retry-After after an HTTP 429)."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "recipient"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    recipient: str = Field(max_length=64)
+    not_before: datetime = _ts()
+
+
+class SweepLog(SQLModel, table=True):
+    """A reminder or nudge step a sweep took for a task, written with its outbox rows: unique, so a
+    repeat sweep or a second process never takes the same step twice."""
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "kind", "target", "due", "step"),
+        # Nudges ask "nudged since the last progress?": by task, kind and time.
+        Index("ix_sweeplog_task_kind_time", "task_id", "kind", "created_at"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    task_id: int = Field(foreign_key="task.id")
+    kind: str = Field(max_length=16)  # remind | nudge
+    target: str = Field(max_length=32)  # deadline | node:<id> | silence
+    due: date  # the deadline or node date reminded of; the first silent day for a nudge
+    step: int  # working days before ``due`` (remind); the silence threshold (nudge)
+    created_at: datetime = _ts()
+
+
+class EscalationState(SQLModel, table=True):
+    """督办: one episode of an overdue task's escalation ladder, with the policy frozen when it began.
+
+    A new episode starts when progress or an approved extension resets the ladder."""
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "episode"),
+        # At most one live episode per task, even with several processes discovering red tasks.
+        Index(
+            "ix_escalation_live_task", "task_id", unique=True,
+            postgresql_where=text("status IN ('open','acked')"),
+            sqlite_where=text("status IN ('open','acked')"),
+        ),
+        Index(
+            "ix_escalation_due", "next_at",
+            postgresql_where=text("status = 'open' AND next_at IS NOT NULL"),
+            sqlite_where=text("status = 'open' AND next_at IS NOT NULL"),
+        ),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    task_id: int = Field(foreign_key="task.id")
+    episode: int
+    due: date  # the deadline that was missed; an extension changes the task's and ends the episode
+    anchor: date  # the ladder counts working days from the first working day after this date
+    policy: dict = Field(default_factory=dict, sa_type=JSON)  # effective policy when the episode began
+    progress_seen: Optional[datetime] = _opt_ts()  # the task's last progress when the episode began
+    level: int = Field(default=-1)  # the highest level fired so far
+    next_at: Optional[datetime] = _opt_ts()  # when the next level is due; None once the ladder is done
+    # open → acked (someone said 收到: the ladder stops) → reset (progress, extension) | closed (not red)
+    status: str = Field(default="open", max_length=16)
+    acked_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    acked_at: Optional[datetime] = _opt_ts()
+    created_at: datetime = _ts()
+    closed_at: Optional[datetime] = _opt_ts()
+    close_reason: Optional[str] = Field(default=None, max_length=32)
+
+
+class EscalationStep(SQLModel, table=True):
+    """A ladder level that fired: its numbered notice (提示单, 督办单, 通报) and recipients; once per level."""
+
+    __table_args__ = (UniqueConstraint("state_id", "level"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    state_id: int = Field(foreign_key="escalationstate.id")
+    task_id: int = Field(foreign_key="task.id", index=True)
+    level: int
+    series: Optional[str] = Field(default=None, max_length=16)  # tishi | duban | tongbao; None: nobody to tell
+    year: Optional[int] = Field(default=None)
+    no: Optional[int] = Field(default=None)
+    recipients: list = Field(default_factory=list, sa_type=JSON)  # person ids
+    created_at: datetime = _ts()
+
+
+class NoticeCounter(SQLModel, table=True):
+    """The last number of a series of numbered notices (督办〔2026〕7号), per workspace and year."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "series", "year"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    series: str = Field(max_length=16)
+    year: int
+    last_no: int = Field(default=0)
+
+
+class Notice(SQLModel, table=True):
+    """通知: a lead's notice to every member of a task force, each member confirming receipt (收到)."""
+
+    __table_args__ = (Index("ix_notice_force_time", "force_id", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    force_id: int = Field(foreign_key="taskforce.id")
+    author_id: int = Field(foreign_key="person.id")
+    text: str
+    created_at: datetime = _ts()
+
+
+class NoticeReceipt(SQLModel, table=True):
+    """A member's copy of a notice: confirmed or not, how often sent, when it is re-sent next."""
+
+    __table_args__ = (
+        UniqueConstraint("notice_id", "person_id"),
+        Index(
+            "ix_receipt_renotice_due", "next_renotice_at",
+            postgresql_where=text("confirmed_at IS NULL AND next_renotice_at IS NOT NULL"),
+            sqlite_where=text("confirmed_at IS NULL AND next_renotice_at IS NOT NULL"),
+        ),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    sent_count: int = Field(default=1)  # the first send plus re-sends
+    next_renotice_at: Optional[datetime] = _opt_ts()
+    confirmed_at: Optional[datetime] = _opt_ts()
     created_at: datetime = _ts()
