@@ -45,6 +45,7 @@ def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     if texts is None:
         return key
     template = texts[normalise_lang(lang)]
+    params = {k: (v.render(lang) if hasattr(v, "render") else v) for k, v in params.items()}
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):

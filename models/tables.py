@@ -1,6 +1,6 @@
 """SQLModel tables. Every row belongs to a workspace (a Slack team) so workspaces never mix."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
@@ -436,4 +436,78 @@ class NoticeReceipt(SQLModel, table=True):
     sent_count: int = Field(default=1)  # the first send plus re-sends
     next_renotice_at: Optional[datetime] = _opt_ts()
     confirmed_at: Optional[datetime] = _opt_ts()
+    created_at: datetime = _ts()
+
+
+# ---------------------------------------------------------------- meetings
+# 专题会议 (bimonthly, chaired by the governor) and 工作例会 (monthly): series, occurrences,
+# proposed agenda items, and decisions that become tracked tasks.
+
+
+class MeetingSeries(SQLModel, table=True):
+    """A recurring meeting: every N months from a first date, at a time, with a chair."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    kind: str = Field(max_length=16)  # thematic | monthly
+    every_months: int
+    start: date
+    at_time: Optional[time] = Field(default=None)
+    chair_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    active: bool = Field(default=True)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class Meeting(SQLModel, table=True):
+    """One meeting: its date, agenda cut-off, chair, length, minutes; numbered like tasks (#12)."""
+
+    __table_args__ = (
+        UniqueConstraint("series_id", "seq"),
+        Index("ix_meeting_ws_day", "workspace_id", "day"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    series_id: Optional[int] = Field(default=None, foreign_key="meetingseries.id")
+    seq: Optional[int] = Field(default=None)  # occurrence number within the series
+    kind: str = Field(max_length=16)  # thematic | monthly | other
+    title: str = Field(max_length=300)
+    day: date
+    at_time: Optional[time] = Field(default=None)
+    length_min: int = Field(default=90)
+    cutoff: date  # agenda items proposed after this day are marked late
+    chair_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    channel_id: Optional[str] = Field(default=None, max_length=64)
+    minutes_text: Optional[str] = Field(default=None)
+    minutes_at: Optional[datetime] = _opt_ts()
+    agenda_at: Optional[datetime] = _opt_ts()
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+
+
+class AgendaItem(SQLModel, table=True):
+    """议题: a topic proposed for a meeting, with presenter and requested minutes."""
+
+    __table_args__ = (Index("ix_agenda_meeting", "meeting_id", "created_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id")
+    topic: str = Field(max_length=500)
+    proposer_id: int = Field(foreign_key="person.id")
+    presenter_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    length_min: int = Field(default=10)
+    late: bool = Field(default=False)
+    created_at: datetime = _ts()
+
+
+class Decision(SQLModel, table=True):
+    """议定事项: a decision of a meeting, tracked as a task and followed up at the next meeting."""
+
+    __table_args__ = (Index("ix_decision_meeting", "meeting_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id")
+    text: str
+    owner_id: int = Field(foreign_key="person.id")
+    due: date
+    task_id: int = Field(foreign_key="task.id", index=True)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
