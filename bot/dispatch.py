@@ -350,6 +350,69 @@ def _force_policy(ctx: Ctx, r) -> Reply:
     return Reply(text=head + render.policy(p, f.name, ctx.lang), lang=ctx.lang)
 
 
+# ---------------------------------------------------------------- /meeting
+
+
+@handles("meeting.new")
+def _meeting_new(ctx: Ctx, r) -> Reply:
+    from models import meetings
+
+    m = meetings.new_meeting(ctx, r.meeting_kind, r.date, title=r.title, at=r.time, chair=_ref(r.chair), length=r.minutes)
+    return Reply(text=t("reply.meeting.created", ctx.lang, id=m.id, title=m.title, day=_d(ctx, m.day),
+                        at=m.at_time.strftime("%H:%M"), cutoff=_d(ctx, m.cutoff)),
+                 lang=ctx.lang, file=meetings.ics(ctx, m.id), filename=f"meeting-{m.id}.ics")
+
+
+@handles("meeting.series")
+def _meeting_series(ctx: Ctx, r) -> Reply:
+    from models import meetings
+
+    series, added = meetings.new_series(ctx, r.meeting_kind, r.every_months, r.start)
+    return Reply(text=t("reply.meeting.series", ctx.lang, every=r.every_months, start=_d(ctx, r.start))
+                 + "\n" + meetings.render_list(ctx, added), lang=ctx.lang)
+
+
+@handles("meeting.propose")
+def _meeting_propose(ctx: Ctx, r) -> Reply:
+    from models import meetings
+
+    item = meetings.propose(ctx, r.meeting_id, r.topic, presenter=_ref(r.presenter), length=r.minutes)
+    key = "reply.meeting.proposed_late" if item.late else "reply.meeting.proposed"
+    return _ok(ctx, key, id=r.meeting_id, topic=item.topic, mins=item.length_min)
+
+
+@handles("meeting.agenda")
+def _meeting_agenda(ctx: Ctx, r) -> Reply:
+    from models import meetings
+
+    return Reply(text=meetings.render_agenda(meetings.build_agenda(ctx, r.meeting_id), ctx.lang), lang=ctx.lang)
+
+
+@handles("meeting.decide")
+def _meeting_decide(ctx: Ctx, r) -> Reply:
+    from models import meetings
+
+    _d_, task = meetings.decide(ctx, r.meeting_id, r.text, PersonRef.of(r.owner), r.due)
+    return _card_reply(ctx, "reply.meeting.decided", task.id, meeting=r.meeting_id, due=_d(ctx, r.due))
+
+
+@handles("meeting.minutes")
+def _meeting_minutes(ctx: Ctx, r) -> Reply:
+    from models import meetings
+
+    if r.text:
+        meetings.set_minutes(ctx, r.meeting_id, r.text)
+    md = meetings.minutes_markdown(ctx, r.meeting_id)
+    return Reply(text=md, lang=ctx.lang, file=md.encode("utf-8"), filename=f"minutes-{r.meeting_id}.md")
+
+
+@handles("meeting.list")
+def _meeting_list(ctx: Ctx, r) -> Reply:
+    from models import meetings
+
+    return Reply(text=meetings.render_list(ctx, meetings.upcoming(ctx)), lang=ctx.lang)
+
+
 # ---------------------------------------------------------------- /guatu
 
 
@@ -464,6 +527,17 @@ i18n.register(
         "reply.force.exported": {"zh": "已导出 {n} 个任务：{name}", "en": "Exported {n} task(s): {name}"},
         "reply.force.map": {"zh": "专班「{name}」挂图", "en": "War map of “{name}”"},
         "reply.force.map_title": {"zh": "{name} · 挂图作战 · {day}", "en": "{name} · war map · {day}"},
+        "reply.meeting.created": {
+            "zh": "已安排会议 #{id}「{title}」：{day} {at}，议题申报截止 {cutoff}。已附日历文件。",
+            "en": "Scheduled meeting #{id} “{title}”: {day} {at}; topics due by {cutoff}. Calendar file attached.",
+        },
+        "reply.meeting.series": {"zh": "已设置周期会议：每 {every} 个月，自 {start} 起。已安排：", "en": "Series set: every {every} month(s) from {start}. Scheduled:"},
+        "reply.meeting.proposed": {"zh": "已向会议 #{id} 申报议题「{topic}」（{mins} 分钟）。", "en": "Proposed “{topic}” ({mins} min) for meeting #{id}."},
+        "reply.meeting.proposed_late": {
+            "zh": "已向会议 #{id} 申报议题「{topic}」（{mins} 分钟）。已过申报截止日，议题标为逾期申报，由会务决定是否列入。",
+            "en": "Proposed “{topic}” ({mins} min) for meeting #{id}. The cut-off has passed, so it is marked late; the secretary decides.",
+        },
+        "reply.meeting.decided": {"zh": "已记录会议 #{meeting} 的议定事项，转为任务 #{id}，截止 {due}。", "en": "Recorded a decision of meeting #{meeting} as task #{id}, due {due}."},
         "reply.force.policy_set": {"zh": "规则已更新。", "en": "Policy updated."},
         "reply.whoami": {
             "zh": "{name}（{id}）\n角色：{roles}\n部门：{dept}\n汇报链：{chain}\n语言：{lang}",
