@@ -1,0 +1,90 @@
+"""Events API: App Home opened, the bot mentioned. Slack's retries of one event act once."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+from bot.slack.surface import Surface
+from models import i18n
+from models.db import session_scope, utcnow
+from models.i18n import t
+from models.tables import ProcessedEvent
+
+log = logging.getLogger("guatu.slack.events")
+
+# Slack retries an event for about five minutes (immediately, after 1 min, after 5 min).
+KEEP_EVENTS = timedelta(days=1)
+
+
+def register(app: App, surface: Surface) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab
+        with first_delivery(surface.engine, body) as first:
+            if first:
+                surface.publish_home(context.team_id, event["user"])
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        with first_delivery(surface.engine, body) as first:
+            if first:
+                lang = surface.caller(context.team_id, event["user"]).locale or surface.service.default_lang
+                surface.client.chat_postEphemeral(channel=event["channel"], user=event["user"],
+                                                  text=t("slack.mention", lang))
+
+
+@contextlib.contextmanager
+def first_delivery(engine: Engine, body: dict[str, Any]) -> Iterator[bool]:
+    """Yields True for the first delivery of an event, False for a retry of one already handled.
+
+    The claim is a unique row written before the work; if the work fails, the claim is dropped
+    again, so Slack's next retry does the work instead of being ignored.
+    """
+    event_id = body.get("event_id")
+    if not event_id:
+        yield True
+        return
+    claimed = _claim(engine, event_id, body.get("team_id") or "")
+    if not claimed:
+        log.info("event %s already handled: a retry, ignored", event_id)
+    try:
+        yield claimed
+    except BaseException:
+        if claimed:
+            with session_scope(engine) as session:
+                session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id))
+        raise
+
+
+def _claim(engine: Engine, event_id: str, team_id: str) -> bool:
+    now = utcnow()
+    with session_scope(engine) as session:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(ProcessedEvent).values(event_id=event_id[:64], team_id=team_id[:64], created_at=now)
+        inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["event_id"])).rowcount
+        if inserted and random.random() < 0.01:
+            # Now and then forget events too old to be retried, so the table stays a day long.
+            session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - KEEP_EVENTS))
+    return bool(inserted)
+
+
+i18n.register(
+    {
+        "slack.mention": {
+            "zh": "你好！我是挂图。输入 /task、/force、/meeting 或 /guatu help 使用我；任务卡片上的按钮也可以直接操作。",
+            "en": "Hello! I am Guatu. Type /task, /force, /meeting or /guatu help; the buttons on task cards work too.",
+        }
+    }
+)

@@ -1,0 +1,109 @@
+"""App Home: the home as a request through the dispatcher, and publishing it off the request path."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from slack_sdk.errors import SlackApiError
+
+from bot.dispatch import Reply, handles
+from models.context import Ctx
+from models.home import Home, home
+
+log = logging.getLogger("guatu.slack.home")
+
+
+class ShowHome(BaseModel):
+    """The caller's home (工作台); only Slack shows it, so the request lives here."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["slack.home"] = "slack.home"
+
+
+@dataclass
+class HomeReply(Reply):
+    home: Home | None = None
+
+
+@handles("slack.home")
+def _show_home(ctx: Ctx, request: ShowHome) -> Reply:
+    # Through the dispatcher: the same workspace scoping, first-contact and error handling as commands.
+    return HomeReply(text="", lang=ctx.lang, home=home(ctx))
+
+
+class HomeRefresher:
+    """Publishes App Homes in one background thread, so a change never waits for them.
+
+    Requests for the same user before their publish coalesce into one (it shows the latest state
+    anyway); a 429 from Slack puts that user back by Retry-After instead of blocking a thread.
+    """
+
+    def __init__(self, publish: Callable[[str, str], None], *, delay: float = 0.2) -> None:
+        self._publish = publish
+        self._delay = delay
+        self._due: dict[tuple[str, str], float] = {}
+        self._cond = threading.Condition()
+        self._closed = False
+        self._busy = 0
+        self._thread = threading.Thread(target=self._run, name="guatu-home", daemon=True)
+        self._thread.start()
+
+    def request(self, team_id: str, user_id: str, *, after: float | None = None) -> None:
+        with self._cond:
+            key = (team_id, user_id)
+            due = time.monotonic() + (self._delay if after is None else after)
+            self._due[key] = min(due, self._due.get(key, due))
+            self._cond.notify()
+
+    def idle(self, timeout: float = 5.0) -> bool:
+        """Waits until nothing is queued or being published (for tests and shutdown)."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._due or self._busy:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _next(self) -> tuple[str, str] | None:
+        with self._cond:
+            while not self._closed:
+                if self._due:
+                    key, due = min(self._due.items(), key=lambda item: item[1])
+                    wait = due - time.monotonic()
+                    if wait <= 0:
+                        del self._due[key]
+                        self._busy += 1
+                        return key
+                else:
+                    wait = None
+                self._cond.wait(wait)
+            return None
+
+    def _run(self) -> None:
+        while (key := self._next()) is not None:
+            try:
+                self._publish(*key)
+            except SlackApiError as exc:
+                if exc.response.status_code == 429:
+                    self.request(*key, after=float(exc.response.headers.get("Retry-After", 1)))
+                else:
+                    log.warning("views.publish failed for %s/%s: %s", *key, exc.response.get("error"))
+            except Exception:
+                log.exception("publishing the home of %s/%s failed", *key)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify_all()

@@ -1,0 +1,191 @@
+"""What every listener shares: the domain service, the Web API, the people directory, and the answer paths."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+from types import TracebackType
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, select
+
+from bot import commands as C
+from bot.dispatch import Caller, Reply, Service
+from bot.slack import blocks
+from bot.slack.clients import webhook
+from bot.slack.home import HomeRefresher, HomeReply, ShowHome
+from bot.slack.origin import FormState, Origin
+from bot.slack.people import Directory
+from models import org
+from models.calendar import WorkCalendar, local_today, to_local
+from models.i18n import t
+from models.tables import Workspace
+
+log = logging.getLogger("guatu.slack")
+
+# Slack drops a request not acknowledged within 3 s; this leaves room for the network both ways.
+ACK_BUDGET = 2.0
+# How long a request may wait for users.info on a person's first contact (events may wait longer).
+LOOKUP_WAIT = 0.5
+EVENT_LOOKUP_WAIT = 5.0
+
+
+class Deadline:
+    """Runs ``on_expiry`` once if the block is still working after ``budget`` seconds.
+
+    ``settle()`` tells the block whether it finished in time (it answers in the acknowledgement)
+    or not (the holding acknowledgement went out: it answers through the response URL).
+    """
+
+    def __init__(self, budget: float, on_expiry: Callable[[], object]) -> None:
+        self._on_expiry = on_expiry
+        self._lock = threading.Lock()
+        self._settled = False
+        self._timer = threading.Timer(budget, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.settle()
+
+    def _expire(self) -> None:
+        with self._lock:  # ack() only records the response, so holding the lock here is cheap
+            if not self._settled:
+                self._settled = True
+                self._on_expiry()
+
+    def settle(self) -> bool:
+        """True if in time (and the deadline is off), False if the holding answer already went out."""
+        self._timer.cancel()
+        with self._lock:
+            if self._settled:
+                return False
+            self._settled = True
+            return True
+
+
+class Surface:
+    """The Slack side of the composition root: listeners call these, and nothing else."""
+
+    def __init__(self, service: Service, client: WebClient, people: Directory, *, background: WebClient | None = None,
+                 ack_budget: float = ACK_BUDGET, lookup_wait: float = LOOKUP_WAIT) -> None:
+        self.service = service
+        self.client = client
+        self.background = background or client
+        self.people = people
+        self.ack_budget = ack_budget
+        self.lookup_wait = lookup_wait
+        self.homes = HomeRefresher(lambda team, user: self.publish_home(team, user, client=self.background))
+
+    @property
+    def engine(self):
+        return self.service.engine
+
+    def close(self) -> None:
+        self.homes.close()
+        self.people.close()
+
+    # ------------------------------------------------------------ who
+
+    def caller(self, team_id: str, user_id: str, channel_id: str | None = None, *, wait: float | None = None) -> Caller:
+        p = self.people.profile(team_id, user_id, wait=self.lookup_wait if wait is None else wait)
+        return Caller(team_id, user_id, channel_id, name=p.name, locale=p.locale, tz=p.tz)
+
+    def holding_text(self) -> str:
+        return t("slack.working", self.service.default_lang)
+
+    def form_context(self, team_id: str) -> tuple[date, WorkCalendar]:
+        """Today and the workspace's working calendar, so a form reads dates exactly as a command does."""
+        with Session(self.engine) as session:
+            ws_id = session.exec(select(Workspace.id).where(Workspace.team_id == team_id)).first()
+            calendar = org.calendar_for(session, ws_id) if ws_id is not None else WorkCalendar()
+        return local_today(self.service.clock(), self.service.tz), calendar
+
+    # ------------------------------------------------------------ answers
+
+    def answer(self, reply: Reply, origin: Origin) -> None:
+        """Shows the reply where the user acted, sends its file, refreshes the homes it touched."""
+        if origin.home:
+            self.publish_home(origin.team_id, origin.user_id, notice=blocks.reply_blocks(reply, blocks.NOTICE_BLOCKS))
+        else:
+            self.post(blocks.reply_message(reply), origin, replace=origin.replace and reply.ok)
+        self.follow_up(reply, origin)
+
+    def follow_up(self, reply: Reply, origin: Origin) -> None:
+        """What comes after the answer itself: the file, then the App Homes of everyone touched."""
+        if reply.file is not None:
+            self.send_file(reply, origin)
+        if reply.ok:  # a refusal wrote nothing, so no home changed
+            for user_id in sorted(reply.touched_users - ({origin.user_id} if origin.home else set())):
+                self.homes.request(origin.team_id, user_id)
+
+    def post(self, message: dict[str, Any], origin: Origin, *, replace: bool = False) -> None:
+        """A message only the user sees: through the response URL, else ephemeral in the channel, else a DM."""
+        if origin.response_url:
+            sent = webhook(origin.response_url).send_dict({**message, "replace_original": replace})
+            if sent.status_code != 200:
+                log.warning("response_url answered %s: %s", sent.status_code, sent.body)
+        elif origin.channel_id:
+            self.client.chat_postEphemeral(channel=origin.channel_id, user=origin.user_id, text=message["text"],
+                                           blocks=message["blocks"])
+        else:
+            self.client.chat_postMessage(channel=origin.user_id, text=message["text"], blocks=message["blocks"])
+
+    def send_file(self, reply: Reply, origin: Origin) -> None:
+        """Into the user's direct messages with the bot: a lead's export is not for the whole channel."""
+        channel = self.client.conversations_open(users=origin.user_id)["channel"]["id"]
+        self.client.files_upload_v2(channel=channel, file=reply.file, filename=reply.filename or "guatu.bin",
+                                    title=reply.filename)
+
+    def publish_home(self, team_id: str, user_id: str, *, notice: list[dict] | tuple = (),
+                     client: WebClient | None = None) -> None:
+        """Builds and publishes one user's App Home, with ``notice`` (the answer to their last action) on top."""
+        reply = self.service.run(self.caller(team_id, user_id, wait=EVENT_LOOKUP_WAIT), ShowHome())
+        if isinstance(reply, HomeReply) and reply.home is not None:
+            updated = to_local(self.service.clock(), self.service.tz).strftime("%Y-%m-%d %H:%M")
+            view = blocks.home_view(reply.home, reply.lang, updated=updated, notice=notice)
+        else:
+            view = blocks.home_error(reply.text)
+        (client or self.client).views_publish(user_id=user_id, view=view)
+
+    def open_form(self, caller: Caller, trigger_id: str, form: C.OpenForm, origin: Origin, *, lang: str) -> None:
+        """Opens the modal for ``form``, showing the task it is about; refusals are answered instead."""
+        task, choices = None, ()
+        if form.task_id is not None:
+            shown = self.service.run(caller, C.TaskShow(task_id=form.task_id))
+            if not shown.ok:
+                return self.answer(shown, origin)
+            task, lang = shown.cards[0], shown.lang
+        elif form.form == "task_progress":
+            mine = self.service.run(caller, C.TaskList(scope="mine"))
+            if not (mine.ok and mine.cards):
+                return self.answer(mine, origin)
+            choices, lang = mine.cards, mine.lang
+        state = FormState(origin, lang, form.task_id)
+        view = blocks.form_modal(form, lang, metadata=state.dump(), task=task, choices=choices, owner_id=caller.user_id)
+        try:
+            self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            # The trigger lives 3 s; past it, say how to type the same thing as a command.
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            usage = t(f"usage.task.{form.form.removeprefix('task_')}", lang)
+            self.post(blocks.reply_message(Reply(text=t("reply.form", lang, usage=usage), lang=lang, ok=False)), origin)
+
+    def apologise(self, body: dict[str, Any], team_id: str | None, user_id: str | None, ref: str) -> None:
+        """After the acknowledgement: the apology goes where the user acted, if anywhere."""
+        if not (team_id and user_id):
+            return
+        text = t("error.internal", self.service.default_lang, ref=ref)
+        origin = Origin.of_action(body, team_id, user_id)
+        if origin.home:
+            self.client.views_publish(user_id=user_id, view=blocks.home_error(text))
+        else:
+            self.post({"response_type": "ephemeral", "text": text, "blocks": blocks.text_sections(text)}, origin)
+

@@ -1,0 +1,117 @@
+"""A person's home (工作台): my tasks by light, my task forces' lights, and what waits for my decision.
+
+Pure domain: surfaces render it (Slack's App Home). Every list is capped and carries its full
+count, so a renderer can say "and N more" without a second query.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_
+from sqlmodel import select
+
+from models.context import Ctx
+from models.lights import GREY, GREEN, ORDER, RED, YELLOW, TaskFacts, compute
+from models.policy import effective
+from models.tables import ExtensionRequest, ForceMember, Task, TaskCoOwner, TaskForce, TimeNode
+from models.tasks import LIVE, TaskView, views
+
+COLORS = (RED, YELLOW, GREEN, GREY)
+# A person with more live tasks than this is not helped by a home page; lights are counted on these.
+MAX_OWN = 500
+
+
+@dataclass(frozen=True)
+class ForceLights:
+    """One of my open task forces with its live tasks counted per light."""
+
+    id: int
+    name: str
+    lead: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Home:
+    """What a person sees first; each tuple is capped, each ``*_total`` is the full count."""
+
+    mine: tuple[TaskView, ...]
+    mine_counts: dict[str, int]
+    mine_total: int
+    approvals: tuple[TaskView, ...]
+    approvals_total: int
+    forces: tuple[ForceLights, ...]
+    forces_total: int
+
+
+def home(ctx: Ctx, *, tasks: int = 30, approvals: int = 10, forces: int = 10) -> Home:
+    """The caller's home, scoped to their workspace; at most ``tasks``/``approvals``/``forces`` items each."""
+    mine, counts, mine_total = _my_tasks(ctx, tasks)
+    waiting, waiting_total = _approvals(ctx, approvals)
+    lights, forces_total = _force_lights(ctx, forces)
+    return Home(mine=mine, mine_counts=counts, mine_total=mine_total, approvals=waiting,
+                approvals_total=waiting_total, forces=lights, forces_total=forces_total)
+
+
+def _my_tasks(ctx: Ctx, limit: int) -> tuple[tuple[TaskView, ...], dict[str, int], int]:
+    co = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id)
+    where = (Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE), or_(Task.owner_id == ctx.actor.id, Task.id.in_(co)))
+    total = ctx.session.exec(select(func.count()).select_from(Task).where(*where)).one()
+    rows = list(ctx.session.exec(select(Task).where(*where).order_by(Task.due, Task.id).limit(MAX_OWN)).all())
+    cards = sorted(views(ctx, rows), key=lambda v: (ORDER[v.light.color], v.due, v.id))
+    counts = Counter(v.light.color for v in cards)
+    return tuple(cards[:limit]), {c: counts.get(c, 0) for c in COLORS}, total
+
+
+def _led_force_ids(ctx: Ctx):
+    return select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id,
+                                              ForceMember.is_lead == True)  # noqa: E712
+
+
+def _approvals(ctx: Ctx, limit: int) -> tuple[tuple[TaskView, ...], int]:
+    """Extension requests and done reports in task forces I lead, oldest first."""
+    pending = select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")
+    where = (Task.workspace_id == ctx.ws.id, Task.force_id.in_(_led_force_ids(ctx)),
+             or_(Task.status == "done_requested", Task.id.in_(pending)))
+    total = ctx.session.exec(select(func.count()).select_from(Task).where(*where)).one()
+    rows = ctx.session.exec(select(Task).where(*where).order_by(Task.updated_at, Task.id).limit(limit)).all()
+    return tuple(views(ctx, list(rows))), total
+
+
+def _force_lights(ctx: Ctx, limit: int) -> tuple[tuple[ForceLights, ...], int]:
+    """My open task forces (those I lead first) with their live tasks counted per light."""
+    q = (select(TaskForce, ForceMember.is_lead).join(ForceMember, ForceMember.force_id == TaskForce.id)
+         .where(TaskForce.workspace_id == ctx.ws.id, TaskForce.status == "open", ForceMember.person_id == ctx.actor.id))
+    total = ctx.session.exec(select(func.count()).select_from(q.subquery())).one()
+    picked = ctx.session.exec(q.order_by(ForceMember.is_lead.desc(), TaskForce.name).limit(limit)).all()
+    counts = _light_counts(ctx, [f for f, _ in picked])
+    return tuple(ForceLights(f.id, f.name, bool(lead), counts.get(f.id, {c: 0 for c in COLORS}))
+                 for f, lead in picked), total
+
+
+def _light_counts(ctx: Ctx, forces: list[TaskForce]) -> dict[int, dict[str, int]]:
+    """Lights from the facts alone (two queries in all): no task cards are built for counting."""
+    if not forces:
+        return {}
+    ids = [f.id for f in forces]
+    policies = {f.id: effective(f.policy) for f in forces}
+    live = (Task.force_id.in_(ids), Task.status.in_(LIVE))
+    rows = ctx.session.exec(select(Task.id, Task.force_id, Task.status, Task.progress, Task.start_date, Task.due,
+                                   Task.created_at, Task.last_progress_at).where(*live)).all()
+    open_nodes: dict[int, list[tuple[str, object]]] = {}
+    node_rows = ctx.session.exec(select(TimeNode.task_id, TimeNode.name, TimeNode.due).join(Task, Task.id == TimeNode.task_id)
+                                 .where(*live, TimeNode.done_at.is_(None))).all()
+    for task_id, name, due in node_rows:
+        open_nodes.setdefault(task_id, []).append((name, due))
+    out: dict[int, Counter] = {i: Counter() for i in ids}
+    for task_id, force_id, status, progress, start, due, created, last in rows:
+        facts = TaskFacts(status, progress, start, due, created, last, tuple(open_nodes.get(task_id, ())))
+        light = compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policies[force_id])
+        out[force_id][light.color] += 1
+    return {i: {c: out[i].get(c, 0) for c in COLORS} for i in ids}
