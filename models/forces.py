@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from models import audit, i18n, org, outbox
 from models.context import Ctx
@@ -72,8 +72,13 @@ def can_read(ctx: Ctx, force: TaskForce) -> bool:
 
 
 def leads(ctx: Ctx, force: TaskForce) -> list[Person]:
+    return leads_of(ctx.session, force)
+
+
+def leads_of(session: Session, force: TaskForce) -> list[Person]:
+    """The task force's leads, oldest first."""
     return list(
-        ctx.session.exec(
+        session.exec(
             select(Person).join(ForceMember, ForceMember.person_id == Person.id)
             .where(ForceMember.force_id == force.id, ForceMember.is_lead == True)  # noqa: E712
             .order_by(Person.id)

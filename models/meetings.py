@@ -403,6 +403,10 @@ i18n.register(
             "en": "• #{id} {title} · {day} {at} · topics by {cutoff} · {n} proposed{past}",
         },
         "meeting.held": {"zh": "（已召开）", "en": " (held)"},
+        "meeting.draft": {
+            "zh": "📝 会议 #{id}（{day}）议题申报已截止，议程草案如下，可用 /meeting agenda {id} 随时刷新：",
+            "en": "📝 Topics for meeting #{id} ({day}) are closed. The draft agenda (refresh any time with /meeting agenda {id}):",
+        },
         "meeting.call": {
             "zh": "📣 会议 #{id}「{title}」将于 {day} 召开，请于 {cutoff} 前申报议题：/meeting propose {id} <议题> mins:<分钟>",
             "en": "📣 Meeting #{id} “{title}” is on {day}. Propose topics by {cutoff}: /meeting propose {id} <topic> mins:<n>",
