@@ -362,6 +362,20 @@ class ForceNotice(_Frozen):
     text: str
 
 
+class ForceNoticeAck(_Frozen):
+    """/force notice ack <id>: confirms receipt (收到) of a notice."""
+
+    kind: Literal["force.notice.ack"] = "force.notice.ack"
+    notice_id: Id
+
+
+class ForceNoticeStatus(_Frozen):
+    """/force notice status <id>: who confirmed a notice and who has not (回执)."""
+
+    kind: Literal["force.notice.status"] = "force.notice.status"
+    notice_id: Id
+
+
 class MeetingNew(_Frozen):
     """/meeting new: ``meeting_kind`` thematic (专题会议), monthly (工作例会) or other."""
 
@@ -552,6 +566,8 @@ Request: TypeAlias = Annotated[
     | ForceClose
     | ForcePolicy
     | ForceNotice
+    | ForceNoticeAck
+    | ForceNoticeStatus
     | MeetingNew
     | MeetingSeries
     | MeetingPropose
@@ -1140,7 +1156,15 @@ def _force_policy(ctx: _Ctx, args: list[_Token]) -> ForcePolicy:
     return ForcePolicy(force=opts.get("force"), changes=changes)
 
 
-def _force_notice(ctx: _Ctx, args: list[_Token]) -> ForceNotice:
+_NOTICE_ACK = {"ack", "收到", "确认"}
+_NOTICE_STATUS = {"status", "回执", "状态"}
+
+
+def _force_notice(ctx: _Ctx, args: list[_Token]) -> ForceNotice | ForceNoticeAck | ForceNoticeStatus:
+    # "ack 7" / "收到 7" and "status 7" / "回执 7" (exactly a word and an id) act on notice #7.
+    if len(args) == 2 and args[0].norm in _NOTICE_ACK | _NOTICE_STATUS and _ID.fullmatch(args[1].norm):
+        notice_id = _id(args[1].raw)
+        return ForceNoticeAck(notice_id=notice_id) if args[0].norm in _NOTICE_ACK else ForceNoticeStatus(notice_id=notice_id)
     words, opts = _split(ctx, args, ("force",))
     text = ctx.free(words)
     if not text:
@@ -1502,8 +1526,9 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
               "/force policy [force:<name>] [yellow_days:<n>] [stale_days:<n>] [remind_days:<3,1>] [escalate:<0,2,3,5>] [quiet:<20-8>]"),
              ("查看或修改提醒与督办规则（天数为工作日）", "show or change reminder and escalation rules (working days)")),
         _sub("force", "notice", "通知", _force_notice,
-             ("/force 通知 [专班:<名称>] <内容…>", "/force notice [force:<name>] <text…>"),
-             ("向全体成员发通知", "send a notice to every member")),
+             ("/force 通知 [专班:<名称>] <内容…>  ·  /force 通知 收到 <编号>  ·  /force 通知 回执 <编号>",
+              "/force notice [force:<name>] <text…>  ·  /force notice ack <id>  ·  /force notice status <id>"),
+             ("向全体成员发通知；确认收到；查看谁已确认", "send a notice to every member; confirm one; see who confirmed")),
         _sub("force", "export", "导出", _force_named(ForceExport),
              ("/force 导出 [名称]", "/force export [name]"), ("导出任务清单（Excel）", "export the task list (Excel)")),
         _sub("force", "close", "结束", _force_named(ForceClose),

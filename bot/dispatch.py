@@ -343,6 +343,30 @@ def _force_digest(ctx: Ctx, r) -> Reply:
                  filename=f"digest-{f.id}-{ctx.today.isoformat()}.png")
 
 
+@handles("force.notice")
+def _force_notice(ctx: Ctx, r) -> Reply:
+    from models import notices
+
+    n = notices.send_notice(ctx, r.text, r.force)
+    return _ok(ctx, "reply.notice.sent", id=n.id)
+
+
+@handles("force.notice.ack")
+def _force_notice_ack(ctx: Ctx, r) -> Reply:
+    from models import notices
+
+    notices.confirm_notice(ctx, r.notice_id)
+    return _ok(ctx, "reply.notice.confirmed", id=r.notice_id)
+
+
+@handles("force.notice.status")
+def _force_notice_status(ctx: Ctx, r) -> Reply:
+    from models import notices
+
+    st = notices.notice_status(ctx, r.notice_id)
+    return Reply(text=render.notice_status(st, ctx.lang, ctx.tz), lang=ctx.lang)
+
+
 @handles("force.policy")
 def _force_policy(ctx: Ctx, r) -> Reply:
     f, p = forces.force_policy(ctx, dict(r.changes), force_name=r.force)
@@ -436,6 +460,23 @@ def _rank(ctx: Ctx, r) -> Reply:
     from models import rank
 
     return Reply(text=rank.render(rank.ranking(ctx, r.scope), r.scope, ctx.lang), lang=ctx.lang)
+
+
+@handles("outbox.show")
+def _outbox_show(ctx: Ctx, r) -> Reply:
+    from models import outbox
+
+    counts = outbox.queue_counts(ctx)
+    lines = outbox.list_messages(ctx, "failed" if r.status == "failed" else "all")
+    return Reply(text=render.outbox(counts, lines, ctx.lang, ctx.tz), lang=ctx.lang)
+
+
+@handles("outbox.retry")
+def _outbox_retry(ctx: Ctx, r) -> Reply:
+    from models import outbox
+
+    line = outbox.retry_message(ctx, r.outbox_id)
+    return _ok(ctx, "reply.outbox.retried", id=line.id, to=line.person_name or line.recipient)
 
 
 @handles("lang")
@@ -538,6 +579,12 @@ i18n.register(
             "en": "Proposed “{topic}” ({mins} min) for meeting #{id}. The cut-off has passed, so it is marked late; the secretary decides.",
         },
         "reply.meeting.decided": {"zh": "已记录会议 #{meeting} 的议定事项，转为任务 #{id}，截止 {due}。", "en": "Recorded a decision of meeting #{meeting} as task #{id}, due {due}."},
+        "reply.notice.sent": {
+            "zh": "通知 #{id} 已发给专班全体成员，每人需点「收到」确认。查看回执：/force 通知 回执 {id}",
+            "en": "Notice #{id} went to every member, each asked to confirm. See who did: /force notice status {id}",
+        },
+        "reply.notice.confirmed": {"zh": "已确认收到通知 #{id}。", "en": "Confirmed notice #{id}."},
+        "reply.outbox.retried": {"zh": "消息 {id}（发给 {to}）已重新排队发送。", "en": "Message {id} (to {to}) is queued again."},
         "reply.force.policy_set": {"zh": "规则已更新。", "en": "Policy updated."},
         "reply.whoami": {
             "zh": "{name}（{id}）\n角色：{roles}\n部门：{dept}\n汇报链：{chain}\n语言：{lang}",

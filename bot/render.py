@@ -110,6 +110,29 @@ def calendar_month(days: Iterable[tuple], year: int, month: int, lang: str) -> s
     return "\n".join([t("render.cal_head", lang, year=year, month=month), *rows, *notes])
 
 
+def notice_status(st, lang: str, tz) -> str:
+    """Who confirmed a notice (and when), who has not (and how often they were told)."""
+    lines = [t("render.notice.head", lang, id=st.id, force=st.force_name, author=st.author, text=st.text,
+               n=len(st.confirmed), total=len(st.confirmed) + len(st.pending))]
+    lines += [f"  ✅ {name} · {when.astimezone(tz).strftime('%m-%d %H:%M')}" for name, when in st.confirmed]
+    lines += [t("render.notice.pending", lang, name=name, n=n) for name, n in st.pending]
+    return "\n".join(lines)
+
+
+def outbox(counts: dict[str, int], lines, lang: str, tz) -> str:
+    """The send queue for admins: counts per status, then the listed messages."""
+    head = "  ".join(f"{t('outbox.status.' + k, lang)} {v}" for k, v in counts.items())
+    out = [t("render.outbox.head", lang, counts=head)]
+    for m in lines:
+        when = (m.sent_at or m.next_attempt_at).astimezone(tz).strftime("%m-%d %H:%M")
+        err = f" · {m.last_error[:80]}" if m.last_error else ""
+        out.append(f"  {m.id} · {t('outbox.status.' + m.status, lang)} · {m.kind} → {m.person_name or m.recipient} · "
+                   f"{when} · ×{m.attempts}{err}")
+    if not lines:
+        out.append(t("render.outbox.none", lang))
+    return "\n".join(out)
+
+
 AUDIT_LABELS = {
     "task.created": ("新建", "created"),
     "task.progress": ("更新进展", "progress"),
@@ -165,6 +188,13 @@ i18n.register(
         },
         "render.cal_head": {"zh": "{year}年{month}月（~ 放假，* 调休上班）", "en": "{year}-{month:02d} (~ day off, * make-up working day)"},
         "render.cal_weekdays": {"zh": "一,二,三,四,五,六,日", "en": "Mo,Tu,We,Th,Fr,Sa,Su"},
+        "render.notice.head": {
+            "zh": "📢 通知 #{id}（{force}，{author}）：{text}\n已确认 {n}/{total}：",
+            "en": "📢 Notice #{id} ({force}, {author}): {text}\nConfirmed {n}/{total}:",
+        },
+        "render.notice.pending": {"zh": "  ⏳ {name} · 未确认（已发 {n} 次）", "en": "  ⏳ {name} · not yet (sent {n}×)"},
+        "render.outbox.head": {"zh": "📮 发送队列：{counts}", "en": "📮 Send queue: {counts}"},
+        "render.outbox.none": {"zh": "  （没有消息）", "en": "  (no messages)"},
         "render.cal_note": {"zh": "{day} {kind} {reason}", "en": "{day} {kind} {reason}"},
         "render.cal_work": {"zh": "上班", "en": "working day"},
         "render.cal_off": {"zh": "放假", "en": "day off"},

@@ -118,3 +118,30 @@ def test_chinese_subcommands_work_like_english(org):
     assert say(org, "zhang", "/task 进展 1 50% 过半").ok
     reply = say(org, "zhang", "/task 查看 #1")
     assert reply.ok and "50%" in reply.text
+
+
+def test_every_request_the_parser_can_make_has_a_handler():
+    import typing
+
+    from bot import commands as C
+    from bot.dispatch import HANDLERS
+
+    union = typing.get_args(C.Request)[0]
+    kinds = {cls.model_fields["kind"].default for cls in typing.get_args(union)}
+    assert kinds - set(HANDLERS) == set()
+
+
+def test_notice_with_receipts_through_commands(org):
+    assert say(org, "lin", "/force notice 周五前报送数据目录").ok
+    status = say(org, "lin", "/force 通知 回执 1")
+    assert status.ok and "已确认 0/1" in status.text and "zhang" in status.text
+    assert say(org, "zhang", "/force notice ack 1").ok
+    assert "已确认 1/1" in say(org, "lin", "/force notice status 1").text
+    refused = say(org, "zhang", "/force notice status 1")
+    assert not refused.ok and "负责人" in refused.text
+
+
+def test_outbox_is_for_admins(org):
+    assert not say(org, "zhang", "/guatu outbox").ok
+    shown = say(org, "root", "/guatu outbox failed")
+    assert shown.ok and "发送队列" in shown.text
