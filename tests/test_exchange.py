@@ -1,0 +1,75 @@
+"""Excel in and out: a 任务清单 imports all or nothing (or the good rows with --skip-bad); export round-trips."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlmodel import Session, func, select
+
+from bot.exchange import export_tasks, import_tasks
+from bot.settings import Settings
+from models.tables import Task
+from tests.conftest import at
+from tests.factories import standard_world
+
+
+@pytest.fixture
+def world(engine):
+    with Session(engine, expire_on_commit=False) as s:
+        w = standard_world(s, at("2026-11-23 10:00"))
+        s.commit()
+        yield w
+
+
+def sheet(path: Path, rows: list[list[object]]) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["数据共享专班 2026 年重点任务清单"])  # a title row above the header, as real lists have
+    ws.append(["序号", "重点任务", "具体内容", "责任单位", "责任人", "完成时限"])
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def count(engine) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(Task)).one()
+
+
+def test_bad_rows_abort_the_import_and_say_which_line(world, engine, tmp_path, capsys):
+    path = sheet(tmp_path / "list.xlsx", [
+        [1, "编制公共数据目录", "覆盖全部厅局", None, "zhang", datetime(2027, 3, 31)],
+        [2, "接口联调", "", None, "nobody", "2027-04-30"],
+        [3, "", "", None, "wang", "2027-05-31"],
+    ])
+    rc = import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None)
+    err = capsys.readouterr().err
+    assert rc == 1 and "第 4 行" in err and "第 5 行" in err and "什么也没有导入" in err
+    assert count(engine) == 0
+
+
+def test_skip_bad_imports_the_good_rows(world, engine, tmp_path, capsys):
+    path = sheet(tmp_path / "list.xlsx", [
+        [1, "编制公共数据目录", "覆盖全部厅局", None, "zhang", datetime(2027, 3, 31)],
+        [2, "接口联调", "", None, "nobody", "2027-04-30"],
+        [3, "数据回流试点", "", None, "wang", "2027年5月31日"],
+    ])
+    rc = import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=True, as_user=None)
+    out = capsys.readouterr()
+    assert rc == 0 and "导入 2 个任务" in out.out and "第 4 行" in out.err
+    with Session(engine) as s:
+        titles = sorted(t.title for t in s.exec(select(Task)).all())
+    assert titles == ["数据回流试点", "编制公共数据目录"]
+
+
+def test_export_writes_every_task_with_its_light(world, engine, tmp_path):
+    world.task("lin", "编制公共数据目录", due=at("2026-12-31 00:00").date(), owner="zhang", force="数据共享专班")
+    world.session.commit()
+    out = tmp_path / "out.xlsx"
+    assert export_tasks(engine, Settings(), out, force="数据共享专班") == 0
+    ws = load_workbook(out).active
+    assert ws["A2"].value == "编号" and ws["B3"].value == "编制公共数据目录" and ws["C3"].value == "zhang"
