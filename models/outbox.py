@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
-from models import i18n
+from models import audit, i18n
+from models.context import Ctx
+from models.errors import Conflict, NotFound
 from models.i18n import Msg
+from models.org import require_role
+from models.sqlutil import insert_ignore
 from models.tables import Outbox, Person
 
 
@@ -28,7 +32,10 @@ class Notifier(Protocol):
     """Where delivered messages go: Slack's Web API, or the console. Returns a message ts/id.
 
     Raises :class:`DeliveryError` on failure; must not sleep on rate limits itself (the delivery
-    worker reschedules that recipient and goes on with the others)."""
+    worker reschedules that recipient and goes on with the others). Each send must time out well
+    within the worker's claim lease (see ``jobs/deliver.py``). A notifier may set ``min_interval``
+    (seconds between two messages to one recipient): 1.0 when absent, Slack's pace for
+    chat.postMessage; a console can set 0."""
 
     def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None: ...
 
@@ -53,11 +60,7 @@ def enqueue(
         kind=kind, text=text, blocks=blocks, task_id=task_id, status="pending", attempts=0,
         next_attempt_at=not_before or now, created_at=now,
     )
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    return insert_ignore(session, Outbox, values, conflict=["idempotency_key"])
 
 
 def to_person(
@@ -75,3 +78,91 @@ def to_person(
 
 def lang_of(person: Person | None, default: str | None = None) -> str:
     return i18n.normalise_lang((person.lang if person else None) or default)
+
+
+# ---------------------------------------------------------------- administration (/guatu outbox)
+
+STATUSES = ("pending", "sending", "sent", "failed")
+
+
+@dataclass(frozen=True)
+class OutboxLine:
+    """One queued message as an admin sees it, detached from the session."""
+
+    id: int
+    status: str
+    kind: str
+    recipient: str
+    person_name: str | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    text: str
+
+
+def _line(row: Outbox, names: dict[int, str]) -> OutboxLine:
+    return OutboxLine(row.id, row.status, row.kind, row.recipient, names.get(row.person_id) if row.person_id else None,
+                      row.attempts, row.last_error, row.created_at, row.next_attempt_at, row.sent_at, row.text)
+
+
+def _lines(ctx: Ctx, rows: list[Outbox]) -> list[OutboxLine]:
+    ids = {r.person_id for r in rows if r.person_id}
+    names = dict(ctx.session.exec(select(Person.id, Person.name).where(Person.id.in_(ids))).all()) if ids else {}
+    return [_line(r, names) for r in rows]
+
+
+def queue_counts(ctx: Ctx) -> dict[str, int]:
+    """Admin: how many messages of this workspace are pending, sending, sent and failed."""
+    require_role(ctx.session, ctx.actor, "admin")
+    rows = ctx.session.exec(select(Outbox.status, func.count()).where(Outbox.workspace_id == ctx.ws.id)
+                            .group_by(Outbox.status)).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def list_messages(ctx: Ctx, which: str = "failed", *, limit: int = 20) -> list[OutboxLine]:
+    """Admin: the failed messages (parked after their last attempt), or the latest of any status."""
+    require_role(ctx.session, ctx.actor, "admin")
+    q = select(Outbox).where(Outbox.workspace_id == ctx.ws.id)
+    if which == "failed":
+        q = q.where(Outbox.status == "failed")
+    return _lines(ctx, list(ctx.session.exec(q.order_by(Outbox.id.desc()).limit(limit)).all()))
+
+
+def retry_message(ctx: Ctx, outbox_id: int) -> OutboxLine:
+    """Admin: puts a failed message back in the queue for a fresh round of attempts; audited.
+    Never doubles: only a failed message (one the worker gave up on) can be retried."""
+    require_role(ctx.session, ctx.actor, "admin")
+    row = ctx.session.get(Outbox, outbox_id)
+    if row is None or row.workspace_id != ctx.ws.id:
+        raise NotFound("outbox.unknown", id=outbox_id)
+    if row.status != "failed":
+        raise Conflict("outbox.not_failed", id=outbox_id, status=Msg(f"outbox.status.{row.status}"))
+    error = row.last_error
+    row.status = "pending"
+    row.attempts = 0
+    row.next_attempt_at = ctx.now
+    row.claimed_by = None
+    row.claimed_until = None
+    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="outbox.retried", entity="outbox",
+                 entity_id=row.id, now=ctx.now, recipient=row.recipient, kind=row.kind, last_error=error)
+    ctx.session.flush()
+    return _lines(ctx, [row])[0]
+
+
+i18n.register(
+    {
+        "outbox.unknown": {"zh": "发送队列中没有编号为 {id} 的消息。", "en": "No queued message {id}."},
+        "outbox.not_failed": {
+            "zh": "消息 {id} 的状态是「{status}」，只有发送失败的消息可以重试。",
+            "en": "Message {id} is {status}; only failed messages can be retried.",
+        },
+        "outbox.status.pending": {"zh": "待发送", "en": "pending"},
+        "outbox.status.sending": {"zh": "发送中", "en": "sending"},
+        "outbox.status.sent": {"zh": "已发送", "en": "sent"},
+        "outbox.status.failed": {"zh": "发送失败", "en": "failed"},
+    }
+)

@@ -1,0 +1,37 @@
+"""Portable SQL building blocks for PostgreSQL and SQLite: insert-if-absent and row claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, literal_column
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+
+def insert_ignore(session: Session, model: Any, values: dict[str, Any], *, conflict: list[str] | None = None) -> bool:
+    """Inserts one row unless a unique constraint (``conflict`` columns, or any) already holds it.
+    True if written. Concurrent inserts of the same key are safe: exactly one wins."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = model.__table__
+    # Ask for the new row back: with PostgreSQL's implicit RETURNING the rowcount is -1, not 0/1.
+    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+            .returning(*table.primary_key.columns))
+    return session.execute(stmt).first() is not None
+
+
+def skip_locked(session: Session, query: Select) -> Select:
+    """On PostgreSQL, locks the selected rows and skips rows another transaction holds, so parallel
+    workers share items without waiting or doubling; SQLite has one writer at a time and needs none."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+def literal_in(column: Any, *values: str) -> Any:
+    """``column = 'x'`` or ``column IN ('x', 'y')`` with literal values, written exactly like a partial
+    index's predicate so the planner can prove the index applies (values are our own constants)."""
+    literals = [literal_column("'" + v.replace("'", "''") + "'") for v in values]
+    return column == literals[0] if len(literals) == 1 else column.in_(literals)
