@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import or_
 from sqlmodel import select
 
-from models import audit, forces, i18n, org, outbox
+from models import audit, escalation, forces, i18n, org, outbox
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound, role_denied
 from models.i18n import Day, Msg
@@ -601,12 +601,17 @@ def cancel(ctx: Ctx, task_id: int, reason: str) -> Task:
 
 
 def acknowledge(ctx: Ctx, task_id: int) -> Task:
-    """Owner, lead or anyone the task was escalated to: records 收到 (acknowledged)."""
+    """Owner, lead or anyone the task was escalated to: records 收到 (acknowledged); this stops the
+    escalation ladder and tells the levels above who acknowledged."""
     task = get_task(ctx, task_id)
-    if not _can_read(ctx, task):
+    if not (_can_read(ctx, task) or escalation.was_notified(ctx.session, task, ctx.actor)):
         raise role_denied("owner_or_lead")
     _require_live(task)
-    _log(ctx, task, "task.acknowledged")
+    state = escalation.record_ack(ctx, task)
+    if state is None:
+        _log(ctx, task, "task.acknowledged")
+    else:
+        _log(ctx, task, "task.acknowledged", episode=state.episode, level=state.level)
     return task
 
 
