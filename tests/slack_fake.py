@@ -17,7 +17,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -125,17 +126,18 @@ class FakeSlack:
         with self._cond:
             return [c for c in self.calls if c.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """The calls of ``method`` once there are at least ``count``; fails the test after ``timeout``."""
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
+                 where: Callable[[Call], bool] = lambda call: True) -> list[Call]:
+        """The calls of ``method`` (matching ``where``) once there are ``count``; fails after ``timeout``."""
         end = time.monotonic() + timeout
         with self._cond:
-            while len([c for c in self.calls if c.method == method]) < count:
+            while len(found := [c for c in self.calls if c.method == method and where(c)]) < count:
                 left = end - time.monotonic()
                 if left <= 0:
                     seen = [c.method for c in self.calls]
                     raise AssertionError(f"expected {count} call(s) to {method}; Slack saw {seen}")
                 self._cond.wait(left)
-            return [c for c in self.calls if c.method == method]
+            return found
 
     def quiet(self, period: float = 0.3, timeout: float = 5.0) -> None:
         """Waits until no call arrived for ``period`` seconds (before asserting that something did not happen)."""
@@ -276,6 +278,33 @@ class _Uvicorn(threading.Thread):
         self.join(5)
 
 
+class _TrackedPool(ThreadPoolExecutor):
+    """Bolt's listener pool, counting work in flight: a test can wait for what follows an acknowledgement."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=32, thread_name_prefix="guatu-listener")
+        self._busy = 0
+        self._cond = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        with self._cond:
+            self._busy += 1
+
+        def tracked():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify_all()
+
+        return super().submit(tracked)
+
+    def idle(self, timeout: float = 10.0) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._busy == 0, timeout)
+
+
 class Harness:
     """Our real app on a free port, its Web API at ``fake``, driven with signed requests."""
 
@@ -287,6 +316,8 @@ class Harness:
         self.service = Service(engine, tz=TZ, default_lang=lang, clock=lambda: NOW)
         self.slack = build(settings, self.service)
         self.surface = self.slack.surface
+        self.listeners = _TrackedPool()
+        self.slack.app.listener_runner.listener_executor = self.listeners
         self.server = _Uvicorn(create_asgi(self.slack.app, engine))
         self.server.start_and_wait()
         self.url = f"http://127.0.0.1:{self.server.port}"
@@ -306,9 +337,8 @@ class Harness:
         self.surface.people.clear()
 
     def settle(self) -> None:
-        """Waits for work that goes on after the acknowledgement (home publishing, late answers)."""
-        self.fake.quiet(0.15)
-        self.surface.homes.idle()
+        """Waits for work that goes on after the acknowledgement (late answers, home publishing)."""
+        assert self.listeners.idle() and self.surface.homes.idle(), "work after the acknowledgement did not finish"
 
     # -- raw
 
@@ -425,9 +455,8 @@ class Harness:
         return self.fake.wait_for("views.open")[index].json("view")
 
     def published_home(self, user: str = "U1", count: int = 1) -> dict[str, Any]:
-        calls = [c for c in self.fake.wait_for("views.publish", count) if c.body.get("user_id") == user]
-        assert calls, f"no home published for {user}"
-        return calls[-1].json("view")
+        """The home last published for ``user``, once ``count`` were."""
+        return self.fake.wait_for("views.publish", count, where=lambda c: c.body.get("user_id") == user)[-1].json("view")
 
 
 # ---------------------------------------------------------------- fixtures (import them into a test module)

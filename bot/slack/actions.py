@@ -19,12 +19,14 @@ REQUESTS = {"done": C.TaskDone, "approve": C.TaskApprove, "verify": C.TaskVerify
 def register(app: App, surface: Surface) -> None:
     def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
-        act(surface, body, context, action["action_id"].removeprefix("task."), int(action["value"]))
+        with surface.guard(ack, body, context):
+            act(surface, body, context, action["action_id"].removeprefix("task."), int(action["value"]))
 
     def on_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
-        verb, _, task_id = action["selected_option"]["value"].partition(":")
-        act(surface, body, context, verb, int(task_id))
+        with surface.guard(ack, body, context):
+            verb, _, task_id = action["selected_option"]["value"].partition(":")
+            act(surface, body, context, verb, int(task_id))
 
     def on_other(ack: Ack) -> None:
         ack()  # a button of an older version of a card: acknowledge, so Slack shows no error

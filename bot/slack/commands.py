@@ -15,7 +15,8 @@ SLASH_COMMANDS = ("/task", "/force", "/meeting", "/guatu")
 
 def register(app: App, surface: Surface) -> None:
     def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        answer_command(surface, ack, body, context)
+        with surface.guard(ack, body, context):
+            answer_command(surface, ack, body, context)
 
     for name in SLASH_COMMANDS:
         app.command(name)(on_command)

@@ -11,14 +11,13 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from bot.slack.surface import Surface
 from models import i18n
 from models.db import session_scope, utcnow
 from models.i18n import t
+from models.sqlutil import insert_ignore
 from models.tables import ProcessedEvent
 
 log = logging.getLogger("guatu.slack.events")
@@ -71,9 +70,9 @@ def first_delivery(engine: Engine, body: dict[str, Any]) -> Iterator[bool]:
 def _claim(engine: Engine, event_id: str, team_id: str) -> bool:
     now = utcnow()
     with session_scope(engine) as session:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(ProcessedEvent).values(event_id=event_id[:64], team_id=team_id[:64], created_at=now)
-        inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["event_id"])).rowcount
+        # insert_ignore reads the row back: PostgreSQL's implicit RETURNING makes rowcount -1.
+        inserted = insert_ignore(session, ProcessedEvent, dict(event_id=event_id[:64], team_id=team_id[:64], created_at=now),
+                                 conflict=["event_id"])
         if inserted and random.random() < 0.01:
             # Now and then forget events too old to be retried, so the table stays a day long.
             session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - KEEP_EVENTS))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from types import TracebackType
 from typing import Any
 
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
@@ -178,14 +181,51 @@ class Surface:
             usage = t(f"usage.task.{form.form.removeprefix('task_')}", lang)
             self.post(blocks.reply_message(Reply(text=t("reply.form", lang, usage=usage), lang=lang, ok=False)), origin)
 
+    # ------------------------------------------------------------ failures
+
+    @contextlib.contextmanager
+    def guard(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> Iterator[None]:
+        """Whatever fails in a listener ends in an apology with a reference: in the acknowledgement if
+        that has not gone out yet, else where the user acted.
+
+        Bolt must never see the exception once ``ack()`` was called: it would clear the acknowledgement
+        and hold Slack's request until its own 3-second timeout.
+        """
+        try:
+            yield
+        except Exception as error:
+            ref = self.log_failure(error, body, context)
+            if ack.response is None:
+                ack(**self.apology(body, ref))
+            else:
+                self.apologise(body, context.team_id, context.user_id, ref)
+
+    def log_failure(self, error: BaseException, body: dict[str, Any], context: BoltContext) -> str:
+        """Logs the failure with its stack; returns the reference the user is given."""
+        ref = uuid.uuid4().hex[:8]
+        kind = body.get("type") or ("slash_command" if "command" in body else "?")
+        log.error("Slack %s failed (ref %s) team=%s user=%s", kind, ref, context.team_id, context.user_id,
+                  exc_info=error)
+        return ref
+
+    def apology(self, body: dict[str, Any], ref: str) -> dict[str, Any]:
+        """The acknowledgement that apologises: on a form's first field, else an ephemeral message."""
+        text = t("error.internal", self.service.default_lang, ref=ref)
+        field = blocks.first_input(body.get("view") or {}) if body.get("type") == "view_submission" else None
+        if field:
+            return {"response_action": "errors", "errors": {field: text}}
+        return {"response_type": "ephemeral", "text": text}
+
     def apologise(self, body: dict[str, Any], team_id: str | None, user_id: str | None, ref: str) -> None:
         """After the acknowledgement: the apology goes where the user acted, if anywhere."""
         if not (team_id and user_id):
             return
         text = t("error.internal", self.service.default_lang, ref=ref)
         origin = Origin.of_action(body, team_id, user_id)
-        if origin.home:
-            self.client.views_publish(user_id=user_id, view=blocks.home_error(text))
-        else:
-            self.post({"response_type": "ephemeral", "text": text, "blocks": blocks.text_sections(text)}, origin)
-
+        try:
+            if origin.home:
+                self.client.views_publish(user_id=user_id, view=blocks.home_error(text))
+            else:
+                self.post({"response_type": "ephemeral", "text": text, "blocks": blocks.text_sections(text)}, origin)
+        except Exception:  # noqa: BLE001 - the failure itself is logged; nothing more can reach the user
+            log.exception("the apology for ref %s could not be delivered", ref)

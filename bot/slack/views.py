@@ -14,7 +14,8 @@ from bot.slack.surface import Deadline, Surface
 
 def register(app: App, surface: Surface) -> None:
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-        submit(surface, ack, view, context)
+        with surface.guard(ack, body, context):
+            submit(surface, ack, view, context)
 
     for form in forms.PARSERS:
         app.view(form)(on_submit)

@@ -1,0 +1,156 @@
+"""Buttons, menus and their modals end to end: each builds a typed request and runs it through the Service."""
+
+from __future__ import annotations
+
+import json
+
+from models.tables import ExtensionRequest, Task
+from tests.slack_fake import Harness, fake, harness, slack  # noqa: F401 - fixtures
+
+
+def _buttons(message: dict) -> list[str]:
+    return [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_update_progress_opens_a_prefilled_modal_whose_answer_replaces_the_card(slack: Harness) -> None:
+    slack.world()
+    assert slack.click("task.progress", "1", user="U2").status_code == 200
+    view = slack.opened_view()
+    assert view["callback_id"] == "task_progress" and "#1 编制数据目录" in view["blocks"][0]["text"]["text"]
+    percent = next(b for b in view["blocks"] if b.get("block_id") == "percent")
+    assert percent["element"]["initial_value"] == "0"
+    meta = json.loads(view["private_metadata"])
+    assert meta["t"] == 1 and meta["o"]["replace"] is True and "/response/act" in meta["o"]["response_url"]
+    assert slack.submit(view, {"percent": "45", "note": "完成调研"}, user="U2").text == ""
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert answer["replace_original"] is True and answer["text"].startswith("已更新任务 #1 进度为 45%")
+    assert slack.task(1).progress == 45
+
+
+def test_extension_request_then_the_lead_approves_and_the_baseline_stays(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.extend", "1", user="U2")
+    view = slack.opened_view()
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["new_due", "reason"]
+    assert slack.submit(view, {"new_due": "2027-01-15", "reason": "等待省大数据局接口"}, user="U2").text == ""
+    requested = slack.fake.wait_for("response_url")[0].body
+    assert "已申请将任务 #1 延期至" in requested["text"]
+    slack.fake.reset()
+
+    card = slack.command("show 1").json()  # the lead's view of the card
+    assert _buttons(card)[-2:] == ["task.approve", "task.reject"]
+    slack.click("task.approve", "1", user="U1")
+    approved = slack.fake.wait_for("response_url")[0].body
+    assert approved["text"].startswith("已批准任务 #1 延期至")
+    assert "原定 2026年12月31日" in json.dumps(approved["blocks"], ensure_ascii=False)
+    task = slack.task(1)
+    assert (task.due.isoformat(), task.baseline_due.isoformat()) == ("2027-01-15", "2026-12-31")
+
+
+def test_reject_asks_for_a_reason_first(slack: Harness) -> None:
+    slack.world()
+    slack.command("extend 1 2027-01-15 需要更多时间", user="U2")
+    slack.click("task.reject", "1", user="U1")
+    view = slack.opened_view()
+    assert view["callback_id"] == "task_reject"
+    assert slack.submit(view, {}, user="U1").json()["errors"] == {"reason": "请填写这一项。"}
+    assert slack.submit(view, {"reason": "节点不能后移"}, user="U1").text == ""
+    assert "已驳回任务 #1 的延期申请" in slack.fake.wait_for("response_url")[0].body["text"]
+    assert slack.count(ExtensionRequest, ExtensionRequest.status == "rejected") == 1
+
+
+def test_a_refusal_in_a_form_stays_in_the_form(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.extend", "1", user="U2")
+    body = slack.submit(slack.opened_view(), {"new_due": "12-20", "reason": "提前"}, user="U2").json()
+    assert body["response_action"] == "errors" and "必须晚于当前截止日期" in body["errors"]["new_due"]
+
+
+def test_report_a_blocker_through_its_modal(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.block", "1", user="U2")
+    view = slack.opened_view()
+    assert view["callback_id"] == "task_block"
+    slack.submit(view, {"reason": "数据接口未开放"}, user="U2")
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert "⛔ 受阻原因：数据接口未开放" in json.dumps(answer["blocks"], ensure_ascii=False)
+    assert slack.task(1).status == "blocked"
+
+
+def test_mark_done_then_the_lead_verifies_from_app_home(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.done", "1", user="U2")
+    done = slack.fake.wait_for("response_url")[0].body
+    assert done["replace_original"] is True and "等待负责人销号" in done["text"]
+    assert "task.done" not in _buttons(done)  # nothing left for the owner to do but wait
+    slack.settle()
+
+    slack.home_opened("U1", event_id="EvLead")
+    home = json.dumps(slack.published_home("U1"), ensure_ascii=False)
+    assert "待我审批*　1" in home and "报告已完成，请销号" in home and '"task.verify"' in home
+    slack.fake.reset()
+
+    slack.click("task.verify", "1", user="U1", where="home")
+    notice = json.dumps(slack.published_home("U1"), ensure_ascii=False)
+    assert "任务 #1 已销号" in notice
+    assert slack.task(1).status == "done"
+    assert not slack.fake.calls_to("response_url")  # App Home has no response URL: the home shows the answer
+
+
+def test_got_it_on_a_channel_message_answers_without_replacing_it(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.ack", "1", user="U2", where="channel")
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert answer["replace_original"] is False and answer["response_type"] == "ephemeral"
+    assert "已确认收到任务 #1" in answer["text"]
+
+
+def test_the_row_menu_opens_the_card(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.menu", "show:1", user="U2", overflow=True)
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert answer["blocks"][0]["text"]["text"] == "⚪ *#1 编制数据目录*"  # the card itself, nothing before it
+    slack.click("task.menu", "progress:1", user="U2", overflow=True)
+    assert slack.opened_view()["callback_id"] == "task_progress"
+
+
+def test_a_refused_click_keeps_the_card_and_says_why(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.done", "1", user="U3")
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert answer["replace_original"] is False and answer["text"].startswith("⚠️ 没有权限")
+    assert slack.task(1).status == "todo"
+
+
+def test_a_form_for_a_task_you_may_not_see_is_refused_instead_of_opened(slack: Harness) -> None:
+    slack.world()
+    slack.click("task.progress", "1", user="U3")
+    assert "没有权限" in slack.fake.wait_for("response_url")[0].body["text"]
+    assert not slack.fake.calls_to("views.open")
+
+
+def test_an_expired_trigger_says_how_to_type_it_instead(slack: Harness) -> None:
+    slack.world()
+    slack.fake.fail("views.open", status=200, error="expired_trigger_id")
+    slack.click("task.extend", "1", user="U2")
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert "/task 延期 &lt;编号&gt; &lt;日期&gt; &lt;原因…&gt;" in answer["text"]
+
+
+def test_a_button_of_an_older_card_is_acknowledged(slack: Harness) -> None:
+    r = slack.click("task.retired_button", "1")
+    assert r.status_code == 200
+    slack.fake.quiet()
+    assert slack.count(Task) == 0
+
+
+def test_a_failure_after_the_acknowledgement_still_reaches_the_user(slack: Harness, monkeypatch) -> None:
+    slack.world()
+
+    def broken(*args, **kw):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(slack.service, "run", broken)
+    assert slack.click("task.done", "1", user="U2").status_code == 200
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert answer["text"].startswith("抱歉，出了点问题（参考编号 ")
