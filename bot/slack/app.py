@@ -16,6 +16,17 @@ from bot.slack.surface import Surface
 LISTENER_THREADS = 32
 
 
+class _NoTokenWarning(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused whenever it is set next to a client: it is, by the client."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOG = logging.getLogger("guatu.slack.bolt")
+_BOLT_LOG.addFilter(_NoTokenWarning())
+
+
 def build_app(surface: Surface, *, signing_secret: str | None, verify_token: bool = True,
               socket_mode: bool = False) -> App:
     """The bolt app; with ``verify_token`` it checks the bot token with auth.test right away."""
@@ -26,7 +37,7 @@ def build_app(surface: Surface, *, signing_secret: str | None, verify_token: boo
         # Socket Mode requests arrive over an authenticated WebSocket, unsigned.
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="guatu-listener"),
-        logger=logging.getLogger("guatu.slack.bolt"),
+        logger=_BOLT_LOG,
         name="guatu",
     )
     app.error(_error_handler(surface))

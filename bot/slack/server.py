@@ -6,7 +6,11 @@ request holds up all the others; here every request is dispatched in a worker th
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -102,20 +106,54 @@ def serve(settings: Settings) -> int:
     scheduler = start_scheduler(settings, engine)
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.warning("Guatu: Slack over Socket Mode")
-            SocketModeHandler(slack.app, settings.slack_app_token.get_secret_value()).start()
+            _run_socket_mode(slack.app, settings.slack_app_token.get_secret_value())
         else:
-            log.warning("Guatu: Slack over HTTP on port %s (%s)", settings.port, EVENTS_PATH)
-            config = uvicorn.Config(create_asgi(slack.app, engine), host=HOST, port=settings.port, log_config=None)
-            uvicorn.Server(config).run()
+            _run_http(create_asgi(slack.app, engine), settings.port)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         slack.close()
         engine.dispose()
     return 0
+
+
+def _run_http(asgi: Starlette, port: int) -> None:
+    log.warning("Guatu: Slack over HTTP on port %s (%s)", port, EVENTS_PATH)
+    server = uvicorn.Server(uvicorn.Config(asgi, host=HOST, port=port, log_config=None))
+    # uvicorn shuts down gracefully on SIGTERM / SIGINT, then raises the signal again for the handler
+    # it found: with a no-op there, serve's own clean-up runs and the process exits 0.
+    with _signal_handler(lambda *_: None):
+        server.run()
+
+
+def _run_socket_mode(app: App, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.warning("Guatu: Slack over Socket Mode")
+    handler = SocketModeHandler(app, app_token)
+    try:
+        with _signal_handler(_interrupt):  # SIGTERM (how containers stop us) ends it like Ctrl-C
+            handler.start()
+    except KeyboardInterrupt:
+        handler.close()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signal_handler(handler: Callable[..., None]) -> Iterator[None]:
+    """``handler`` for SIGTERM and SIGINT while the block runs (signals reach the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def start_scheduler(settings: Settings, engine: Engine):
