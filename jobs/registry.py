@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from jobs import sweeps
+from jobs import digests, meetings, sweeps
 from jobs.deliver import DeliveryStats, deliver, next_ready
 from models.calendar import local_today
 from models.outbox import Notifier
@@ -36,8 +36,8 @@ JOBS: dict[str, Job] = {
     "nudges": _positional(sweeps.sweep_nudges),
     "escalations": _positional(sweeps.sweep_escalations),
     "notices": _positional(sweeps.sweep_notices),
-    "digests": sweeps.sweep_digests,
-    "meetings": sweeps.sweep_meetings,
+    "digests": digests.sweep_digests,
+    "meetings": meetings.sweep_meetings,
 }
 JOB_IDS: tuple[str, ...] = (*JOBS, "deliver")
 
