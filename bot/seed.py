@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -14,7 +14,7 @@ from models import forces, org, tasks
 from models.context import Ctx
 from models.db import session_scope
 from models.org import PersonRef
-from models.tables import Person
+from models.tables import Outbox, Person
 
 # (chat id, name, department, roles, reports to)
 PEOPLE = [
@@ -123,6 +123,10 @@ def seed_demo(engine: Engine, *, tz: ZoneInfo, lang: str = "zh", now: datetime |
         t9 = add("市场主体登记数据实时共享", "zhaomin", start=-10, due=8)
         tasks.progress(ctx("zhaomin", when(-2)), t9.id, 50, "增量同步已上线")
         tasks.request_extension(ctx("zhaomin", when(-1)), t9.id, day(18), "需等待总局接口升级")
+        # The sample's history happened "before" today: its notifications count as delivered then,
+        # so starting the bot does not replay a month of them.
+        session.execute(update(Outbox).where(Outbox.workspace_id == ws.id, Outbox.status == "pending")
+                        .values(status="sent", sent_at=Outbox.created_at))
     return (
         f"Loaded the demo: {len(PEOPLE)} people in {len(DEPARTMENTS)} departments, task force “{FORCE}” "
         f"bound to #{DEFAULT_CHANNEL}, 9 tasks in every light.\n"
