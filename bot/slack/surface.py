@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import commands as C
@@ -88,7 +89,7 @@ class Surface:
         self.homes = HomeRefresher(lambda team, user: self.publish_home(team, user, client=self.background))
 
     @property
-    def engine(self):
+    def engine(self) -> Engine:
         return self.service.engine
 
     def close(self) -> None:
@@ -164,12 +165,14 @@ class Surface:
         if form.task_id is not None:
             shown = self.service.run(caller, C.TaskShow(task_id=form.task_id))
             if not shown.ok:
-                return self.answer(shown, origin)
+                self.answer(shown, origin)
+                return
             task, lang = shown.cards[0], shown.lang
         elif form.form == "task_progress":
             mine = self.service.run(caller, C.TaskList(scope="mine"))
             if not (mine.ok and mine.cards):
-                return self.answer(mine, origin)
+                self.answer(mine, origin)  # the refusal, or "no tasks"
+                return
             choices, lang = mine.cards, mine.lang
         state = FormState(origin, lang, form.task_id)
         view = blocks.form_modal(form, lang, metadata=state.dump(), task=task, choices=choices, owner_id=caller.user_id)

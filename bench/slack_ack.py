@@ -1,0 +1,221 @@
+"""Slack acknowledgement latency at province scale.
+
+Signed ``/task list`` and ``/task progress`` requests go through the real HTTP app (uvicorn,
+Starlette, bolt, the Service, the database) with N tasks loaded; the figure is the time until the
+acknowledgement, which is what Slack holds to 3 s. Guatu puts the reply itself in the
+acknowledgement when it is ready within 2 s, so these are also the times until the user sees it.
+The Slack Web API is a local stub (auth.test at start, App Home publishing after each change).
+
+    python -m bench.slack_ack [--tasks N] [--db sqlite|postgres] [--requests K]
+
+``python -m bench`` runs it with the other benchmarks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import random
+import socket
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import httpx
+import uvicorn
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+
+from bot.dispatch import Service
+from bot.settings import Settings
+from bot.slack.server import build, create_asgi
+from models.db import make_engine
+from models.migrate import upgrade
+from models.tables import Department, ExtensionRequest, ForceMember, Person, Task, TaskForce, Workspace
+
+TZ = ZoneInfo("Asia/Shanghai")
+TEAM, USER = "T-BENCH", "U00000"  # the person measured: owns MINE tasks and leads the first task force
+MINE = 20
+SECRET = "bench-signing-secret"
+BATCH = 5_000
+WARMUP = 10
+
+
+def seed(engine: Engine, *, tasks: int, today: date) -> int:
+    """Bulk-loads a province-like workspace (core inserts in batches); returns a task of USER's to update.
+
+    One person per 20 tasks, one task force per 100 tasks (a lead and ten members each), 70 % of
+    the tasks live, 2 % with an extension request pending."""
+    rng = random.Random(tasks)
+    now = datetime.now(timezone.utc)
+    people, forces = max(50, tasks // 20), max(5, tasks // 100)
+    with engine.begin() as conn:
+        ws = conn.execute(insert(Workspace).values(team_id=TEAM, name="浙江省", created_at=now).returning(Workspace.id)).scalar_one()
+        dept_ids = conn.execute(insert(Department).returning(Department.id),
+                                [dict(workspace_id=ws, name=f"单位{i}", created_at=now) for i in range(50)]).scalars().all()
+        person_ids = _batched(conn, Person, [dict(workspace_id=ws, chat_user_id=f"U{i:05d}", name=f"干部{i}",
+                                                  department_id=dept_ids[i % 50], created_at=now) for i in range(people)])
+        force_ids = _batched(conn, TaskForce, [dict(workspace_id=ws, name=f"专班{i}", channel_id=f"C{i:05d}", status="open",
+                                                    policy={}, created_at=now) for i in range(forces)])
+        members = [dict(force_id=f, person_id=person_ids[(i * 11) % people], is_lead=True, joined_at=now)
+                   for i, f in enumerate(force_ids)]
+        members += [dict(force_id=f, person_id=person_ids[(i * 11 + k) % people], is_lead=False, joined_at=now)
+                    for i, f in enumerate(force_ids) for k in range(1, 11)]
+        _batched(conn, ForceMember, members, returning=False)
+        rows = []
+        for i in range(tasks):
+            mine = i < MINE
+            status = "active" if mine else rng.choices(
+                ["todo", "active", "blocked", "done_requested", "done", "cancelled"], [20, 40, 5, 5, 25, 5])[0]
+            start = today - timedelta(days=rng.randint(10, 90))
+            due = today + timedelta(days=rng.randint(-30, 180) if not mine else 10 + i)
+            rows.append(dict(workspace_id=ws, force_id=force_ids[0 if mine else i % forces], title=f"任务{i}：推进数据共享",
+                             owner_id=person_ids[0 if mine else 1 + i % (people - 1)], department_id=dept_ids[i % 50],
+                             priority="high" if i % 17 == 0 else "normal", status=status,
+                             progress=100 if status in ("done", "done_requested") else rng.randint(0, 90),
+                             start_date=start, baseline_due=due, due=due, created_at=now, updated_at=now,
+                             last_progress_at=now - timedelta(days=rng.randint(0, 20))))
+        task_ids = _batched(conn, Task, rows)
+        _batched(conn, ExtensionRequest, [
+            dict(task_id=t, requested_by_id=person_ids[1], old_due=today, new_due=today + timedelta(days=30),
+                 reason="等待接口", status="pending", created_at=now) for t in task_ids[MINE::50]], returning=False)
+    return task_ids[0]
+
+
+def _batched(conn, table, rows: list[dict], *, returning: bool = True) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        if returning:
+            ids += conn.execute(insert(table).returning(table.id), chunk).scalars().all()
+        else:
+            conn.execute(insert(table), chunk)
+    return ids
+
+
+# ---------------------------------------------------------------- a Slack stub and our app
+
+
+class _Stub(BaseHTTPRequestHandler):
+    """Slack's Web API reduced to "ok": auth.test at start, views.publish after each change."""
+
+    protocol_version = "HTTP/1.1"
+    ANSWER = json.dumps({"ok": True, "team_id": TEAM, "user_id": "UBOT", "bot_id": "BBENCH", "ts": "1.1",
+                         "view": {"id": "V1"}, "channel": {"id": "D1"},
+                         "user": {"id": USER, "real_name": "干部0", "locale": "zh-CN", "tz": "Asia/Shanghai"}}).encode()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.ANSWER)))
+        self.end_headers()
+        self.wfile.write(self.ANSWER)
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def _serving(engine: Engine) -> Iterator[str]:
+    """The Slack stub and our HTTP app, each on a free port; yields the app's URL."""
+    stub = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
+    stub.daemon_threads = True
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, GUATU_SCHEDULER="off",
+                        SLACK_API_URL=f"http://127.0.0.1:{stub.server_address[1]}/api/", _env_file=None)
+    slack = build(settings, Service(engine, tz=TZ, default_lang="zh"))
+    sock = socket.socket()
+    # uvicorn sets no TCP_NODELAY on a socket it is handed: without it each answer waits ~40 ms for a delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_asgi(slack.app, engine), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        slack.close()
+        stub.shutdown()
+
+
+def _signed(command: str, text: str, n: int) -> tuple[bytes, dict[str, str]]:
+    body = urlencode({"token": "x", "team_id": TEAM, "team_domain": "zj", "channel_id": "C00000", "user_id": USER,
+                      "user_name": "ganbu0", "command": command, "text": text, "trigger_id": f"{n}.t",
+                      "response_url": "http://127.0.0.1:9/unused"}).encode()
+    ts = str(int(time.time()))
+    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                  "X-Slack-Signature": signature}
+
+
+def _measure(http: httpx.Client, count: int, make: Callable[[int], tuple[str, str]]) -> tuple[list[float], int]:
+    """Milliseconds to the acknowledgement of ``count`` requests in a row, and how many carried the reply."""
+    times, answered = [], 0
+    for n in range(-WARMUP, count):
+        body, headers = _signed(*make(n), n)
+        started = time.perf_counter()
+        r = http.post("/slack/events", content=body, headers=headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        r.raise_for_status()
+        if n >= 0:
+            times.append(elapsed)
+            answered += not r.json()["text"].startswith("⏳")  # ⏳: the holding answer, reply comes later
+    return times, answered
+
+
+def _pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def run(*, tasks: int, db_url: str, requests: int = 300) -> list[dict]:
+    """Ack latency p50/p99 of /task list and /task progress with ``tasks`` tasks in the database."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    started = time.perf_counter()
+    task_id = seed(engine, tasks=tasks, today=datetime.now(TZ).date())
+    rows = [dict(name="seed", value=round(time.perf_counter() - started, 2), unit="s",
+                 note=f"{tasks:,} tasks, {max(50, tasks // 20):,} people, {max(5, tasks // 100):,} task forces")]
+    with _serving(engine) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for name, make in (("task_list", lambda n: ("/task", "list")),
+                           ("task_progress", lambda n: ("/task", f"progress {task_id} {n % 101}%"))):
+            times, answered = _measure(http, requests, make)
+            note = f"{requests} signed requests in a row; {answered}/{requests} answered in the ack (Slack allows 3000 ms)"
+            rows += [dict(name=f"{name}.ack_p50", value=round(_pct(times, 50), 1), unit="ms", note=note),
+                     dict(name=f"{name}.ack_p99", value=round(_pct(times, 99), 1), unit="ms", note="")]
+    engine.dispose()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.common import fresh_db
+
+    p = argparse.ArgumentParser(prog="python -m bench.slack_ack", description=__doc__.split("\n\n")[0])
+    p.add_argument("--tasks", type=int, default=100_000)
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--requests", type=int, default=300, help="requests per command (default 300)")
+    args = p.parse_args(argv)
+    with fresh_db(args.db) as url:
+        rows = run(tasks=args.tasks, db_url=url, requests=args.requests)
+    for r in rows:
+        print(f"{r['name']:<22} {r['value']:>10,} {r['unit']:<3} {r['note']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
