@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -106,12 +107,24 @@ def _status(table: Any, *values: str) -> Any:
     return literal_in(table.c.status, *values)
 
 
-def claim(engine: Engine, *, now: datetime, limit: int, worker_id: str, lease: timedelta = LEASE) -> list[Claimed]:
+@contextmanager
+def _tx(bind: Engine | Connection) -> Iterator[Connection]:
+    """A transaction on an engine (a pooled connection) or on a connection held by the caller."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            yield conn
+    else:
+        with bind.begin():
+            yield bind
+
+
+def claim(bind: Engine | Connection, *, now: datetime, limit: int, worker_id: str,
+          lease: timedelta = LEASE) -> list[Claimed]:
     """Claims up to ``limit`` due messages for ``worker_id`` in id order, at most one per recipient:
     first rows whose lease expired (a worker died), then pending rows through the partial index.
     Never hands a row to two live workers."""
     out: list[Claimed] = []
-    with engine.begin() as conn:
+    with _tx(bind) as conn:
         # A row abandoned again and again (a worker dies on it each time) is parked, not retried forever.
         conn.execute(
             update(_o).where(_status(_o, "sending"), _o.c.claimed_until < now, _o.c.attempts >= MAX_ATTEMPTS)
@@ -121,7 +134,7 @@ def claim(engine: Engine, *, now: datetime, limit: int, worker_id: str, lease: t
         out += _claim(conn, lambda c: and_(_status(c, "sending"), c.c.claimed_until < now),
                       now=now, limit=limit, worker_id=worker_id, lease=lease)
     if len(out) < limit:
-        with engine.begin() as conn:
+        with _tx(bind) as conn:
             out += _claim(conn, lambda c: and_(_status(c, "pending"), c.c.next_attempt_at <= now),
                           now=now, limit=limit - len(out), worker_id=worker_id, lease=lease)
     return sorted(out, key=lambda c: c.id)
@@ -152,19 +165,22 @@ def _claim(conn: Connection, claimable: Callable[[Any], Any], *, now: datetime, 
             .order_by(cand.c.id).limit(limit))
     if _is_pg(conn):
         pick = pick.with_for_update(of=cand, skip_locked=True)
+    # A materialized CTE picks (and locks) the rows once; as ``WHERE id IN (subquery)`` PostgreSQL
+    # may run the subquery again for each row it updates (seconds, at a few hundred pending rows).
+    picked = pick.cte("picked").prefix_with("MATERIALIZED")
     rows = conn.execute(
-        update(_o).where(_o.c.id.in_(pick.scalar_subquery()))
+        update(_o).where(_o.c.id == picked.c.id)
         .values(status="sending", claimed_by=worker_id, claimed_until=now + lease, attempts=_o.c.attempts + 1)
         .returning(_o.c.id, _o.c.workspace_id, _o.c.recipient, _o.c.text, _o.c.blocks, _o.c.attempts)
     ).all()
     return [Claimed(*r) for r in rows]
 
 
-def _finish(engine: Engine, row: Claimed, worker_id: str, values: dict[str, Any],
+def _finish(bind: Engine | Connection, row: Claimed, worker_id: str, values: dict[str, Any],
             gate_until: datetime | None = None) -> bool:
     """Updates a row this worker still holds, in its own short transaction; optionally closes the
     recipient's gate until ``gate_until``. False if the claim was lost."""
-    with engine.begin() as conn:
+    with _tx(bind) as conn:
         done = conn.execute(
             update(_o).where(_o.c.id == row.id, _status(_o, "sending"), _o.c.claimed_by == worker_id)
             .values(claimed_by=None, claimed_until=None, **values)
@@ -187,18 +203,18 @@ def _close_gate(conn: Connection, workspace_id: int, recipient: str, until: date
     conn.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "recipient"], set_={"not_before": later}))
 
 
-def release(engine: Engine, rows: list[Claimed], worker_id: str) -> int:
+def release(bind: Engine | Connection, rows: list[Claimed], worker_id: str) -> int:
     """Hands claimed rows back unsent (not counted as attempts), for any worker to take."""
     if not rows:
         return 0
-    with engine.begin() as conn:
+    with _tx(bind) as conn:
         return conn.execute(
             update(_o).where(_o.c.id.in_([r.id for r in rows]), _status(_o, "sending"), _o.c.claimed_by == worker_id)
             .values(status="pending", claimed_by=None, claimed_until=None, attempts=_o.c.attempts - 1)
         ).rowcount
 
 
-def _send_one(engine: Engine, notifier: Notifier, row: Claimed, worker_id: str, at: datetime,
+def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, worker_id: str, at: datetime,
               interval: timedelta, stats: DeliveryStats) -> None:
     try:
         chat_ts = notifier.send(row.recipient, row.text, row.blocks)
@@ -223,7 +239,7 @@ def _send_one(engine: Engine, notifier: Notifier, row: Claimed, worker_id: str, 
                               gate_until=at + interval if interval else None)
 
 
-def _failed_attempt(engine: Engine, row: Claimed, worker_id: str, at: datetime, error: str, stats: DeliveryStats) -> None:
+def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, at: datetime, error: str, stats: DeliveryStats) -> None:
     if row.attempts >= MAX_ATTEMPTS:
         stats.failed += _finish(engine, row, worker_id, dict(status="failed", last_error=error))
     else:
@@ -247,16 +263,19 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
         return now + timedelta(seconds=time.monotonic() - started)
 
     stats = DeliveryStats()
-    while stats.claimed < limit:
-        rows = claim(engine, now=clock(), limit=min(BATCH, limit - stats.claimed), worker_id=worker, lease=lease)
-        if not rows:
-            break
-        stats.claimed += len(rows)
-        for i, row in enumerate(rows):
-            if time.monotonic() - started > budget:
-                stats.released += release(engine, rows[i:], worker)
-                return stats
-            _send_one(engine, notifier, row, worker, clock(), interval, stats)
+    # One connection for the call (a pool checkout per mark would add a ping and a reset round
+    # trip); every claim and every mark is still its own short transaction on it.
+    with engine.connect() as conn:
+        while stats.claimed < limit:
+            rows = claim(conn, now=clock(), limit=min(BATCH, limit - stats.claimed), worker_id=worker, lease=lease)
+            if not rows:
+                break
+            stats.claimed += len(rows)
+            for i, row in enumerate(rows):
+                if time.monotonic() - started > budget:
+                    stats.released += release(conn, rows[i:], worker)
+                    return stats
+                _send_one(conn, notifier, row, worker, clock(), interval, stats)
     return stats
 
 

@@ -15,6 +15,7 @@ quiet hours or on a day off wait for the next working morning, except for high-p
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, func, select
 
 from models import escalation, i18n, notices, outbox
@@ -51,7 +52,7 @@ OPEN = ("todo", "active", "blocked")  # live and not reported done: reminders, n
 # A silence that began longer ago than this when first seen is not nudged: it was nudged when it
 # began (unless the bot was down for a month), and digests list silent tasks anyway.
 NUDGE_LOOKBACK = timedelta(days=30)
-CHUNK = 500
+CHUNK = 100  # items re-checked and prepared together before their own transactions
 
 T = TypeVar("T")
 
@@ -66,6 +67,9 @@ class _Run:
     lang: str
     _calendars: dict[int, WorkCalendar] = field(default_factory=dict)
     _policies: dict[int | None, Policy] = field(default_factory=dict)
+    # People and co-owners, loaded a chunk at a time: a sweep does not re-read them per item.
+    _people: dict[int, Person] = field(default_factory=dict)
+    _co_owners: dict[int, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -86,6 +90,32 @@ class _Run:
             self._policies[force_id] = effective(force.policy) if force is not None else DEFAULT
         return self._policies[force_id]
 
+    def load_people(self, session: Session, task_ids: set[int]) -> None:
+        """Caches the owners and co-owners of these tasks for the items about to be handled."""
+        if not task_ids:
+            return
+        co = session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id).where(TaskCoOwner.task_id.in_(task_ids))).all()
+        for task_id in task_ids:
+            self._co_owners[task_id] = []
+        for task_id, person_id in co:
+            self._co_owners[task_id].append(person_id)
+        owners = session.exec(select(Task.owner_id).where(Task.id.in_(task_ids))).all()
+        wanted = ({p for _, p in co} | set(owners)) - self._people.keys()
+        if wanted:
+            self._people.update((p.id, p) for p in session.exec(select(Person).where(Person.id.in_(wanted))).all())
+
+    def person(self, session: Session, person_id: int) -> Person:
+        if person_id not in self._people:
+            self._people[person_id] = session.get(Person, person_id)
+        return self._people[person_id]
+
+    def owners(self, session: Session, task: Task) -> list[Person]:
+        """The owner and the co-owners (协办人) of a task."""
+        if task.id not in self._co_owners:
+            self.load_people(session, {task.id})
+        co = [self.person(session, p) for p in sorted(self._co_owners[task.id]) if p != task.owner_id]
+        return [self.person(session, task.owner_id), *co]
+
     def all_policies(self, session: Session) -> list[Policy]:
         """Every policy in force (the default and each task force's), to bound the candidate queries."""
         for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)).all():
@@ -103,16 +133,44 @@ class _Run:
                          high=task.priority == "high", morning_hour=policy.remind_hour)
 
 
-def _each(run: _Run, items: Iterable[T], handle: Callable[[Session, T], int], what: str) -> int:
-    """Handles each item in its own transaction; a failure is logged and left to the next run."""
+def _each(run: _Run, items: Iterable[T], handle: Callable[[Session, T], int], what: str, *,
+          untaken: Callable[[Session, list[T]], list[T]] | None = None) -> int:
+    """Handles each item in its own transaction; a failure is logged and left to the next run.
+
+    On PostgreSQL, where several processes may sweep at once, each takes the items in its own
+    random order and ``untaken`` drops, chunk by chunk, what others have done meanwhile, so that
+    parallel sweepers split the work instead of each opening a transaction for every item."""
+    items = list(items)
+    if is_postgres(run.engine):
+        random.shuffle(items)
     written = 0
-    for item in items:
-        try:
-            with session_scope(run.engine) as session:
-                written += handle(session, item)
-        except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
-            log.exception("%s sweep: item %r failed; the next run tries again", what, item)
+    # One connection for the run: a pool checkout per item would add a ping and a reset round trip.
+    with run.engine.connect() as conn:
+        for chunk in _chunks(items):
+            if untaken is not None:
+                with _transaction(conn) as session:
+                    chunk = untaken(session, chunk)
+            for item in chunk:
+                try:
+                    with _transaction(conn) as session:
+                        written += handle(session, item)
+                except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
+                    log.exception("%s sweep: item %r failed; the next run tries again", what, item)
     return written
+
+
+@contextmanager
+def _transaction(conn: Connection) -> Iterator[Session]:
+    """One transaction on ``conn``: committed if the block completes, rolled back otherwise."""
+    session = Session(bind=conn, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def _lock(session: Session, model: Any, row_id: int) -> Any:
@@ -123,14 +181,6 @@ def _lock(session: Session, model: Any, row_id: int) -> Any:
 def _chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-def _owners(session: Session, task: Task) -> list[Person]:
-    """The owner and the co-owners (协办人) of a task."""
-    co = session.exec(select(Person).join(TaskCoOwner, TaskCoOwner.person_id == Person.id)
-                      .where(TaskCoOwner.task_id == task.id).order_by(Person.id)).all()
-    owner = session.get(Person, task.owner_id)
-    return [owner, *(p for p in co if p.id != owner.id)]
 
 
 # ---------------------------------------------------------------- reminders
@@ -158,7 +208,7 @@ def sweep_reminders(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     run = _Run(engine, now, tz, default_lang)
     with session_scope(engine) as session:
         targets = _reminder_targets(session, run)
-    return _each(run, targets, partial(_remind, run), "reminders")
+    return _each(run, targets, partial(_remind, run), "reminders", untaken=partial(_untaken_steps, run))
 
 
 def _reminder_targets(session: Session, run: _Run) -> list[_Target]:
@@ -184,15 +234,20 @@ def _reminder_targets(session: Session, run: _Run) -> list[_Target]:
                                 policy=run.policy(session, force_id), high=priority == "high")
             if step is not None:
                 found.append(_Target(task_id, node_id, due, step.days))
-    # Steps already taken (an earlier run today) are dropped here, without a transaction each.
-    taken: set[tuple[int, str, date, int]] = set()
-    for chunk in _chunks(sorted({t.task_id for t in found})):
-        taken.update(session.exec(
-            select(SweepLog.task_id, SweepLog.target, SweepLog.due, SweepLog.step)
-            .where(SweepLog.kind == "remind", SweepLog.task_id.in_(chunk), SweepLog.due >= run.today)
-        ).all())
-    return sorted((t for t in found if (t.task_id, t.name, t.due, t.days) not in taken),
-                  key=lambda t: (t.task_id, t.node_id or 0))
+    return sorted(found, key=lambda t: (t.task_id, t.node_id or 0))
+
+
+def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[_Target]:
+    """Drops the steps already taken (by an earlier run, or another process), in one query, and
+    loads the people the others will be sent to."""
+    taken = set(session.exec(
+        select(SweepLog.task_id, SweepLog.target, SweepLog.due, SweepLog.step)
+        .where(SweepLog.kind == "remind", SweepLog.task_id.in_({t.task_id for t in targets}),
+               SweepLog.due >= run.today)
+    ).all())
+    todo = [t for t in targets if (t.task_id, t.name, t.due, t.days) not in taken]
+    run.load_people(session, {t.task_id for t in todo})
+    return todo
 
 
 def _remind(run: _Run, session: Session, target: _Target) -> int:
@@ -223,7 +278,7 @@ def _remind(run: _Run, session: Session, target: _Target) -> int:
     return sum(
         outbox.to_person(session, person, msg, key=f"remind:{task.id}:{target.name}:{due}:{step.days}:{person.id}",
                          kind="reminder", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before)
-        for person in _owners(session, task)
+        for person in run.owners(session, task)
     )
 
 
@@ -293,7 +348,7 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
             workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence", due=first_day, step=0,
             created_at=run.now), conflict=["task_id", "kind", "target", "due", "step"]):
         return 0
-    owner = session.get(Person, task.owner_id)
+    owner = run.person(session, task.owner_id)
     not_before = run.send_at(session, task, policy)
     msg = Msg("nudge", id=task.id, title=task.title, days=cal.working_days_between(first_day, run.read_on(not_before)),
               last=first_day.isoformat(), progress=task.progress)
