@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -207,6 +208,15 @@ def test_a_refusal_in_the_form_is_shown_on_its_first_field(slack: Harness) -> No
     assert body["response_action"] == "errors"
     assert body["errors"]["title"].startswith("找不到专班「不存在的专班」")
     assert slack.count(Task) == 0
+
+
+def test_block_and_extend_without_their_arguments_open_their_forms(slack: Harness) -> None:
+    slack.world()
+    slack.command("block 1", user="U2")
+    slack.command("延期 1", user="U2")
+    block, extend = slack.fake.wait_for("views.open", 2)
+    assert block.json("view")["callback_id"] == "task_block" and extend.json("view")["callback_id"] == "task_extend"
+    assert json.loads(extend.json("view")["private_metadata"])["t"] == 1
 
 
 def test_progress_without_a_task_offers_my_tasks_and_validates_the_percent(slack: Harness) -> None:

@@ -103,6 +103,7 @@ def reply_message(reply: Reply) -> dict[str, Any]:
 
 
 def reply_blocks(reply: Reply, limit: int) -> list[Block]:
+    """The blocks of a reply, at most ``limit`` of them (a message, or the notice atop App Home)."""
     blocks = text_sections(_head(reply))
     if len(reply.cards) == 1:
         blocks += task_card(reply.cards[0], reply.lang)

@@ -6,9 +6,8 @@ import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from types import TracebackType
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -56,7 +55,7 @@ class Deadline:
         self._timer.start()
         return self
 
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.settle()
 
     def _expire(self) -> None:
@@ -127,7 +126,7 @@ class Surface:
         if reply.file is not None:
             self.send_file(reply, origin)
         if reply.ok:  # a refusal wrote nothing, so no home changed
-            for user_id in sorted(reply.touched_users - ({origin.user_id} if origin.home else set())):
+            for user_id in sorted(reply.touched_users - {"", origin.user_id if origin.home else ""}):
                 self.homes.request(origin.team_id, user_id)
 
     def post(self, message: dict[str, Any], origin: Origin, *, replace: bool = False) -> None:
@@ -148,7 +147,7 @@ class Surface:
         self.client.files_upload_v2(channel=channel, file=reply.file, filename=reply.filename or "guatu.bin",
                                     title=reply.filename)
 
-    def publish_home(self, team_id: str, user_id: str, *, notice: list[dict] | tuple = (),
+    def publish_home(self, team_id: str, user_id: str, *, notice: Sequence[dict[str, Any]] = (),
                      client: WebClient | None = None) -> None:
         """Builds and publishes one user's App Home, with ``notice`` (the answer to their last action) on top."""
         reply = self.service.run(self.caller(team_id, user_id, wait=EVENT_LOOKUP_WAIT), ShowHome())
