@@ -59,7 +59,8 @@ def seed(engine: Engine, *, tasks: int, today: date) -> int:
     now = datetime.now(timezone.utc)
     people, forces = max(50, tasks // 20), max(5, tasks // 100)
     with engine.begin() as conn:
-        ws = conn.execute(insert(Workspace).values(team_id=TEAM, name="浙江省", created_at=now).returning(Workspace.id)).scalar_one()
+        ws = conn.execute(insert(Workspace).values(team_id=TEAM, name="浙江省", created_at=now)
+                          .returning(Workspace.id)).scalar_one()
         dept_ids = conn.execute(insert(Department).returning(Department.id),
                                 [dict(workspace_id=ws, name=f"单位{i}", created_at=now) for i in range(50)]).scalars().all()
         person_ids = _batched(conn, Person, [dict(workspace_id=ws, chat_user_id=f"U{i:05d}", name=f"干部{i}",

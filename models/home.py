@@ -13,7 +13,7 @@ from sqlalchemy import func, or_
 from sqlmodel import select
 
 from models.context import Ctx
-from models.lights import GREY, GREEN, ORDER, RED, YELLOW, TaskFacts, compute
+from models.lights import GREEN, GREY, ORDER, RED, YELLOW, TaskFacts, compute
 from models.policy import effective
 from models.tables import ExtensionRequest, ForceMember, Task, TaskCoOwner, TaskForce, TimeNode
 from models.tasks import LIVE, TaskView, views

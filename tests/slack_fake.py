@@ -17,8 +17,8 @@ import json
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -169,7 +169,8 @@ class FakeSlack:
             user = body.get("user", "")
             return {"ok": True, "user": self.users.get(user) or default_user(user)}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{n:06d}", "message": {"text": body.get("text")}}
+            return {"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{n:06d}",
+                    "message": {"text": body.get("text")}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{n:06d}"}
         if method in ("views.open", "views.publish", "views.update", "views.push"):

@@ -390,7 +390,8 @@ def first_input(view: dict[str, Any]) -> str | None:
 i18n.register(
     {
         "slack.more": {"zh": "……还有 {n} 项", "en": "… and {n} more"},
-        "slack.file.sent": {"zh": "📎 文件 {name} 已发到你与挂图的私信中。", "en": "📎 {name} is in your direct messages with Guatu."},
+        "slack.file.sent": {"zh": "📎 文件 {name} 已发到你与挂图的私信中。",
+                            "en": "📎 {name} is in your direct messages with Guatu."},
         "slack.working": {"zh": "⏳ 正在处理，完成后回复你……", "en": "⏳ Working on it; the answer follows…"},
         "slack.btn.progress": {"zh": "更新进展", "en": "Update progress"},
         "slack.btn.extend": {"zh": "申请延期", "en": "Ask for more time"},

@@ -47,6 +47,7 @@ class Slack:
 
     def close(self) -> None:
         self.surface.close()
+        self.app.listener_runner.listener_executor.shutdown(wait=False)
 
 
 def build(settings: Settings, service: Service, *, verify_token: bool = True) -> Slack:
