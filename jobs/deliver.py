@@ -227,7 +227,8 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
             # every later message to this recipient; other recipients go on.
             until = at + timedelta(seconds=max(0.0, exc.retry_after))
             stats.rate_limited += _finish(engine, row, worker_id, dict(
-                status="pending", next_attempt_at=until, attempts=_o.c.attempts - 1, last_error=error), gate_until=until)
+                status="pending", next_attempt_at=until, attempts=_o.c.attempts - 1, last_error=error),
+                gate_until=until)
         else:
             _failed_attempt(engine, row, worker_id, at, error, stats)
     except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the others; kept with its stack
@@ -239,7 +240,8 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
                               gate_until=at + interval if interval else None)
 
 
-def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, at: datetime, error: str, stats: DeliveryStats) -> None:
+def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, at: datetime, error: str,
+                    stats: DeliveryStats) -> None:
     if row.attempts >= MAX_ATTEMPTS:
         stats.failed += _finish(engine, row, worker_id, dict(status="failed", last_error=error))
     else:

@@ -1,5 +1,6 @@
-"""Periodic sweeps: reminders, nudges, escalations (督办) and notice re-sends, plus the placeholders
-of the digest and meeting jobs. Every sweep takes ``now`` and never reads the clock.
+"""Periodic sweeps: reminders, nudges, escalations (督办) and notice re-sends, plus ``once_only``,
+the lock the digest and meeting jobs (jobs/digests.py, jobs/meetings.py) run under. Every sweep
+takes ``now`` and never reads the clock.
 
 A sweep selects what is due through an index, so its cost follows what is due, not what exists.
 Each item is handled in its own short transaction: lock it (on PostgreSQL ``FOR UPDATE SKIP
@@ -94,7 +95,8 @@ class _Run:
         """Caches the owners and co-owners of these tasks for the items about to be handled."""
         if not task_ids:
             return
-        co = session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id).where(TaskCoOwner.task_id.in_(task_ids))).all()
+        co = session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
+                          .where(TaskCoOwner.task_id.in_(task_ids))).all()
         for task_id in task_ids:
             self._co_owners[task_id] = []
         for task_id, person_id in co:
@@ -200,7 +202,8 @@ class _Target:
         return "deadline" if self.node_id is None else f"node:{self.node_id}"
 
 
-def sweep_reminders(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ, default_lang: str = DEFAULT_LANG) -> int:
+def sweep_reminders(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
+                    default_lang: str = DEFAULT_LANG) -> int:
     """Reminds owners of each open time node and deadline, policy.remind_days working days before
     and on the day, at policy.remind_hour. Never sends a step twice (one step per task, target,
     due date and offset, so a moved deadline is reminded of again); after downtime only the latest
@@ -293,7 +296,8 @@ def _reminder_message(task: Task, node: str | None, due: date, *, today: date, c
 # ---------------------------------------------------------------- nudges
 
 
-def sweep_nudges(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ, default_lang: str = DEFAULT_LANG) -> int:
+def sweep_nudges(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
+                 default_lang: str = DEFAULT_LANG) -> int:
     """Nudges the owner of a live task without a progress report for policy.stale_days working days.
     Once per silence: only a new report starts a new one."""
     run = _Run(engine, now, tz, default_lang)
@@ -350,8 +354,9 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
         return 0
     owner = run.person(session, task.owner_id)
     not_before = run.send_at(session, task, policy)
-    msg = Msg("nudge", id=task.id, title=task.title, days=cal.working_days_between(first_day, run.read_on(not_before)),
-              last=first_day.isoformat(), progress=task.progress)
+    days = cal.working_days_between(first_day, run.read_on(not_before))
+    msg = Msg("nudge.silent", id=task.id, title=task.title, days=days, last=first_day.isoformat(),
+              progress=task.progress)
     return int(outbox.to_person(session, owner, msg, key=f"nudge:{task.id}:{silent_since.isoformat()}", kind="nudge",
                                 now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before))
 
@@ -359,7 +364,8 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
 # ---------------------------------------------------------------- escalations
 
 
-def sweep_escalations(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ, default_lang: str = DEFAULT_LANG) -> int:
+def sweep_escalations(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
+                      default_lang: str = DEFAULT_LANG) -> int:
     """Climbs the 督办 ladder of overdue tasks: owner on day 0 (the first working day after the
     deadline), then the task force's lead(s), the leader in charge and the chief after
     policy.escalate working days, with the policy frozen when the task turned red. Each level fires
@@ -388,7 +394,8 @@ def _why_ended(task: Task | None, state: EscalationState) -> str | None:
         return "closed"
     if task.due != state.due:
         return "extension"
-    if task.last_progress_at is not None and (state.progress_seen is None or task.last_progress_at > state.progress_seen):
+    seen = state.progress_seen
+    if task.last_progress_at is not None and (seen is None or task.last_progress_at > seen):
         return "progress"
     return None
 
@@ -493,7 +500,8 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
 # ---------------------------------------------------------------- notices
 
 
-def sweep_notices(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ, default_lang: str = DEFAULT_LANG) -> int:
+def sweep_notices(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
+                  default_lang: str = DEFAULT_LANG) -> int:
     """Tells members who have not confirmed a notice (收到) again, at most once every
     policy.renotice_hours and at most policy.renotice_limit times. Never doubles: one key per send."""
     run = _Run(engine, now, tz, default_lang)
@@ -532,7 +540,7 @@ def _renotice(run: _Run, session: Session, receipt_id: int) -> int:
     return int(written)
 
 
-# ---------------------------------------------------------------- once-only jobs and placeholders
+# ---------------------------------------------------------------- once-only jobs
 
 
 @contextmanager
@@ -548,24 +556,6 @@ def once_only(engine: Engine, job: str) -> Iterator[Session | None]:
                 yield None
                 return
         yield session
-
-
-def sweep_digests(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, default_lang: str = DEFAULT_LANG) -> int:
-    """The weekly digest (周报) job, registered now and filled in by the digest work: writes nothing
-    yet. It runs under ``once_only`` so that one process builds each digest."""
-    with once_only(engine, "digests") as session:
-        if session is None:
-            return 0
-        return 0
-
-
-def sweep_meetings(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, default_lang: str = DEFAULT_LANG) -> int:
-    """The meetings job (agenda drafts, cut-off reminders), registered now and filled in by the
-    meeting work: writes nothing yet. It runs under ``once_only`` like the digests."""
-    with once_only(engine, "meetings") as session:
-        if session is None:
-            return 0
-        return 0
 
 
 i18n.register(
@@ -605,7 +595,7 @@ i18n.register(
             "en": "⏰ Node “{node}” of task #{id} “{title}” is due today ({due}). "
                   "Report progress when it is reached: /task progress {id} <n>%",
         },
-        "nudge": {
+        "nudge.silent": {
             "zh": "💬 任务 #{id}「{title}」已 {days} 个工作日没有更新进展（自 {last} 起，当前 {progress}%）。"
                   "请花一分钟报一下进展：/task progress {id} <n>% <说明>；遇到困难可报受阻：/task block {id} <原因>",
             "en": "💬 Task #{id} “{title}” has had no progress report for {days} working day(s) (since {last}; "

@@ -135,7 +135,10 @@ def is_recipient(ctx: Ctx, notice_id: int) -> bool:
 
 i18n.register(
     {
-        "notice.empty": {"zh": "通知内容不能为空，例如：/force 通知 周五前报送材料", "en": "A notice needs text, e.g. /force notice Send the files by Friday"},
+        "notice.empty": {
+            "zh": "通知内容不能为空，例如：/force 通知 周五前报送材料",
+            "en": "A notice needs text, e.g. /force notice Send the files by Friday",
+        },
         "notice.too_long": {"zh": "通知不能超过 {max} 字。", "en": "A notice may have at most {max} characters."},
         "notice.no_members": {"zh": "专班「{force}」除你之外还没有成员。", "en": "Task force “{force}” has no other members yet."},
         "notice.unknown": {"zh": "找不到编号为 {id} 的通知。", "en": "No notice {id}."},

@@ -64,8 +64,8 @@ def queue(engine: Engine, messages: list[tuple[str, str]], *, now: datetime, tea
             s.add(ws)
             s.flush()
         for i, (recipient, text) in enumerate(messages):
-            enqueue(s, workspace_id=ws.id, key=f"test:{team}:{now.isoformat()}:{i}:{recipient}:{text}", recipient=recipient,
-                    text=text, kind="test", now=now)
+            enqueue(s, workspace_id=ws.id, key=f"test:{team}:{now.isoformat()}:{i}:{recipient}:{text}",
+                    recipient=recipient, text=text, kind="test", now=now)
         s.commit()
         rows = s.exec(select(Outbox.id).where(Outbox.workspace_id == ws.id).order_by(Outbox.id)).all()
     return list(rows[-len(messages):])

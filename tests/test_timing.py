@@ -37,7 +37,8 @@ def test_quiet_hours_and_days_off_defer_to_the_next_working_morning(now, expecte
 
 def test_high_priority_is_never_deferred_and_a_morning_hour_can_be_chosen():
     assert send_time(at("2026-10-03 23:00"), tz=TZ, calendar=CAL, policy=DEFAULT, high=True) == at("2026-10-03 23:00")
-    assert send_time(at("2026-11-27 21:30"), tz=TZ, calendar=CAL, policy=DEFAULT, morning_hour=9) == at("2026-11-30 09:00")
+    assert send_time(at("2026-11-27 21:30"), tz=TZ, calendar=CAL, policy=DEFAULT, morning_hour=9) \
+        == at("2026-11-30 09:00")
     midday = Policy(quiet_start=12, quiet_end=14)
     assert send_time(at("2026-11-23 12:30"), tz=TZ, calendar=CAL, policy=midday) == at("2026-11-23 14:00")
     assert send_time(at("2026-11-23 21:00"), tz=TZ, calendar=CAL, policy=Policy(quiet_start=8, quiet_end=8)) \
