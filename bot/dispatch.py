@@ -65,6 +65,12 @@ class _Refused(Exception):
 
 
 Handler = Callable[[Ctx, object], Reply]
+# Requests that change nothing: their replies do not refresh anyone's home view.
+READ_ONLY = frozenset({
+    "help", "whoami", "form.open", "task.list", "task.show", "task.history", "force.list", "force.map",
+    "force.digest", "force.export", "force.notice.status", "meeting.agenda", "meeting.list", "dept.list",
+    "role.show", "calendar.show", "rank", "outbox.show",
+})
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -116,7 +122,8 @@ class Service:
                     reply = handler(ctx, request)
                 except GuatuError as exc:
                     raise _Refused(exc) from exc
-                reply.touched_users.add(caller.user_id)
+                if getattr(request, "kind", "") not in READ_ONLY:
+                    reply.touched_users.add(caller.user_id)
                 return reply
         except _Refused as refused:
             return Reply(text="⚠️ " + refused.error.render(lang), lang=lang, ok=False)
@@ -138,6 +145,7 @@ def _ok(ctx: Ctx, key: str, /, **params: object) -> Reply:
 
 
 def _card_reply(ctx: Ctx, key: str, task_id: int, /, **params: object) -> Reply:
+    """A change's reply: what happened, the task's card; the owner's home shows it, so refresh it."""
     v = tasks.show(ctx, task_id)
     text = t(key, ctx.lang, id=task_id, **params) + "\n" + render.task_card(v, ctx.lang)
     return Reply(text=text, lang=ctx.lang, cards=[v], touched_users={v.owner_chat_id})

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from models import audit, i18n
 from models.calendar import WorkCalendar
 from models.errors import Conflict, InvalidInput, NotFound, role_denied
+from models.db import utcnow
+from models.sqlutil import insert_ignore
 from models.tables import CalendarOverride, Department, Person, RoleGrant, Workspace
 
 ROLES = ("member", "lead", "secretary", "leader", "admin")
@@ -32,11 +34,13 @@ class PersonRef:
 
 
 def get_or_create_workspace(session: Session, team_id: str, name: str = "") -> Workspace:
+    """The workspace of a chat team, created on first contact. Safe when several requests from a
+    new team arrive at once: the insert is insert-if-absent, then everyone reads the one row."""
     ws = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
     if ws is None:
-        ws = Workspace(team_id=team_id, name=name or team_id)
-        session.add(ws)
-        session.flush()
+        insert_ignore(session, Workspace, {"team_id": team_id, "name": name or team_id, "created_at": utcnow()},
+                      conflict=["team_id"])
+        ws = session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
     return ws
 
 
@@ -50,32 +54,42 @@ def ensure_person(
     lang: str | None = None,
     tz: str | None = None,
 ) -> Person:
-    """The person behind a chat user, created on first contact; the first one becomes admin."""
-    person = session.exec(
-        select(Person).where(Person.workspace_id == ws.id, Person.chat_user_id == chat_user_id)
-    ).first()
+    """The person behind a chat user, created on first contact; the first one becomes admin.
+
+    Concurrent first contacts are safe: the person is inserted if absent, and the admin grant is
+    decided under a write lock on the workspace row, so a new workspace gets exactly one admin."""
+    person = _person(session, ws, chat_user_id)
     if person is not None:
         if name and person.name == person.chat_user_id and name != person.name:
             person.name = name  # a mention created them before we knew their name
+        if tz and not person.tz:
+            person.tz = tz
         return person
-    first = session.exec(select(func.count()).select_from(Person).where(Person.workspace_id == ws.id)).one() == 0
-    person = Person(
-        workspace_id=ws.id,
-        chat_user_id=chat_user_id,
-        name=name or chat_user_id,
-        lang=i18n.normalise_lang(lang) if lang else None,
-        tz=tz,
-        created_at=now,
-    )
-    session.add(person)
-    session.flush()
+    # Take the workspace's write lock first (a no-op UPDATE: a row lock on PostgreSQL, the write
+    # lock on SQLite), so the "am I the first?" count below cannot race another first contact.
+    session.execute(update(Workspace).where(Workspace.id == ws.id).values(team_id=Workspace.team_id))
+    created = insert_ignore(session, Person, {
+        "workspace_id": ws.id, "chat_user_id": chat_user_id, "name": name or chat_user_id,
+        "lang": i18n.normalise_lang(lang) if lang else None, "tz": tz, "created_at": now,
+    }, conflict=["workspace_id", "chat_user_id"])
+    person = _person(session, ws, chat_user_id)
+    if not created:
+        return person
     audit.record(session, workspace_id=ws.id, actor=person, action="person.joined", entity="person",
                  entity_id=person.id, now=now, chat_user_id=chat_user_id)
-    if first:
+    others = session.exec(select(func.count()).select_from(Person).where(
+        Person.workspace_id == ws.id, Person.id != person.id)).one()
+    if others == 0:
         session.add(RoleGrant(workspace_id=ws.id, person_id=person.id, role="admin", created_at=now))
         audit.record(session, workspace_id=ws.id, actor=person, action="role.granted", entity="person",
                      entity_id=person.id, now=now, role="admin", why="first person in the workspace")
     return person
+
+
+def _person(session: Session, ws: Workspace, chat_user_id: str) -> Person | None:
+    return session.exec(
+        select(Person).where(Person.workspace_id == ws.id, Person.chat_user_id == chat_user_id)
+    ).first()
 
 
 def roles_of(session: Session, person: Person) -> set[str]:

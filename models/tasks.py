@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_
+from sqlalchemy import or_, union
 from sqlmodel import select
 
 from models import audit, escalation, forces, i18n, org, outbox
@@ -188,8 +188,12 @@ def list_tasks(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = No
     """Live tasks in a scope, red first then by deadline."""
     q = select(Task).where(Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE))
     if scope == "mine":
-        co = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id)
-        q = q.where(or_(Task.owner_id == ctx.actor.id, Task.id.in_(co)))
+        # A UNION of two indexed lookups: "owner = me OR id IN (co-owned)" made SQLite scan the workspace.
+        mine = union(
+            select(Task.id).where(Task.owner_id == ctx.actor.id, Task.status.in_(LIVE)),
+            select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id),
+        ).subquery()
+        q = q.where(Task.id.in_(select(mine.c.id)))
     elif scope == "user":
         person = org.find_person(ctx.session, ctx.ws, user, now=ctx.now, create=False) if user else ctx.actor
         q = q.where(Task.owner_id == person.id)

@@ -9,7 +9,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time
+
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
@@ -76,15 +79,26 @@ def _wipe(engine: Engine) -> None:
     import models.tables  # noqa: F401
 
     tables = list(reversed(SQLModel.metadata.sorted_tables))
+    if engine.dialect.name == "postgresql":
+        # A thread a previous test left behind (a Slack home refresh, say) may still hold a lock
+        # for a moment: TRUNCATE then deadlocks or waits; try again briefly rather than fail.
+        for attempt in range(5):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                    conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                return
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for t in tables:
-                conn.execute(t.delete())
-            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_seq(conn) else None
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        for t in tables:
+            conn.execute(t.delete())
+        if _has_seq(conn):
+            conn.execute(text("DELETE FROM sqlite_sequence"))
+        conn.execute(text("PRAGMA foreign_keys=ON"))
 
 
 def _has_seq(conn) -> bool:

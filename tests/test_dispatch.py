@@ -145,3 +145,21 @@ def test_outbox_is_for_admins(org):
     assert not say(org, "zhang", "/guatu outbox").ok
     shown = say(org, "root", "/guatu outbox failed")
     assert shown.ok and "发送队列" in shown.text
+
+
+def test_first_contacts_at_once_make_one_workspace_and_exactly_one_admin(engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session, func, select
+
+    from models.tables import Person, RoleGrant, Workspace
+
+    svc = Service(engine, tz=TZ)
+    users = [f"U{i}" for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda u: say(svc, u, "/guatu whoami", team="T-NEW"), users))
+    assert all(r.ok for r in replies), [r.text for r in replies if not r.ok]
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Workspace).where(Workspace.team_id == "T-NEW")).one() == 1
+        assert s.exec(select(func.count()).select_from(Person)).one() == 8
+        assert s.exec(select(func.count()).select_from(RoleGrant).where(RoleGrant.role == "admin")).one() == 1
