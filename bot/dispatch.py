@@ -55,6 +55,8 @@ class Reply:
     filename: str | None = None
     # Chat users whose home view shows something this reply changed.
     touched_users: set[str] = field(default_factory=set)
+    # The catalogue key of a refusal, so a form can flag the field it is about.
+    error_key: str | None = None
 
 
 class _Refused(Exception):
@@ -126,7 +128,7 @@ class Service:
                     reply.touched_users.add(caller.user_id)
                 return reply
         except _Refused as refused:
-            return Reply(text="⚠️ " + refused.error.render(lang), lang=lang, ok=False)
+            return Reply(text="⚠️ " + refused.error.render(lang), lang=lang, ok=False, error_key=refused.error.key)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed (ref %s) team=%s user=%s", ref, caller.team_id, caller.user_id)

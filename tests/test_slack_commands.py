@@ -201,12 +201,12 @@ def test_a_bad_date_in_the_form_is_shown_next_to_the_field_and_nothing_is_writte
     assert slack.count(Task) == 0
 
 
-def test_a_refusal_in_the_form_is_shown_on_its_first_field(slack: Harness) -> None:
+def test_a_refusal_in_the_form_is_shown_next_to_the_field_it_is_about(slack: Harness) -> None:
     slack.command("new 数据共享专班", command="/force")
     slack.command("add")
     body = slack.submit(slack.opened_view(), {"title": "汇总需求清单", "due": "12-31", "force": "不存在的专班"}).json()
     assert body["response_action"] == "errors"
-    assert body["errors"]["title"].startswith("找不到专班「不存在的专班」")
+    assert list(body["errors"]) == ["force"] and body["errors"]["force"].startswith("找不到专班「不存在的专班」")
     assert slack.count(Task) == 0
 
 

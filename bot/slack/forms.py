@@ -136,6 +136,22 @@ PARSERS: dict[str, Callable[[_Fields, int | None], object]] = {
 }
 
 
+# Which form field a domain refusal is about (the first of these the form has gets the message).
+ERROR_FIELDS: dict[str, tuple[str, ...]] = {
+    "task.date_past": ("due", "new_due"), "task.extend_not_later": ("new_due",),
+    "task.sub_after_parent": ("due", "new_due"), "task.bad_percent": ("percent",),
+    "task.need_reason": ("reason",), "person.unknown": ("owner",), "force.unknown": ("force",),
+    "force.which": ("force",), "dept.unknown": ("dept",), "task.no_title": ("title",), "task.title_long": ("title",),
+    "task.bad_priority": ("prio",),
+}
+
+
+def field_for(view: dict[str, Any], error_key: str | None) -> str | None:
+    """The input block a refusal belongs next to, if the form has it."""
+    present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+    return next((f for f in ERROR_FIELDS.get(error_key or "", ()) if f in present), None)
+
+
 def request(form: str, view: dict[str, Any], *, task_id: int | None, lang: str, today: date,
             calendar: WorkCalendar) -> object:
     """The typed request a submitted form stands for; raises FormErrors naming each bad field."""

@@ -37,8 +37,9 @@ def submit(surface: Surface, ack: Ack, view: dict[str, Any], context: BoltContex
         reply = surface.service.run(surface.caller(origin.team_id, origin.user_id, origin.channel_id), request)
         in_time = deadline.settle()
     if in_time and not reply.ok:
-        # A refusal not tied to one field: on the first field, which is on screen without scrolling.
-        ack(response_action="errors", errors={blocks.first_input(view): blocks.error_text(reply.text)})
+        # Next to the field it is about; otherwise on the first field, on screen without scrolling.
+        where = forms.field_for(view, reply.error_key) or blocks.first_input(view)
+        ack(response_action="errors", errors={where: blocks.error_text(reply.text)})
         return
     if in_time:
         ack()
