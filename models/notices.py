@@ -144,13 +144,15 @@ i18n.register(
         "notice.unknown": {"zh": "找不到编号为 {id} 的通知。", "en": "No notice {id}."},
         "notice.not_yours": {"zh": "通知 {id} 不是发给你的。", "en": "Notice {id} was not sent to you."},
         "notice.message": {
-            "zh": "📢 专班「{force}」通知（{id} 号，{author}）：\n{text}\n请点「收到」确认。",
-            "en": "📢 Notice {id} from {author}, task force “{force}”:\n{text}\nPlease confirm with 收到.",
+            "zh": "📢 专班「{force}」通知（{id} 号，{author}）：\n{text}\n请点「收到」或输入 /force 通知 收到 {id} 确认。",
+            "en": "📢 Notice {id} from {author}, task force “{force}”:\n{text}\n"
+                  "Please confirm with 收到 or /force notice ack {id}.",
         },
         "notice.again": {
-            "zh": "📢 再次提醒：你尚未确认专班「{force}」的通知（{id} 号，{author}）：\n{text}\n请点「收到」确认。",
+            "zh": "📢 再次提醒：你尚未确认专班「{force}」的通知（{id} 号，{author}）：\n{text}\n"
+                  "请点「收到」或输入 /force 通知 收到 {id} 确认。",
             "en": "📢 Reminder: you have not confirmed notice {id} from {author}, task force “{force}”:\n{text}\n"
-                  "Please confirm with 收到.",
+                  "Please confirm with 收到 or /force notice ack {id}.",
         },
     }
 )
