@@ -534,7 +534,7 @@ def _renotice(run: _Run, session: Session, receipt_id: int) -> int:
     not_before = send_time(run.now, tz=run.tz, calendar=run.calendar(session, notice.workspace_id), policy=policy)
     written = outbox.to_person(session, person, notices.message(notice, force, author, nth=nth),
                                key=notices.receipt_key(notice.id, person.id, nth), kind="notice", now=run.now,
-                               default_lang=run.lang, not_before=not_before)
+                               default_lang=run.lang, not_before=not_before, notice_id=notice.id)
     receipt.sent_count = nth
     receipt.next_renotice_at = notices.next_renotice(not_before, nth, policy)
     return int(written)

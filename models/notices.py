@@ -65,7 +65,7 @@ def send_notice(ctx: Ctx, text: str, force_name: str | None = None) -> Notice:
         ctx.session.add(NoticeReceipt(notice_id=notice.id, person_id=member.id, sent_count=1,
                                       next_renotice_at=next_renotice(first, 1, policy), created_at=ctx.now))
         outbox.to_person(ctx.session, member, msg, key=receipt_key(notice.id, member.id, 1), kind="notice",
-                         now=ctx.now, default_lang=ctx.default_lang, not_before=first)
+                         now=ctx.now, default_lang=ctx.default_lang, not_before=first, notice_id=notice.id)
     audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="notice.sent", entity="notice",
                  entity_id=notice.id, now=ctx.now, force=force.id, members=len(members))
     ctx.session.flush()

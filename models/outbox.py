@@ -63,15 +63,36 @@ def enqueue(
     return insert_ignore(session, Outbox, values, conflict=["idempotency_key"])
 
 
+# Buttons a message offers, surface-neutral: {"action": <verb>, "value": <id>, "lang": <lang>}. A chat
+# surface renders them (Slack: buttons that run the same requests as commands); the console ignores them.
+ACTIONS_BY_KIND = {
+    "reminder": ("task.progress",),
+    "nudge": ("task.progress",),
+    "escalation": ("task.ack", "task.progress"),
+}
+
+
+def actions(lang: str, *pairs: tuple[str, int]) -> list[dict]:
+    """The neutral action list for (verb, id) pairs, labelled in ``lang``."""
+    return [{"action": verb, "value": str(ident), "lang": lang} for verb, ident in pairs]
+
+
 def to_person(
     session: Session, person: Person, msg: Msg, *, key: str, kind: str, now: datetime,
     default_lang: str | None = None, task_id: int | None = None, not_before: datetime | None = None,
-    blocks: list | None = None,
+    blocks: list | None = None, notice_id: int | None = None,
 ) -> bool:
-    """Enqueues ``msg`` to a person, rendered in their own language."""
+    """Enqueues ``msg`` to a person, rendered in their own language, with the buttons its kind offers
+    (收到 / 更新进展 on reminders and escalations, 收到 on a notice)."""
+    lang = lang_of(person, default_lang)
+    if blocks is None:
+        if notice_id is not None:
+            blocks = actions(lang, ("notice.ack", notice_id))
+        elif task_id is not None and kind in ACTIONS_BY_KIND:
+            blocks = actions(lang, *((verb, task_id) for verb in ACTIONS_BY_KIND[kind]))
     return enqueue(
         session, workspace_id=person.workspace_id, key=key, recipient=person.chat_user_id,
-        text=msg.render(person.lang or default_lang), kind=kind, now=now, person_id=person.id,
+        text=msg.render(lang), kind=kind, now=now, person_id=person.id,
         task_id=task_id, not_before=not_before, blocks=blocks,
     )
 

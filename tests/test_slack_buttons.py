@@ -154,3 +154,19 @@ def test_a_failure_after_the_acknowledgement_still_reaches_the_user(slack: Harne
     assert slack.click("task.done", "1", user="U2").status_code == 200
     answer = slack.fake.wait_for("response_url")[0].body
     assert answer["text"].startswith("抱歉，出了点问题（参考编号 ")
+
+
+def test_the_receipt_button_on_a_notice_confirms_it(slack: Harness) -> None:
+    from sqlmodel import Session, select
+
+    from models.tables import NoticeReceipt, Outbox
+
+    slack.world()
+    assert "⚠️" not in slack.command("notice 周五前报送材料", command="/force").text
+    slack.settle()
+    with Session(slack.engine) as s:
+        row = s.exec(select(Outbox).where(Outbox.kind == "notice")).one()
+    assert row.blocks == [{"action": "notice.ack", "value": "1", "lang": "zh"}]
+    slack.click("notice.ack", "1", user="U2", where="channel")
+    slack.settle()
+    assert slack.count(NoticeReceipt, NoticeReceipt.confirmed_at.is_not(None)) == 1

@@ -76,3 +76,22 @@ def test_an_unreachable_slack_is_a_delivery_error_without_the_token(fake) -> Non
     with pytest.raises(DeliveryError) as raised:
         notifier.send("C1", "通知")
     assert not raised.value.permanent and TOKEN not in str(raised.value)
+
+
+def test_outbox_actions_become_buttons_under_the_text(fake, notifier) -> None:
+    from models.outbox import actions
+
+    notifier.send("U2", "🟥 督办单 #7 已逾期", actions("zh", ("task.ack", 7), ("task.progress", 7)))
+    body = fake.calls_to("chat.postMessage")[0].body
+    assert body["text"] == "🟥 督办单 #7 已逾期"
+    buttons = body["blocks"][-1]["elements"]
+    assert [(b["action_id"], b["value"], b["text"]["text"]) for b in buttons] == [
+        ("task.ack", "7", "收到"), ("task.progress", "7", "更新进展")]
+
+
+def test_a_notice_offers_its_receipt_button(fake, notifier) -> None:
+    from models.outbox import actions
+
+    notifier.send("U2", "📢 通知", actions("en", ("notice.ack", 3)))
+    (button,) = fake.calls_to("chat.postMessage")[0].body["blocks"][-1]["elements"]
+    assert (button["action_id"], button["value"], button["text"]["text"]) == ("notice.ack", "3", "Got it")

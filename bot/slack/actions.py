@@ -31,8 +31,16 @@ def register(app: App, surface: Surface) -> None:
     def on_other(ack: Ack) -> None:
         ack()  # a button of an older version of a card: acknowledge, so Slack shows no error
 
+    def on_notice_ack(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        with surface.guard(ack, body, context):
+            origin = Origin.of_action(body, context.team_id, context.user_id)
+            caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
+            surface.answer(surface.service.run(caller, C.ForceNoticeAck(notice_id=int(action["value"]))), origin)
+
     for verb in FORM_VERBS + RUN_VERBS:
         app.action(f"task.{verb}")(on_button)
+    app.action("notice.ack")(on_notice_ack)
     app.action("task.menu")(on_menu)
     app.action(re.compile(".*"))(on_other)
 

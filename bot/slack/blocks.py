@@ -217,6 +217,22 @@ def button(verb: str, task_id: int, lang: str) -> dict[str, Any]:
     return b
 
 
+def outbox_blocks(text: str, stored: list | None) -> list[Block] | None:
+    """An outbox message's blocks: its surface-neutral actions ({"action", "value", "lang"}) become
+    buttons under the text; Block Kit stored as such passes through; none stays none."""
+    if not stored or not all(isinstance(b, dict) and "action" in b for b in stored):
+        return stored
+    buttons = []
+    for a in stored[:5]:
+        verb, value, lang = a["action"], a["value"], a.get("lang", "zh")
+        if verb.startswith("task.") and verb.removeprefix("task.") in FORM_VERBS + RUN_VERBS:
+            buttons.append(button(verb.removeprefix("task."), int(value), lang))
+        elif verb == "notice.ack":
+            buttons.append({"type": "button", "action_id": "notice.ack", "value": str(value), "style": "primary",
+                            "text": plain(t("slack.btn.ack", lang))})
+    return [*text_sections(text), {"type": "actions", "elements": buttons}] if buttons else None
+
+
 def _actions(v: TaskView, lang: str) -> list[Block]:
     verbs = card_verbs(v)
     decide = [x for x in verbs if x in ("approve", "reject", "verify")]

@@ -7,6 +7,7 @@ from urllib.error import URLError
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
+from bot.slack.blocks import outbox_blocks
 from bot.slack.clients import web_client
 from models.outbox import DeliveryError, Notifier
 
@@ -29,7 +30,7 @@ class SlackNotifier(Notifier):
 
     def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None:
         try:
-            response = self.client.chat_postMessage(channel=recipient, text=text, blocks=blocks)
+            response = self.client.chat_postMessage(channel=recipient, text=text, blocks=outbox_blocks(text, blocks))
         except SlackApiError as exc:
             raise delivery_error(exc) from None
         except (URLError, OSError) as exc:  # connection refused, reset, timed out
