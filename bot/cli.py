@@ -69,7 +69,7 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
     if settings.scheduler_on and at is None:
         from jobs.scheduler import build_scheduler
 
-        scheduler = build_scheduler(engine, notifier, tz=settings.tz)
+        scheduler = build_scheduler(engine, notifier, tz=settings.tz, default_lang=settings.lang)
         scheduler.start()
     clock = (lambda: at) if at else (lambda: datetime.now(timezone.utc))
     console = Console(service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL, clock=clock,
@@ -105,7 +105,7 @@ def _os_user() -> str:
 
 
 def cmd_jobs(args, settings: Settings) -> int:
-    from jobs.registry import list_jobs, run_job
+    from jobs.registry import JOB_IDS, list_jobs, run_job
 
     engine = _engine(settings)
     if args.action == "list":
@@ -113,7 +113,11 @@ def cmd_jobs(args, settings: Settings) -> int:
             print(f"{job_id:<12} next run {next_run.astimezone(settings.tz).isoformat(timespec='seconds')}")
         return 0
     notifier = _notifier(settings)
-    result = run_job(args.job, engine, notifier, now=_parse_at(args.at, settings))
+    if args.job not in ("all", *JOB_IDS):
+        print(f"unknown job {args.job!r}; choose one of: all, {', '.join(JOB_IDS)}", file=sys.stderr)
+        return 2
+    result = run_job(args.job, engine, notifier, now=_parse_at(args.at, settings), tz=settings.tz,
+                     default_lang=settings.lang)
     for key, value in result.items():
         print(f"{key}: {value}")
     return 0

@@ -28,6 +28,8 @@ ALIASES = {"task": "/task", "任务": "/task", "force": "/force", "专班": "/fo
 class ConsoleNotifier(Notifier):
     """Prints each delivered message, addressed to a person (@id) or a channel (#id)."""
 
+    min_interval = 0.0  # a terminal has no rate limit: no pacing between two messages to one person
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.lock = threading.Lock()

@@ -164,6 +164,6 @@ def start_scheduler(settings: Settings, engine: Engine):
     from bot.slack.notifier import SlackNotifier
     from jobs.scheduler import build_scheduler
 
-    scheduler = build_scheduler(engine, SlackNotifier(settings), tz=settings.tz)
+    scheduler = build_scheduler(engine, SlackNotifier(settings), tz=settings.tz, default_lang=settings.lang)
     scheduler.start()
     return scheduler
