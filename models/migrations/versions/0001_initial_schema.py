@@ -43,7 +43,6 @@ def upgrade() -> None:
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('head_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['head_id'], ['person.id'], name='fk_department_head', use_alter=True),
     sa.ForeignKeyConstraint(['parent_id'], ['department.id'], ),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -72,6 +71,11 @@ def upgrade() -> None:
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_workspace_id'), ['workspace_id'], unique=False)
+
+    # department.head_id → person.id: the two tables refer to each other, so this key is added once
+    # both exist (create_table leaves a use_alter key out and nothing would add it later).
+    with op.batch_alter_table('department', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_department_head', 'person', ['head_id'], ['id'])
 
     op.create_table('auditevent',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -350,6 +354,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_entity')
 
     op.drop_table('auditevent')
+    with op.batch_alter_table('department', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_department_head', type_='foreignkey')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_workspace_id'))
         batch_op.drop_index(batch_op.f('ix_person_department_id'))
