@@ -118,14 +118,14 @@ def test_the_scheduler_runs_alongside_unless_switched_off(fake, tmp_path, socket
         def shutdown(self, wait: bool = True) -> None:
             built[-1]["stopped"] = True
 
-    def build_scheduler(engine, notifier, *, tz):
-        built.append({"notifier": notifier, "tz": tz})
+    def build_scheduler(engine, notifier, *, tz, default_lang):
+        built.append({"notifier": notifier, "tz": tz, "lang": default_lang})
         return Scheduler()
 
     monkeypatch.setitem(sys.modules, "jobs.scheduler", types.SimpleNamespace(build_scheduler=build_scheduler))
-    assert server.serve(_settings(fake, tmp_path, GUATU_SCHEDULER="on", GUATU_TZ="Asia/Shanghai")) == 0
+    assert server.serve(_settings(fake, tmp_path, GUATU_SCHEDULER="on", GUATU_TZ="Asia/Shanghai", GUATU_LANG="en")) == 0
     (run,) = built
-    assert isinstance(run["notifier"], SlackNotifier) and str(run["tz"]) == "Asia/Shanghai"
+    assert isinstance(run["notifier"], SlackNotifier) and str(run["tz"]) == "Asia/Shanghai" and run["lang"] == "en"
     assert run["started"] and run["stopped"]
     server.serve(_settings(fake, tmp_path))
     assert len(built) == 1
