@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from models import escalation, i18n, notices, outbox
@@ -150,29 +150,15 @@ def _each(run: _Run, items: Iterable[T], handle: Callable[[Session, T], int], wh
     with run.engine.connect() as conn:
         for chunk in _chunks(items):
             if untaken is not None:
-                with _transaction(conn) as session:
+                with session_scope(conn) as session:
                     chunk = untaken(session, chunk)
             for item in chunk:
                 try:
-                    with _transaction(conn) as session:
+                    with session_scope(conn) as session:
                         written += handle(session, item)
                 except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
                     log.exception("%s sweep: item %r failed; the next run tries again", what, item)
     return written
-
-
-@contextmanager
-def _transaction(conn: Connection) -> Iterator[Session]:
-    """One transaction on ``conn``: committed if the block completes, rolled back otherwise."""
-    session = Session(bind=conn, expire_on_commit=False)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _lock(session: Session, model: Any, row_id: int) -> Any:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -58,9 +58,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 @contextlib.contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commits if the block completes, rolls back on any exception."""
-    session = Session(engine, expire_on_commit=False)
+def session_scope(bind: Engine | Connection) -> Iterator[Session]:
+    """One unit of work: commits if the block completes, rolls back on any exception.
+
+    ``bind`` may be a connection, so a long job reuses one connection for many short transactions."""
+    session = Session(bind, expire_on_commit=False)
     try:
         yield session
         session.commit()
