@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 from jobs.digests import sweep_digests
 from jobs.meetings import sweep_meetings
 from models import meetings, org
-from models.org import PersonRef
 from models.tables import Outbox
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from models import meetings, org, tasks
+from models import meetings, tasks
 from models.errors import PermissionDenied
 from models.org import PersonRef
-from models.tables import Meeting, Task
 from tests.conftest import at
 from tests.factories import d, standard_world
 
