@@ -14,6 +14,7 @@ from models.errors import Conflict, InvalidInput, NotFound, role_denied
 from models.i18n import Day, Msg
 from models.lights import ORDER, Light, TaskFacts, compute
 from models.policy import effective
+from models.timing import send_time
 from models.tables import (
     AuditEvent, Department, ExtensionRequest, ForceMember, Person, ProgressUpdate, Task, TaskCoOwner,
     TaskForce, TimeNode,
@@ -257,11 +258,15 @@ def _log(ctx: Ctx, task: Task, action: str, **detail: object) -> None:
 
 
 def _notify(ctx: Ctx, person: Person, msg: Msg, key: str, task: Task, kind: str = "task") -> None:
-    """Tells a person about a change to a task (not the one who made it)."""
+    """Tells a person about a change to a task (not the one who made it). Never at 23:00: in quiet
+    hours or on a day off it waits for the next working morning, unless the task is urgent."""
     if person.id == ctx.actor.id:
         return
+    force = _force_of(ctx, task)
+    not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=effective(force.policy if force else None),
+                           high=task.priority == "high")
     outbox.to_person(ctx.session, person, msg, key=key, kind=kind, now=ctx.now, default_lang=ctx.default_lang,
-                     task_id=task.id)
+                     task_id=task.id, not_before=not_before)
 
 
 def _notify_leads(ctx: Ctx, task: Task, msg: Msg, key: str) -> None:

@@ -228,3 +228,12 @@ def test_audit_rows_accompany_changes(world):
     tasks.progress(world.ctx("zhang"), t.id, 10)
     assert count(world.session, AuditEvent) == before + 2
     assert count(world.session, Task) == 1
+
+
+def test_a_late_evening_assignment_waits_for_the_working_morning_unless_urgent(world):
+    late = at("2026-11-27 22:30")  # a Friday night: the next working morning is Monday
+    t = world.task("lin", "x", due=d("2026-12-31"), owner="zhang", force="数据共享专班", now=late)
+    u = world.task("lin", "y", due=d("2026-12-31"), owner="zhang", force="数据共享专班", now=late, priority="high")
+    rows = {r.task_id: r for r in world.session.exec(select(Outbox).where(Outbox.person_id == world.people["zhang"].id)).all()}
+    assert rows[t.id].next_attempt_at == at("2026-11-30 08:00")
+    assert rows[u.id].next_attempt_at == late
