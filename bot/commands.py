@@ -255,6 +255,15 @@ class TaskAssign(_Frozen):
     owner: UserRef
 
 
+class TaskCoOwners(_Frozen):
+    """/task coowner <id> [remove] <@user>…: adds (or removes) co-owners (协办人)."""
+
+    kind: Literal["task.coowners"] = "task.coowners"
+    task_id: Id
+    users: list[UserRef] = Field(min_length=1)
+    remove: bool = False
+
+
 class TaskNodeAdd(_Frozen):
     """/task node <id> <date> <name>: a time node (时间节点)."""
 
@@ -552,6 +561,7 @@ Request: TypeAlias = Annotated[
     | TaskApprove
     | TaskReject
     | TaskAssign
+    | TaskCoOwners
     | TaskNodeAdd
     | TaskNodeDone
     | TaskAck
@@ -1038,6 +1048,19 @@ def _task_assign(ctx: _Ctx, args: list[_Token]) -> TaskAssign:
     return TaskAssign(task_id=task_id, owner=owner)
 
 
+_REMOVE_WORDS = {"remove", "移除", "删除", "去掉"}
+
+
+def _task_coowners(ctx: _Ctx, args: list[_Token]) -> TaskCoOwners:
+    task_id, rest = _need_id(args)
+    remove = bool(rest) and rest[0].norm in _REMOVE_WORDS
+    if remove:
+        rest = rest[1:]
+    if not rest:
+        raise _err("cmd.missing_user")
+    return TaskCoOwners(task_id=task_id, users=[_user(tok) for tok in rest], remove=remove)
+
+
 def _task_node(ctx: _Ctx, args: list[_Token]) -> TaskNodeAdd | TaskNodeDone:
     task_id, rest = _need_id(args)
     if not rest:
@@ -1497,6 +1520,9 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("驳回延期申请", "reject an extension")),
         _sub("task", "assign", "指派", _task_assign,
              ("/task 指派 <编号> <@某人>", "/task assign <id> <@user>"), ("指派责任人", "give a task to someone")),
+        _sub("task", "coowner", "协办", _task_coowners,
+             ("/task 协办 <编号> [移除] <@某人>…", "/task coowner <id> [remove] <@user>…"),
+             ("添加或移除协办人", "add or remove co-owners")),
         _sub("task", "node", "节点", _task_node,
              ("/task 节点 <编号> <日期> <名称…>\n/task 节点 <编号> 完成 <序号>",
               "/task node <id> <date> <name…>\n/task node <id> done <n>"),

@@ -250,6 +250,15 @@ def _task_assign(ctx: Ctx, r) -> Reply:
     return reply
 
 
+@handles("task.coowners")
+def _task_coowners(ctx: Ctx, r) -> Reply:
+    people = tasks.set_co_owners(ctx, r.task_id, [PersonRef.of(u) for u in r.users], remove=r.remove)
+    reply = _card_reply(ctx, "reply.task.co_removed" if r.remove else "reply.task.co_added", r.task_id,
+                        who="、".join(p.name for p in people))
+    reply.touched_users |= {p.chat_user_id for p in people}
+    return reply
+
+
 @handles("task.node.add")
 def _task_node_add(ctx: Ctx, r) -> Reply:
     node = tasks.add_node(ctx, r.task_id, r.due, r.name)
@@ -566,6 +575,8 @@ i18n.register(
         "reply.task.approved": {"zh": "已批准任务 #{id} 延期至 {date}（原定截止日期保留为基线）。", "en": "Approved: task #{id} now due {date} (the baseline is kept)."},
         "reply.task.rejected": {"zh": "已驳回任务 #{id} 的延期申请。", "en": "Rejected the extension of task #{id}."},
         "reply.task.assigned": {"zh": "已将任务 #{id} 指派给新的责任人。", "en": "Task #{id} has a new owner."},
+        "reply.task.co_added": {"zh": "已请 {who} 协办任务 #{id}。", "en": "{who} now co-own(s) task #{id}."},
+        "reply.task.co_removed": {"zh": "{who} 不再协办任务 #{id}。", "en": "{who} no longer co-own(s) task #{id}."},
         "reply.task.node_added": {"zh": "已为任务 #{id} 添加节点 {no}，日期 {date}。", "en": "Added node {no} to task #{id}, on {date}."},
         "reply.task.node_done": {"zh": "任务 #{id} 的节点 {no} 已完成。", "en": "Node {no} of task #{id} is done."},
         "reply.task.acked": {"zh": "已确认收到任务 #{id} 的督办。", "en": "Acknowledged task #{id}."},

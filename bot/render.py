@@ -146,6 +146,8 @@ AUDIT_LABELS = {
     "task.extension_rejected": ("驳回延期", "extension rejected"),
     "task.assigned": ("指派", "reassigned"),
     "task.node_added": ("添加节点", "node added"),
+    "task.co_owners_added": ("添加协办人", "co-owners added"),
+    "task.co_owners_removed": ("移除协办人", "co-owners removed"),
     "task.node_done": ("节点完成", "node done"),
     "task.acknowledged": ("确认收到", "acknowledged"),
     "task.cancelled": ("撤销", "cancelled"),

@@ -552,6 +552,32 @@ def assign(ctx: Ctx, task_id: int, who: org.PersonRef) -> Task:
     return task
 
 
+def set_co_owners(ctx: Ctx, task_id: int, who: list[org.PersonRef], *, remove: bool = False) -> list[Person]:
+    """Owner or lead: adds co-owners (协办人), who may then report on the task, or removes them."""
+    task = get_task(ctx, task_id)
+    force = _require_owner_or_lead(ctx, task)
+    _require_live(task)
+    people = [org.find_person(ctx.session, ctx.ws, ref, now=ctx.now, create=not remove) for ref in who]
+    current = {c.person_id: c for c in ctx.session.exec(select(TaskCoOwner).where(TaskCoOwner.task_id == task.id)).all()}
+    for p in people:
+        if p.id == task.owner_id:
+            raise Conflict("task.same_owner", who=p.name)
+        if remove and p.id not in current:
+            raise NotFound("task.not_co_owner", who=p.name, id=task.id)
+    for p in people:
+        if remove:
+            ctx.session.delete(current[p.id])
+        elif p.id not in current:
+            ctx.session.add(TaskCoOwner(task_id=task.id, person_id=p.id))
+            if force is not None and forces.membership(ctx, force, p) is None:
+                forces.add_member(ctx, force, p, dept_id=None, lead=False)
+            _notify(ctx, p, Msg("task.notify.co_owner", id=task.id, title=task.title, by=ctx.actor.name),
+                    _event_key(ctx, task, f"co:{p.id}"), task)
+    _log(ctx, task, "task.co_owners_removed" if remove else "task.co_owners_added", people=[p.id for p in people])
+    ctx.session.flush()
+    return people
+
+
 def _add_node(ctx: Ctx, task: Task, day: date, name: str) -> TimeNode:
     name = " ".join(name.split())
     if not name:
@@ -668,6 +694,11 @@ i18n.register(
         },
         "task.no_extension": {"zh": "任务 #{id} 没有待审批的延期申请。", "en": "Task #{id} has no extension request awaiting a decision."},
         "task.same_owner": {"zh": "{who} 已经是这个任务的责任人。", "en": "{who} already owns this task."},
+        "task.not_co_owner": {"zh": "{who} 不是任务 #{id} 的协办人。", "en": "{who} is not a co-owner of task #{id}."},
+        "task.notify.co_owner": {
+            "zh": "🤝 {by} 请你协办任务 #{id}「{title}」。你也可以更新它的进展：/task progress {id} <n>%",
+            "en": "🤝 {by} made you a co-owner of task #{id} “{title}”. You can report on it too: /task progress {id} <n>%",
+        },
         "task.node_no_name": {"zh": "请写上节点名称，例如：/task node 12 12-15 完成初稿", "en": "Name the node, e.g. /task node 12 12-15 First draft"},
         "task.node_after_due": {
             "zh": "节点日期 {date} 不能晚于任务截止日期 {due}。",

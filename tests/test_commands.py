@@ -50,6 +50,7 @@ from bot.commands import (
     TaskAdd,
     TaskApprove,
     TaskAssign,
+    TaskCoOwners,
     TaskBlock,
     TaskCancel,
     TaskDone,
@@ -93,7 +94,7 @@ ZH = {
     "task": {
         "add": "新建", "list": "列表", "show": "查看", "history": "历史", "progress": "进展", "done": "完成",
         "verify": "销号", "reopen": "退回", "block": "受阻", "unblock": "解除", "extend": "延期",
-        "approve": "批准", "reject": "驳回", "assign": "指派", "node": "节点", "ack": "收到", "cancel": "撤销",
+        "approve": "批准", "reject": "驳回", "assign": "指派", "coowner": "协办", "node": "节点", "ack": "收到", "cancel": "撤销",
     },
     "force": {
         "new": "新建", "add": "加入", "remove": "移出", "list": "列表", "map": "挂图", "digest": "周报",
@@ -181,6 +182,8 @@ VALID: list[tuple[str, str, Any]] = [
     ("/task", "assign 12 <@U123ABC>", TaskAssign(task_id=12, owner=U1)),
     ("/task", "assign #12 <@U123|zhang>", TaskAssign(task_id=12, owner=ZHANG)),
     ("/task", "assign 12 @alice", TaskAssign(task_id=12, owner=ALICE)),
+    ("/task", "coowner 12 <@U123ABC> @alice", TaskCoOwners(task_id=12, users=[U1, ALICE])),
+    ("/task", "coowner #12 remove @alice", TaskCoOwners(task_id=12, users=[ALICE], remove=True)),
     # node
     ("/task", "node 12 12-15 完成初稿", TaskNodeAdd(task_id=12, due=D(2026, 12, 15), name="完成初稿")),
     ("/task", "node #12 下周五 专家评审 会", TaskNodeAdd(task_id=12, due=D(2026, 11, 27), name="专家评审 会")),
@@ -476,6 +479,8 @@ MALFORMED: list[tuple[str, str, str, str]] = [
     ("/task", "approve", "cmd.missing_task_id", "usage.task.approve"),
     ("/task", "reject 12", "cmd.missing_reason", "usage.task.reject"),
     ("/task", "assign 12", "cmd.missing_user", "usage.task.assign"),
+    ("/task", "coowner 12", "cmd.missing_user", "usage.task.coowner"),
+    ("/task", "coowner 12 remove", "cmd.missing_user", "usage.task.coowner"),
     ("/task", "assign 12 alice", "cmd.bad_user", "usage.task.assign"),
     ("/task", "assign <@U1> 12", "cmd.bad_id", "usage.task.assign"),
     ("/task", "assign 12 <@U1> <@U2>", "cmd.unexpected", "usage.task.assign"),

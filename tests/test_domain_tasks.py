@@ -237,3 +237,17 @@ def test_a_late_evening_assignment_waits_for_the_working_morning_unless_urgent(w
     rows = {r.task_id: r for r in world.session.exec(select(Outbox).where(Outbox.person_id == world.people["zhang"].id)).all()}
     assert rows[t.id].next_attempt_at == at("2026-11-30 08:00")
     assert rows[u.id].next_attempt_at == late
+
+
+def test_co_owners_report_on_the_task_and_see_it_in_their_list(world):
+    t = world.task("lin", "接口联调", due=d("2026-12-10"), owner="zhang", force="数据共享专班")
+    with pytest.raises(PermissionDenied):
+        tasks.progress(world.ctx("wang"), t.id, 10)
+    tasks.set_co_owners(world.ctx("zhang"), t.id, [PersonRef(name="wang")])
+    tasks.progress(world.ctx("wang"), t.id, 30, "协办进展")
+    assert [v.id for v in tasks.list_tasks(world.ctx("wang"))] == [t.id]
+    with pytest.raises(Conflict):
+        tasks.set_co_owners(world.ctx("zhang"), t.id, [PersonRef(name="zhang")])
+    tasks.set_co_owners(world.ctx("lin"), t.id, [PersonRef(name="wang")], remove=True)
+    with pytest.raises(PermissionDenied):
+        tasks.progress(world.ctx("wang"), t.id, 40)
