@@ -30,8 +30,12 @@ def task_card(v: TaskView, lang: str) -> str:
     if v.moved:
         due = t("render.card.moved", lang, due=due, baseline=format_date(v.baseline_due, lang))
     lines.append(t("render.card.due", lang, due=due))
-    lines.append(t("render.card.state", lang, light=v.light.label(lang), why=v.light.explain(lang),
-                   status=t(f"status.{v.status}", lang), progress=v.progress, bar=progress_bar(v.progress)))
+    why = v.light.explain(lang)
+    status = t(f"status.{v.status}", lang)
+    # Say each thing once: a grey light already says "not started", a status its reason already gave is dropped.
+    light = v.light.label(lang) + ("" if v.light.color == "grey" else f"（{why}）" if lang == "zh" else f" ({why})")
+    parts = [light] + ([] if v.status == "todo" or status in why else [status])
+    lines.append(t("render.card.state", lang, state=" · ".join(parts), progress=v.progress, bar=progress_bar(v.progress)))
     if v.blocked_reason:
         lines.append(t("render.card.blocked", lang, reason=v.blocked_reason))
     if v.pending_extension:
@@ -164,8 +168,8 @@ i18n.register(
         "render.card.due": {"zh": "截止：{due}", "en": "Due: {due}"},
         "render.card.moved": {"zh": "{due}（原定 {baseline}）", "en": "{due} (baseline {baseline})"},
         "render.card.state": {
-            "zh": "状态：{light}（{why}）· {status} · 进度 {bar} {progress}%",
-            "en": "State: {light} ({why}) · {status} · progress {bar} {progress}%",
+            "zh": "状态：{state} · 进度 {bar} {progress}%",
+            "en": "State: {state} · progress {bar} {progress}%",
         },
         "render.card.blocked": {"zh": "⛔ 受阻原因：{reason}", "en": "⛔ Blocked: {reason}"},
         "render.card.extension": {
