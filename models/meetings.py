@@ -7,15 +7,15 @@ import calendar as _cal
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import select
 
-from models import audit, forces, i18n, org, outbox, rank
+from models import audit, i18n, org, outbox, rank
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Day, Msg, t
 from models.lights import EMOJI, ORDER
-from models.tables import AgendaItem, Decision, Meeting, MeetingSeries, Person, Task, TaskForce
+from models.tables import AgendaItem, Decision, ForceMember, Meeting, MeetingSeries, Person, Task, TaskForce
 from models.tasks import LIVE, TaskView, create, views
 
 DEFAULT_LENGTH = {"thematic": 120, "monthly": 90, "other": 60}
@@ -179,7 +179,6 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
     m = get_meeting(ctx, meeting_id)
     lang = ctx.lang
     lines: list[AgendaLine] = []
-    names = {p.id: p.name for p in ctx.session.exec(select(Person).where(Person.workspace_id == ctx.ws.id)).all()}
     prev = previous_meeting(ctx, m)
     if prev is not None:
         for d, v in decisions_of(ctx, prev):
@@ -197,18 +196,12 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
     if len(hot) > max_hot:
         lines.append(AgendaLine(None, 0, "hot", t("digest.more", lang, n=len(hot) - max_hot).strip(), "", ""))
     report_len = 10 if m.kind == "thematic" else 8
-    open_forces = ctx.session.exec(select(TaskForce).where(TaskForce.workspace_id == ctx.ws.id,
-                                                           TaskForce.status == "open").order_by(TaskForce.name)).all()
-    for f in open_forces:
-        fviews = views(ctx, list(ctx.session.exec(select(Task).where(Task.force_id == f.id, Task.status.in_(LIVE))).all()))
-        if not fviews:
-            continue
-        counts = "  ".join(f"{EMOJI[c]}{sum(1 for v in fviews if v.light.color == c)}" for c in ("red", "yellow", "green", "grey"))
-        lead = forces.leads(ctx, f)
-        lines.append(AgendaLine(None, report_len, "report", t("meeting.report", lang, force=f.name),
-                                lead[0].name if lead else "—", counts))
-    for item in ctx.session.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
-                                 .order_by(AgendaItem.late, AgendaItem.created_at, AgendaItem.id)).all():
+    lines += _force_reports(ctx, report_len, lang)
+    items = ctx.session.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
+                             .order_by(AgendaItem.late, AgendaItem.created_at, AgendaItem.id)).all()
+    wanted = {i.presenter_id for i in items if i.presenter_id} | ({m.chair_id} if m.chair_id else set())
+    names = dict(ctx.session.exec(select(Person.id, Person.name).where(Person.id.in_(wanted))).all()) if wanted else {}
+    for item in items:
         lines.append(AgendaLine(None, item.length_min, "topic", item.topic, names.get(item.presenter_id, "—"),
                                 t("meeting.late", lang) if item.late else ""))
     ranking = rank.ranking(ctx, "dept") or rank.ranking(ctx, "force")
@@ -223,6 +216,38 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
         line.start = (start + timedelta(minutes=total)).time() if line.length else None
         total += line.length
     return Agenda(m, lines, total)
+
+
+MAX_REPORTS = 8  # oral reports a meeting can hear; the other task forces report in writing
+
+
+def _force_reports(ctx: Ctx, length: int, lang: str) -> list[AgendaLine]:
+    """Task-force reports, those most in trouble first; one aggregate query, not one per force."""
+    live = Task.status.in_(LIVE)
+    overdue = func.sum(case((and_(Task.due < ctx.today, Task.status != "done_requested"), 1), else_=0))
+    blocked = func.sum(case((Task.status == "blocked", 1), else_=0))
+    rows = ctx.session.exec(
+        select(TaskForce.id, TaskForce.name, func.count(Task.id), overdue, blocked)
+        .join(Task, Task.force_id == TaskForce.id)
+        .where(TaskForce.workspace_id == ctx.ws.id, TaskForce.status == "open", live)
+        .group_by(TaskForce.id, TaskForce.name)
+        .order_by(overdue.desc(), blocked.desc(), TaskForce.name)
+    ).all()
+    shown = rows[:MAX_REPORTS]
+    leads: dict[int, str] = {}
+    if shown:
+        for fid, name in ctx.session.exec(
+            select(ForceMember.force_id, Person.name).join(Person, Person.id == ForceMember.person_id)
+            .where(ForceMember.force_id.in_([r[0] for r in shown]), ForceMember.is_lead == True)  # noqa: E712
+            .order_by(ForceMember.id)
+        ).all():
+            leads.setdefault(fid, name)
+    out = [AgendaLine(None, length, "report", t("meeting.report", lang, force=name), leads.get(fid, "—"),
+                      t("meeting.report_note", lang, live=int(n or 0), overdue=int(o or 0), blocked=int(b or 0)))
+           for fid, name, n, o, b in shown]
+    if len(rows) > MAX_REPORTS:
+        out.append(AgendaLine(None, 0, "report", t("meeting.written_reports", lang, n=len(rows) - MAX_REPORTS), "", ""))
+    return out
 
 
 SECTIONS = ("followup", "hot", "report", "topic", "race")
@@ -372,6 +397,8 @@ i18n.register(
         "meeting.title.monthly": {"zh": "{year}年{month}月工作例会", "en": "Monthly work meeting {year}-{month:02d}"},
         "meeting.title.other": {"zh": "{year}年{month}月会议", "en": "Meeting {year}-{month:02d}"},
         "meeting.report": {"zh": "{force} 工作汇报", "en": "Report of {force}"},
+        "meeting.report_note": {"zh": "在办 {live} · 逾期 {overdue} · 受阻 {blocked}", "en": "{live} live · {overdue} overdue · {blocked} blocked"},
+        "meeting.written_reports": {"zh": "另有 {n} 个专班书面汇报", "en": "{n} more task forces report in writing"},
         "meeting.late": {"zh": "逾期申报", "en": "proposed after the cut-off"},
         "meeting.race": {"zh": "赛马晾晒", "en": "Horse race, shown openly"},
         "meeting.race_note": {"zh": "领先：{top}；靠后：{bottom}", "en": "ahead: {top}; behind: {bottom}"},
