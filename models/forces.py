@@ -176,12 +176,13 @@ class ForceSummary:
     channel_id: str | None
 
 
-def force_list(ctx: Ctx) -> list[ForceSummary]:
-    """Task forces the caller belongs to; leaders, secretaries and admins see all."""
+def force_list(ctx: Ctx, *, limit: int = 50) -> list[ForceSummary]:
+    """Task forces the caller belongs to (open first); leaders, secretaries and admins see all,
+    up to ``limit`` (a province has thousands)."""
     q = select(TaskForce).where(TaskForce.workspace_id == ctx.ws.id)
     if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
         q = q.join(ForceMember, ForceMember.force_id == TaskForce.id).where(ForceMember.person_id == ctx.actor.id)
-    forces = ctx.session.exec(q.order_by(TaskForce.status.desc(), TaskForce.name)).all()
+    forces = ctx.session.exec(q.order_by(TaskForce.status.desc(), TaskForce.name).limit(limit)).all()
     ids = [f.id for f in forces]
     if not ids:
         return []
