@@ -132,7 +132,7 @@ class Service:
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed (ref %s) team=%s user=%s", ref, caller.team_id, caller.user_id)
-            return Reply(text=t("error.internal", lang, ref=ref), lang=lang, ok=False)
+            return Reply(text=t("error.internal", lang, ref=ref), lang=lang, ok=False, error_key="error.internal")
 
 
 # ---------------------------------------------------------------- helpers

@@ -104,6 +104,7 @@ def test_unexpected_error_gives_an_apology_with_a_reference(org, monkeypatch):
     monkeypatch.setattr(tasks, "list_tasks", boom)
     reply = say(org, "zhang", "/task list")
     assert not reply.ok and "参考编号" in reply.text and "fire" not in reply.text
+    assert reply.error_key == "error.internal"
 
 
 def test_workspaces_are_scoped_by_team(org):
