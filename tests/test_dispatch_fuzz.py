@@ -34,7 +34,7 @@ def svc(sqlite_engine):
     return service
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(__import__("os").environ.get("GUATU_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(["/task", "/force", "/meeting", "/guatu"]),
        user=st.sampled_from(["root", "lin", "zhang", "stranger"]),
        words=st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=7))
