@@ -551,7 +551,7 @@ def _calendar_set(ctx: Ctx, r) -> Reply:
 def _calendar_show(ctx: Ctx, r) -> Reply:
     year, month = r.year, r.month
     cal = org.calendar_for(ctx.session, ctx.ws.id)
-    return Reply(text=render.calendar_month(cal.month_days(year, month), year, month, ctx.lang), lang=ctx.lang)
+    return Reply(text=render.calendar_month(cal.month_days(year, month, ctx.lang), year, month, ctx.lang), lang=ctx.lang)
 
 
 i18n.register(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar as _stdlib_calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,15 @@ def _load_year(year: int) -> _YearData:
     except Exception:  # noqa: BLE001 - any failure of the package degrades to weekends only
         return _EMPTY_YEAR
     return _YearData(holidays=names, makeup_workdays=makeup)
+
+
+@lru_cache(maxsize=16)
+def _english_names(year: int) -> Mapping[date, str]:
+    """Holiday names in English, for English readers of the calendar (display only)."""
+    try:
+        return {d: str(name) for d, name in holidays.China(years=year, language="en_US").items() if d.year == year}
+    except Exception:  # noqa: BLE001 - display only: fall back to the Chinese names
+        return {}
 
 
 def _check_date(d: date) -> date:
@@ -164,11 +174,21 @@ class WorkCalendar:
             cur += _ONE_DAY
         return count
 
-    def month_days(self, year: int, month: int) -> list[tuple[date, bool, str]]:
-        """Every day of a month as ``(day, is_working_day, reason)``, for calendar display."""
+    def month_days(self, year: int, month: int, lang: str = "zh") -> list[tuple[date, bool, str]]:
+        """Every day of a month as ``(day, is_working_day, reason)``, for calendar display; with
+        ``lang="en"`` the package's own reasons (holiday names, 周末, 调休上班) are in English."""
         length = _stdlib_calendar.monthrange(year, month)[1]
-        days = (date(year, month, day) for day in range(1, length + 1))
-        return [(d, *self.day_info(d)) for d in days]
+        days = [date(year, month, day) for day in range(1, length + 1)]
+        out = [(d, *self.day_info(d)) for d in days]
+        if lang != "en":
+            return out
+        return [(d, working, self._english(d, reason)) for d, working, reason in out]
+
+    def _english(self, d: date, reason: str) -> str:
+        if d in self._overrides:
+            return reason  # the admin's own words
+        generic = {REASON_WEEKEND: "weekend", REASON_MAKEUP: "make-up working day", REASON_OFF: "day off"}
+        return generic.get(reason) or _english_names(d.year).get(d, reason)
 
 
 def to_local(now: datetime, tz: ZoneInfo) -> datetime:

@@ -294,3 +294,14 @@ def test_between_is_additive_and_antisymmetric(a: date, to_b: int, to_c: int) ->
     assert CAL.working_days_between(a, c) == (
         CAL.working_days_between(a, b) + CAL.working_days_between(b, c)
     )
+
+
+def test_month_days_in_english_name_holidays_in_english_but_keep_admin_words():
+    from datetime import date as _date
+
+    cal = WorkCalendar({_date(2026, 10, 31): (True, "省里通知加班")})
+    days = {d: (working, reason) for d, working, reason in cal.month_days(2026, 10, "en")}
+    assert days[_date(2026, 10, 1)] == (False, "National Day")
+    assert days[_date(2026, 10, 10)] == (True, "make-up working day")
+    assert days[_date(2026, 10, 31)] == (True, "省里通知加班")
+    assert dict((d, r) for d, _, r in cal.month_days(2026, 10))[_date(2026, 10, 1)] == "国庆节"
