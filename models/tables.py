@@ -269,7 +269,7 @@ class ProcessedEvent(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     team_id: str = Field(default="", max_length=64)
-    created_at: datetime = _ts()
+    created_at: datetime = _ts(index=True)  # the clean-up deletes by age
 
 
 # ---------------------------------------------------------------- reminders, escalations, notices
