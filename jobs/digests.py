@@ -56,14 +56,14 @@ def sweep_digests(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, d
 
 def _send_force(session, ws: Workspace, force: TaskForce, week: str, *, now: datetime, tz: ZoneInfo, default_lang: str) -> int:
     written = 0
+    built: digest.Digest | None = None  # built once per force, rendered in each lead's language
     for lead in forces.leads_of(session, force):
         key = f"digest:{force.id}:{week}:{lead.id}"
         # Cheap check before the expensive build: most runs of the week find it sent already.
         if session.exec(select(Outbox.id).where(Outbox.idempotency_key == key)).first() is not None:
             continue
         ctx = Ctx(session, ws, lead, now, tz=tz, default_lang=default_lang)
-        text = digest.render(digest.build(ctx, force), ctx.lang, tz)
-        written += outbox.enqueue(session, workspace_id=ws.id, key=key, recipient=lead.chat_user_id, text=text,
-                                  kind="digest", now=now, person_id=lead.id)
+        built = built or digest.build(ctx, force)
+        written += outbox.enqueue(session, workspace_id=ws.id, key=key, recipient=lead.chat_user_id,
+                                  text=digest.render(built, ctx.lang, tz), kind="digest", now=now, person_id=lead.id)
     return written
-
