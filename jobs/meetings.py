@@ -74,12 +74,16 @@ def _secretaries_and_chair(session, ws: Workspace, m: Meeting) -> list[Person]:
 
 def _send_draft(ctx: Ctx, m: Meeting, people: list[Person]) -> int:
     n = 0
+    agendas: dict[str, str] = {}  # built once per language
     for p in people:
         key = f"meeting:{m.id}:draft:{p.id}"
         if ctx.session.exec(select(Outbox.id).where(Outbox.idempotency_key == key)).first() is not None:
             continue  # sent on an earlier run: skip building the agenda again
         lang = p.lang or ctx.default_lang
-        agenda = meetings.render_agenda(meetings.build_agenda(ctx, m.id), lang)
+        if lang not in agendas:
+            reader = Ctx(ctx.session, ctx.ws, p, ctx.now, tz=ctx.tz, default_lang=ctx.default_lang)
+            agendas[lang] = meetings.render_agenda(meetings.build_agenda(reader, m.id), lang)
+        agenda = agendas[lang]
         text = Msg("meeting.draft", id=m.id, day=Day(m.day)).render(lang) + "\n" + agenda
         n += outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=p.chat_user_id, text=text,
                             kind="meeting", now=ctx.now, person_id=p.id)
