@@ -1,7 +1,7 @@
 """赛马 (horse race): departments and task forces ranked openly on results.
 
 Score out of 100 = 50 × on-time completion rate + 30 × (1 − overdue share of live tasks)
-+ 20 × update timeliness (share of live tasks updated within the policy's silence window).
++ 20 × update timeliness (share of live tasks updated within their task force's silence window).
 A unit with nothing finished yet scores its on-time part as neutral (0.5) rather than perfect,
 so an idle department does not top the table.
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, literal
 from sqlmodel import select
 
 from models import i18n
 from models.context import Ctx
+from models.db import UTCDateTime
 from models.policy import DEFAULT
 from models.tables import Department, Task, TaskForce
 
@@ -48,8 +49,7 @@ def _score(done: int, on_time: int, live: int, overdue: int, fresh: int) -> floa
 def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365, force_id: int | None = None) -> list[RankRow]:
     """The table, best first; one aggregate query, so its cost does not grow with a loop over units."""
     today = ctx.today
-    fresh_cutoff_day = ctx.calendar.add_working_days(today, -DEFAULT.stale_days)
-    fresh_cutoff = datetime.combine(fresh_cutoff_day, time(0, 0), tzinfo=ctx.tz)
+    fresh_cutoff = _fresh_cutoff(ctx)
     since = ctx.now - timedelta(days=since_days)
     key = Task.department_id if by == "dept" else Task.force_id
     live = Task.status.in_(LIVE)
@@ -85,6 +85,24 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365, force_id: int 
         rank = out[-1].rank if out and out[-1].score == r[6] else i + 1
         out.append(RankRow(rank, *r))
     return out
+
+
+def _fresh_cutoff(ctx: Ctx):
+    """SQL for "updated recently enough", per task force: each force's own ``stale_days`` (most use
+    the default, so this is a CASE over the few forces that override it)."""
+    def cutoff(days: int) -> datetime:
+        return datetime.combine(ctx.calendar.add_working_days(ctx.today, -days), time(0, 0), tzinfo=ctx.tz)
+
+    by_days: dict[int, list[int]] = {}
+    for fid, policy in ctx.session.exec(select(TaskForce.id, TaskForce.policy).where(TaskForce.workspace_id == ctx.ws.id)).all():
+        days = (policy or {}).get("stale_days")
+        if days and days != DEFAULT.stale_days:
+            by_days.setdefault(int(days), []).append(fid)
+    default = literal(cutoff(DEFAULT.stale_days), UTCDateTime())
+    if not by_days:
+        return default
+    return case(*((Task.force_id.in_(ids), literal(cutoff(days), UTCDateTime())) for days, ids in by_days.items()),
+                else_=default)
 
 
 def _local_date(col, ctx: Ctx):

@@ -53,3 +53,14 @@ def test_task_forces_can_be_ranked_too(world):
     world.task("lin", "a", due=d("2026-12-10"), owner="zhang", force="数据共享专班")
     rows = rank.ranking(world.ctx("lin"), "force")
     assert [r.name for r in rows] == ["数据共享专班"]
+
+
+def test_timeliness_follows_each_task_forces_own_silence_window(world):
+    from models import forces
+
+    t = world.task("lin", "a", due=d("2026-12-31"), owner="zhang", force="数据共享专班", dept="省大数据局")
+    tasks.progress(world.ctx("zhang", now=at("2026-11-12 10:00")), t.id, 20)
+    now = at("2026-11-20 10:00")  # 6 working days since the update: silent under the default 5
+    assert rank.ranking(world.ctx("lin", now=now), "dept")[0].fresh == 0
+    forces.force_policy(world.ctx("lin"), {"stale_days": 10}, force_name="数据共享专班")
+    assert rank.ranking(world.ctx("lin", now=now), "dept")[0].fresh == 1
