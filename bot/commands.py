@@ -710,15 +710,17 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "quiet": ("quiet", "免打扰"),
     "renotice_hours": ("renotice_hours", "通知重发间隔"),
     "renotice_limit": ("renotice_limit", "通知重发次数"),
+    "ack_pause_days": ("ack_pause_days", "ack_pause", "收到暂停", "签收暂停"),
+    "urgent_entry": ("urgent_entry", "紧急起点", "紧急起始"),
 }
 _POLICY_KEYS = (
     "yellow_days", "stale_days", "lag_pct", "remind_days", "remind_hour", "escalate", "quiet",
-    "renotice_hours", "renotice_limit",
+    "renotice_hours", "renotice_limit", "ack_pause_days", "urgent_entry",
 )  # fmt: skip
 _POLICY_ZH = {
     "yellow_days": "临期天数", "stale_days": "沉默天数", "lag_pct": "进度滞后", "remind_days": "提醒",
     "remind_hour": "提醒时间", "escalate": "督办", "quiet": "免打扰", "renotice_hours": "通知重发间隔",
-    "renotice_limit": "通知重发次数",
+    "renotice_limit": "通知重发次数", "ack_pause_days": "收到暂停", "urgent_entry": "紧急起点",
 }  # fmt: skip
 _USER_KEYS = frozenset({"owner", "lead", "head", "chair", "presenter", "reports_to"})
 _DATE_KEYS = frozenset({"due", "from"})
@@ -1549,7 +1551,7 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("/force 周报 [名称]", "/force digest [name]"), ("本周周报", "the weekly digest")),
         _sub("force", "policy", "规则", _force_policy,
              ("/force 规则 [专班:<名称>] [临期天数:<n>] [沉默天数:<n>] [提醒:<3,1>] [督办:<0,2,3,5>] [免打扰:<20-8>]",
-              "/force policy [force:<name>] [yellow_days:<n>] [stale_days:<n>] [remind_days:<3,1>] [escalate:<0,2,3,5>] [quiet:<20-8>]"),
+              "/force policy [force:<name>] [yellow_days:<n>] [stale_days:<n>] [remind_days:<3,1>] [escalate:<0,2,3,5>] [quiet:<20-8>] [ack_pause:<3>] [urgent_entry:<0-3>]"),
              ("查看或修改提醒与督办规则（天数为工作日）", "show or change reminder and escalation rules (working days)")),
         _sub("force", "notice", "通知", _force_notice,
              ("/force 通知 [专班:<名称>] <内容…>  ·  /force 通知 收到 <编号>  ·  /force 通知 回执 <编号>",

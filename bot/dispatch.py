@@ -23,7 +23,7 @@ from models import forces, i18n, org, tasks
 from models.context import Ctx
 from models.db import session_scope
 from models.errors import GuatuError, role_denied
-from models.i18n import t
+from models.i18n import Join, t
 from models.org import PersonRef
 from models.tasks import TaskView
 
@@ -273,8 +273,17 @@ def _task_node_done(ctx: Ctx, r) -> Reply:
 
 @handles("task.ack")
 def _task_ack(ctx: Ctx, r) -> Reply:
-    tasks.acknowledge(ctx, r.task_id)
-    return _card_reply(ctx, "reply.task.acked", r.task_id)
+    done = tasks.acknowledge(ctx, r.task_id)
+    if done.received:
+        return _card_reply(ctx, "reply.task.received", r.task_id)
+    acked = done.escalation
+    refs = Join(acked.refs) if acked.refs else "—"
+    if acked.already:
+        return _card_reply(ctx, "reply.task.acked_already", r.task_id, refs=refs)
+    if acked.resume is None:
+        return _card_reply(ctx, "reply.task.acked_top", r.task_id, refs=refs)
+    return _card_reply(ctx, "reply.task.acked", r.task_id, refs=refs,
+                       until=_d(ctx, acked.resume.astimezone(ctx.tz).date()))
 
 
 @handles("task.cancel")
@@ -579,7 +588,20 @@ i18n.register(
         "reply.task.co_removed": {"zh": "{who} 不再协办任务 #{id}。", "en": "{who} no longer co-own(s) task #{id}."},
         "reply.task.node_added": {"zh": "已为任务 #{id} 添加节点 {no}，日期 {date}。", "en": "Added node {no} to task #{id}, on {date}."},
         "reply.task.node_done": {"zh": "任务 #{id} 的节点 {no} 已完成。", "en": "Node {no} of task #{id} is done."},
-        "reply.task.acked": {"zh": "已确认收到任务 #{id} 的督办。", "en": "Acknowledged task #{id}."},
+        "reply.task.acked": {
+            "zh": "已签收任务 #{id} 的督办（{refs}）：督办暂停至 {until}，届时仍逾期将继续升级。",
+            "en": "Acknowledged task #{id}'s escalation ({refs}): it pauses until {until} and climbs on then if "
+                  "still overdue.",
+        },
+        "reply.task.acked_top": {
+            "zh": "已签收任务 #{id} 的督办（{refs}）：督办已至最高一级，请尽快推动解决。",
+            "en": "Acknowledged task #{id}'s escalation ({refs}): it is at its top level; please get it resolved.",
+        },
+        "reply.task.acked_already": {
+            "zh": "任务 #{id} 的督办（{refs}）已签收，正在暂停中；无需重复签收。",
+            "en": "Task #{id}'s escalation ({refs}) is acknowledged and paused already.",
+        },
+        "reply.task.received": {"zh": "已确认接收任务 #{id}。", "en": "You confirmed receiving task #{id}."},
         "reply.task.cancelled": {"zh": "任务 #{id} 已撤销。", "en": "Task #{id} is cancelled."},
         "reply.form": {"zh": "请这样输入：\n{usage}", "en": "Type it like this:\n{usage}"},
         "reply.force.created": {"zh": "已成立专班「{name}」，绑定频道 {channel}。用 /force add @成员 加人。", "en": "Task force “{name}” created, bound to {channel}. Add people with /force add @member."},

@@ -94,7 +94,8 @@ def dept_tree(lines: list[DeptLine], lang: str) -> str:
 def policy(p: Policy, force_name: str, lang: str) -> str:
     return t("render.policy", lang, force=force_name, yellow=p.yellow_days, stale=p.stale_days, lag=p.lag_pct,
              remind=",".join(map(str, p.remind_days)), hour=p.remind_hour, escalate=",".join(map(str, p.escalate)),
-             quiet=f"{p.quiet_start}:00-{p.quiet_end}:00", renotice=p.renotice_hours, limit=p.renotice_limit)
+             quiet=f"{p.quiet_start}:00-{p.quiet_end}:00", renotice=p.renotice_hours, limit=p.renotice_limit,
+             pause=p.ack_pause_days, entry=t(f"render.policy.level.{p.urgent_entry}", lang))
 
 
 def calendar_month(days: Iterable[tuple], year: int, month: int, lang: str) -> str:
@@ -189,9 +190,13 @@ i18n.register(
         "render.dept_head": {"zh": "（负责人 {head}）", "en": " (head {head})"},
         "render.dept_people": {"zh": " · {n} 人", "en": " · {n} people"},
         "render.policy": {
-            "zh": "专班「{force}」规则：临期 {yellow} 个工作日 · 沉默 {stale} 个工作日 · 进度落后 {lag}% 亮黄灯 · 提前 {remind} 个工作日 {hour}:00 提醒 · 督办间隔 {escalate} 个工作日 · 免打扰 {quiet} · 通知未确认每 {renotice} 小时重发，最多 {limit} 次",
-            "en": "Policy of “{force}”: due soon {yellow} working days · silent {stale} working days · yellow when {lag}% behind · reminders {remind} working days before at {hour}:00 · escalation delays {escalate} working days · quiet hours {quiet} · unconfirmed notices re-sent every {renotice} h, at most {limit} times",
+            "zh": "专班「{force}」规则：临期 {yellow} 个工作日 · 沉默 {stale} 个工作日 · 进度落后 {lag}% 亮黄灯 · 提前 {remind} 个工作日 {hour}:00 提醒 · 督办间隔 {escalate} 个工作日 · 免打扰 {quiet} · 通知未确认每 {renotice} 小时重发，最多 {limit} 次\n督办：逾期未完成即逐级升级（责任人 → 专班负责人 → 分管领导 → 主要领导）；报完成、销号、延期获批、节点完成或撤销即终止；收到（/task ack）后暂停 {pause} 个工作日，仍逾期则继续；仅更新进度不重置；紧急任务从{entry}起",
+            "en": "Policy of “{force}”: due soon {yellow} working days · silent {stale} working days · yellow when {lag}% behind · reminders {remind} working days before at {hour}:00 · escalation delays {escalate} working days · quiet hours {quiet} · unconfirmed notices re-sent every {renotice} h, at most {limit} times\nEscalation: an overdue task climbs owner → task-force lead → leader in charge → chief; reporting done, verification, an approved extension, a completed node or cancellation ends it; 收到 (/task ack) pauses it for {pause} working days, then it resumes while still overdue; a progress update alone does not reset it; urgent tasks enter at {entry}",
         },
+        "render.policy.level.0": {"zh": "提示单（责任人）", "en": "the owner's reminder notice"},
+        "render.policy.level.1": {"zh": "提示单（专班负责人）", "en": "the lead's reminder notice"},
+        "render.policy.level.2": {"zh": "督办单（分管领导）", "en": "the supervision notice (leader in charge)"},
+        "render.policy.level.3": {"zh": "通报（主要领导）", "en": "the circular (chief)"},
         "render.cal_head": {"zh": "{year}年{month}月（~ 放假，* 调休上班）", "en": "{year}-{month:02d} (~ day off, * make-up working day)"},
         "render.cal_weekdays": {"zh": "一,二,三,四,五,六,日", "en": "Mo,Tu,We,Th,Fr,Sa,Su"},
         "render.notice.head": {

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from jobs import digests, meetings, sweeps
+from jobs import briefings, digests, meetings, sweeps
 from jobs.deliver import DeliveryStats, deliver, next_ready
 from models.calendar import local_today
 from models.outbox import Notifier
@@ -31,6 +31,7 @@ def _positional(sweep: Callable[..., int]) -> Job:
 
 
 # name → callable(engine, now, *, tz=…, default_lang=…) returning the number of messages written.
+# In ``all`` they run in this order.
 JOBS: dict[str, Job] = {
     "reminders": _positional(sweeps.sweep_reminders),
     "nudges": _positional(sweeps.sweep_nudges),
@@ -38,8 +39,13 @@ JOBS: dict[str, Job] = {
     "notices": _positional(sweeps.sweep_notices),
     "digests": digests.sweep_digests,
     "meetings": meetings.sweep_meetings,
+    # Last: it gathers what the sweeps above held for each person into one briefing (一人一单).
+    "briefings": briefings.sweep_briefings,
 }
 JOB_IDS: tuple[str, ...] = (*JOBS, "deliver")
+
+# Options the scheduler adds to a job's call: briefings wait for the same minute's sweeps to finish.
+SCHEDULED_OPTIONS: dict[str, dict[str, Any]] = {"briefings": {"settle": briefings.SETTLE}}
 
 # How often each job runs. Sweeps are cheap when nothing is due; delivery runs often so a reply
 # or a reminder goes out within seconds.
@@ -50,6 +56,7 @@ EVERY: dict[str, timedelta] = {
     "notices": timedelta(minutes=5),
     "digests": timedelta(minutes=15),
     "meetings": timedelta(minutes=15),
+    "briefings": timedelta(minutes=1),
     "deliver": timedelta(seconds=3),
 }
 
@@ -77,13 +84,17 @@ def run_job(
     name: str, engine: Engine, notifier: Notifier, *, now: datetime, tz: ZoneInfo = sweeps.DEFAULT_TZ,
     default_lang: str = sweeps.DEFAULT_LANG, sleep: Callable[[float], None] = time.sleep, max_wait: float = 30.0,
 ) -> dict[str, Any]:
-    """Runs one job once as if it were ``now`` (``all``: every sweep, then delivery) and delivers
+    """Runs one job once as if it were ``now`` (``all``: every sweep, then delivery; a sweep is followed
+    by the briefings job, which gathers what it held for each person) and delivers
     what is due before returning, paced as in production: it waits up to ``max_wait`` seconds in
     all for a recipient's gate or a retry. Messages deferred to the working morning stay queued."""
     if name != "all" and name not in JOB_IDS:
         raise ValueError(f"unknown job {name!r}; choose one of: all, {', '.join(JOB_IDS)}")
     result: dict[str, Any] = {}
-    for job_id in JOBS if name == "all" else [n for n in (name,) if n in JOBS]:
+    chosen = list(JOBS) if name == "all" else [n for n in (name,) if n in JOBS]
+    if chosen and "briefings" not in chosen:
+        chosen.append("briefings")  # what a sweep held for a briefing goes out with this run, as in production
+    for job_id in chosen:
         result[job_id] = JOBS[job_id](engine, now, tz=tz, default_lang=default_lang)
     result["deliver"] = drain(engine, notifier, now=now, sleep=sleep, max_wait=max_wait).as_dict()
     return result

@@ -66,6 +66,7 @@ def _tick(*, job_id: str, engine: Engine, notifier: Notifier, tz: ZoneInfo, now_
         if stats.claimed:
             log.info("deliver: %s", stats.as_dict())
         return
-    written = registry.JOBS[job_id](engine, now, tz=tz, default_lang=default_lang)
+    written = registry.JOBS[job_id](engine, now, tz=tz, default_lang=default_lang,
+                                    **registry.SCHEDULED_OPTIONS.get(job_id, {}))
     if written:
         log.info("%s: %d message(s) queued", job_id, written)

@@ -32,7 +32,7 @@ from sqlmodel import Session, func, select
 from models import escalation, i18n, notices, outbox
 from models.calendar import WorkCalendar, local_today
 from models.db import is_postgres, session_scope
-from models.i18n import Msg
+from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
 from models.sqlutil import insert_ignore, literal_in, skip_locked
@@ -41,7 +41,7 @@ from models.tables import (
     TaskForce, TimeNode, Workspace,
 )
 from models.timing import (
-    due_reminder, ladder_start, level_moments, due_level, reminder_horizon, send_time, silence_cutoff,
+    at_hour, due_levels, due_reminder, entry_delays, level_moments, reminder_horizon, send_time, silence_cutoff,
 )
 
 log = logging.getLogger(__name__)
@@ -263,20 +263,26 @@ def _remind(run: _Run, session: Session, target: _Target) -> int:
             step=step.days, created_at=run.now), conflict=["task_id", "kind", "target", "due", "step"]):
         return 0  # taken by another process
     not_before = run.send_at(session, task, policy)
-    msg = _reminder_message(task, node_name, due, today=run.read_on(not_before), calendar=cal)
+    msg, brief = _reminder_message(task, node_name, due, today=run.read_on(not_before), calendar=cal)
     return sum(
         outbox.to_person(session, person, msg, key=f"remind:{task.id}:{target.name}:{due}:{step.days}:{person.id}",
-                         kind="reminder", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before)
+                         kind="reminder", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before,
+                         brief=None if task.priority == "high" else brief)
         for person in run.owners(session, task)
     )
 
 
-def _reminder_message(task: Task, node: str | None, due: date, *, today: date, calendar: WorkCalendar) -> Msg:
+def _reminder_message(task: Task, node: str | None, due: date, *, today: date,
+                      calendar: WorkCalendar) -> tuple[Msg, outbox.Brief]:
+    """The reminder, and its line in a briefing (a 紧急 task's goes alone, at once)."""
     left = calendar.working_days_between(today, due)
     when = "today" if due == today else ("last" if left == 0 else "days")
     what = "deadline" if node is None else "node"
-    return Msg(f"remind.{what}.{when}", id=task.id, title=task.title, node=node, due=due.isoformat(), days=left,
-               progress=task.progress)
+    params = dict(id=task.id, title=task.title, node=node, due=Day(due), days=left, progress=task.progress)
+    brief = outbox.Brief(group="due_today" if when != "days" else "due_soon",
+                         line=Msg(f"brief.remind.{what}.{when}", **params),
+                         verbs=("progress", "done", "extend") if node is None else ("progress", "show"))
+    return Msg(f"remind.{what}.{when}", **params), brief
 
 
 # ---------------------------------------------------------------- nudges
@@ -319,6 +325,12 @@ def _silent_tasks(session: Session, run: _Run) -> list[int]:
     return sorted(found)
 
 
+def _reminded_today(session: Session, run: _Run, task_id: int) -> bool:
+    start = at_hour(run.today, 0, run.tz)
+    return session.exec(select(SweepLog.id).where(SweepLog.task_id == task_id, SweepLog.kind == "remind",
+                                                  SweepLog.created_at >= start)).first() is not None
+
+
 def _nudged_since(moment: Any) -> Any:
     return exists().where(SweepLog.task_id == Task.id, SweepLog.kind == "nudge", SweepLog.created_at >= moment)
 
@@ -332,6 +344,8 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
     silent_since = task.last_progress_at or task.created_at
     if silent_since >= silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=policy.stale_days):
         return 0  # a report arrived since the query
+    if _reminded_today(session, run, task.id):
+        return 0  # one message about a task a day: the reminder asked for progress; the nudge can wait
     first_day = local_today(silent_since, run.tz)
     # One nudge per silence, whatever the policy says later: the silence is named by its first day.
     if not insert_ignore(session, SweepLog, dict(
@@ -341,10 +355,11 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
     owner = run.person(session, task.owner_id)
     not_before = run.send_at(session, task, policy)
     days = cal.working_days_between(first_day, run.read_on(not_before))
-    msg = Msg("nudge.silent", id=task.id, title=task.title, days=days, last=first_day.isoformat(),
-              progress=task.progress)
-    return int(outbox.to_person(session, owner, msg, key=f"nudge:{task.id}:{silent_since.isoformat()}", kind="nudge",
-                                now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before))
+    params = dict(id=task.id, title=task.title, days=days, last=Day(first_day), progress=task.progress)
+    brief = outbox.Brief(group="silent", line=Msg("brief.nudge", **params), verbs=("progress", "block"))
+    return int(outbox.to_person(session, owner, Msg("nudge.silent", **params), key=f"nudge:{task.id}:{silent_since.isoformat()}",
+                                kind="nudge", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before,
+                                brief=None if task.priority == "high" else brief))
 
 
 # ---------------------------------------------------------------- escalations
@@ -352,18 +367,20 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
 
 def sweep_escalations(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
                       default_lang: str = DEFAULT_LANG) -> int:
-    """Climbs the 督办 ladder of overdue tasks: owner on day 0 (the first working day after the
-    deadline), then the task force's lead(s), the leader in charge and the chief after
-    policy.escalate working days, with the policy frozen when the task turned red. Each level fires
-    once per episode; an acknowledgement stops the ladder; progress or an approved extension ends
-    the episode, and a task still overdue starts a new one."""
+    """Climbs the 督办 ladder of each overdue deadline and time node: the owner on day 0 (the first
+    working day after the date), then the task force's leads, the 分管领导 and the chief after
+    policy.escalate working days (a 紧急 task enters at policy.urgent_entry), with the policy frozen
+    when the episode began. Each level fires once per episode; after downtime the missed levels
+    fire in order. 收到 pauses the climb for policy.ack_pause_days; a progress update alone does
+    not reset it; the episode ends when the date is no longer overdue (done reported, verified,
+    extension approved, node completed, cancelled)."""
     run = _Run(engine, now, tz, default_lang)
     with session_scope(engine) as session:
         ended = _ended_episodes(session)
     _each(run, ended, partial(_settle, run), "escalations")
     with session_scope(engine) as session:
-        red = _red_without_episode(session, run)
-    _each(run, red, partial(_open_episode, run), "escalations")
+        overdue = _overdue_without_episode(session, run)
+    _each(run, overdue, partial(_open_episode, run), "escalations")
     with session_scope(engine) as session:
         due = session.exec(
             select(EscalationState.id)
@@ -374,32 +391,34 @@ def sweep_escalations(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_T
     return _each(run, due, partial(_climb, run), "escalations")
 
 
-def _why_ended(task: Task | None, state: EscalationState) -> str | None:
-    """Why an episode is over: the task is no longer overdue work, or new facts reset the ladder."""
+def _why_ended(task: Task | None, node: TimeNode | None, state: EscalationState) -> str | None:
+    """Why an episode is over: its date is no longer overdue work. Progress alone is not a reason."""
     if task is None or task.status not in OPEN:
         return "closed"
-    if task.due != state.due:
-        return "extension"
-    seen = state.progress_seen
-    if task.last_progress_at is not None and (seen is None or task.last_progress_at > seen):
-        return "progress"
-    return None
+    if state.node_id is None:
+        return "extension" if task.due != state.due else None
+    if node is None or node.task_id != task.id:
+        return "node_gone"
+    if node.done_at is not None:
+        return "node_done"
+    return "node_moved" if node.due != state.due else None
 
 
 def _ended_episodes(session: Session) -> list[int]:
     return list(session.exec(
         select(EscalationState.id).join(Task, Task.id == EscalationState.task_id)
-        .where(literal_in(EscalationState.status, *escalation.LIVE_STATES), or_(
+        .outerjoin(TimeNode, TimeNode.id == EscalationState.node_id)
+        .where(literal_in(EscalationState.status, "open"), or_(
             Task.status.not_in(OPEN),
-            Task.due != EscalationState.due,
-            and_(Task.last_progress_at.is_not(None),
-                 or_(EscalationState.progress_seen.is_(None), Task.last_progress_at > EscalationState.progress_seen)),
+            and_(EscalationState.node_id.is_(None), Task.due != EscalationState.due),
+            and_(EscalationState.node_id.is_not(None),
+                 or_(TimeNode.id.is_(None), TimeNode.done_at.is_not(None), TimeNode.due != EscalationState.due)),
         )).order_by(EscalationState.id)
     ).all())
 
 
 def _end(state: EscalationState, reason: str, now: datetime) -> None:
-    state.status = "closed" if reason == "closed" else "reset"
+    state.status = "closed"
     state.close_reason = reason
     state.closed_at = now
     state.next_at = None
@@ -407,39 +426,62 @@ def _end(state: EscalationState, reason: str, now: datetime) -> None:
 
 def _settle(run: _Run, session: Session, state_id: int) -> int:
     state = _lock(session, EscalationState, state_id)
-    if state is None or state.status not in escalation.LIVE_STATES:
+    if state is None or state.status != "open":
         return 0
-    reason = _why_ended(session.get(Task, state.task_id), state)
+    node = session.get(TimeNode, state.node_id) if state.node_id else None
+    reason = _why_ended(session.get(Task, state.task_id), node, state)
     if reason is not None:
         _end(state, reason, run.now)
     return 0
 
 
-def _red_without_episode(session: Session, run: _Run) -> list[int]:
-    live = exists().where(EscalationState.task_id == Task.id,
-                          literal_in(EscalationState.status, *escalation.LIVE_STATES))
-    return list(session.exec(
+def _overdue_without_episode(session: Session, run: _Run) -> list[tuple[int, int | None]]:
+    """Overdue deadlines and time nodes of open tasks that have no live episode, as (task, node)."""
+    deadline_live = exists().where(EscalationState.task_id == Task.id, EscalationState.node_id.is_(None),
+                                   literal_in(EscalationState.status, "open"))
+    deadlines = session.exec(
         select(Task.id).where(literal_in(Task.status, *LIVE), Task.status != "done_requested",
-                              Task.due < run.today, ~live).order_by(Task.id)
-    ).all())
+                              Task.due < run.today, ~deadline_live)
+    ).all()
+    node_live = exists().where(EscalationState.node_id == TimeNode.id, literal_in(EscalationState.status, "open"))
+    nodes = session.exec(
+        select(TimeNode.task_id, TimeNode.id).join(Task, Task.id == TimeNode.task_id)
+        .where(TimeNode.done_at.is_(None), TimeNode.due < run.today, literal_in(Task.status, *OPEN), ~node_live)
+    ).all()
+    return sorted([(t, None) for t in deadlines] + [(t, n) for t, n in nodes], key=lambda x: (x[0], x[1] or 0))
 
 
-def _open_episode(run: _Run, session: Session, task_id: int) -> int:
+def _open_episode(run: _Run, session: Session, item: tuple[int, int | None]) -> int:
+    task_id, node_id = item
     task = _lock(session, Task, task_id)
-    if task is None or task.status not in OPEN or task.due >= run.today:
+    if task is None or task.status not in OPEN:
         return 0
-    if escalation.live_state(session, task.id) is not None:
+    node = session.get(TimeNode, node_id) if node_id is not None else None
+    if node_id is not None and (node is None or node.task_id != task.id or node.done_at is not None):
+        return 0
+    due = task.due if node is None else node.due
+    if due >= run.today:
+        return 0
+    target = escalation.target_name(node_id)
+    if any(s.target == target for s in escalation.live_states(session, task.id)):
         return 0
     policy = run.policy(session, task.force_id)
-    anchor = ladder_start(task.due, task.last_progress_at, tz=run.tz)
-    moments = level_moments(anchor, policy.escalate, remind_hour=policy.remind_hour, tz=run.tz,
-                            calendar=run.calendar(session, task.workspace_id))
+    cal = run.calendar(session, task.workspace_id)
+    earlier = session.exec(select(func.count()).select_from(EscalationState).where(
+        EscalationState.task_id == task.id, EscalationState.target == target)).one()
+    # The first episode counts from the missed date; a later one (the task was sent back after a
+    # done report, say) climbs afresh from today rather than firing every level at once.
+    anchor = due if not earlier else max(due, run.today - timedelta(days=1))
+    entry = policy.urgent_entry if task.priority == "high" else 0
+    moments = level_moments(anchor, entry_delays(policy.escalate, entry), remind_hour=policy.remind_hour, tz=run.tz,
+                            calendar=cal)
     last = session.exec(select(func.max(EscalationState.episode)).where(EscalationState.task_id == task.id)).one()
-    # The unique (task, episode) and the one-live-episode index make a concurrent insert a no-op.
+    # The unique (task, episode) and the one-live-episode-per-target index make a concurrent insert a no-op.
     insert_ignore(session, EscalationState, dict(
-        workspace_id=task.workspace_id, task_id=task.id, episode=(last or 0) + 1, due=task.due, anchor=anchor,
-        policy=policy.model_dump(), progress_seen=task.last_progress_at, level=-1,
-        next_at=moments[0] if moments else None, status="open", created_at=run.now))
+        workspace_id=task.workspace_id, task_id=task.id, episode=(last or 0) + 1, target=target, node_id=node_id,
+        due=due, anchor=anchor, policy=policy.model_dump(), progress_seen=task.last_progress_at, level=-1,
+        schedule=[m.isoformat() for m in moments], next_at=moments[0] if moments else None, status="open",
+        created_at=run.now))
     return 0
 
 
@@ -448,39 +490,56 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
     if state is None or state.status != "open" or state.next_at is None or state.next_at > run.now:
         return 0
     task = session.get(Task, state.task_id)
-    reason = _why_ended(task, state)
+    node = session.get(TimeNode, state.node_id) if state.node_id else None
+    reason = _why_ended(task, node, state)
     if reason is not None:
         _end(state, reason, run.now)
         return 0
     policy = Policy(**state.policy)  # frozen when the episode began
     cal = run.calendar(session, task.workspace_id)
-    moments = level_moments(state.anchor, policy.escalate, remind_hour=policy.remind_hour, tz=run.tz, calendar=cal)
-    level = due_level(moments, state.level, run.now)
-    if level is None:
-        upcoming = [m for m in moments[state.level + 1:] if m > run.now]
+    moments = escalation.schedule_of(state) or level_moments(
+        state.anchor, policy.escalate, remind_hour=policy.remind_hour, tz=run.tz, calendar=cal)
+    levels = due_levels(moments, state.level, run.now)
+    upcoming = [m for m in moments[state.level + 1:] if m > run.now]
+    if not levels:
         state.next_at = upcoming[0] if upcoming else None
         return 0
-    if session.exec(select(EscalationStep.id).where(EscalationStep.state_id == state.id,
-                                                    EscalationStep.level == level)).first() is not None:
-        return 0
-    people = escalation.recipients(session, task, level)
-    step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=task.id, level=level,
-                          recipients=[p.id for p in people], created_at=run.now)
-    if people:  # a level with nobody to tell (no leader chain) is passed without using up a number
+    steps = escalation.steps_of(session, state.id)
+    if any(s.level in levels for s in steps):
+        return 0  # fired by another process meanwhile
+    told = {pid for s in steps for pid in s.recipients or []}
+    skipped = [s.level for s in steps if not s.recipients]
+    high = task.priority == "high"
+    not_before = run.send_at(session, task, policy)
+    days = escalation.days_overdue(cal, state.due, run.read_on(not_before))
+    written = 0
+    for level in levels:  # lowest first: after downtime the owner hears before the 分管领导
+        people = [p for p in escalation.recipients(session, task, level) if p.id not in told]
+        step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=task.id, level=level,
+                              recipients=[p.id for p in people], created_at=run.now)
+        if not people:  # nobody (left) to tell at this level: passed without using up a number
+            session.add(step)
+            skipped.append(level)
+            continue
         step.series = escalation.SERIES[level]
         step.year = local_today(run.now, run.tz).year
         step.no = escalation.next_number(session, task.workspace_id, step.series, step.year)
-    session.add(step)
-    state.level = level
-    state.next_at = moments[level + 1] if level + 1 < len(moments) else None
-    not_before = run.send_at(session, task, policy)
-    msg = escalation.level_message(session, task, state, step, tz=run.tz,
-                                   days_overdue=cal.working_days_between(state.due, run.read_on(not_before)))
-    return sum(
-        outbox.to_person(session, person, msg, key=f"esc:{task.id}:{state.episode}:{level}:{person.id}",
-                         kind="escalation", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before)
-        for person in people
-    )
+        session.add(step)
+        state.level = level
+        notice = escalation.level_notice(session, task, state, step, node=node, days_overdue=days, tz=run.tz,
+                                         earlier=steps, skipped=skipped, people=people)
+        for person in people:
+            written += outbox.to_person(
+                session, person, notice.message, key=f"esc:{task.id}:{state.episode}:{level}:{person.id}",
+                kind="escalation", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before,
+                brief=None if high else notice.brief)
+        told |= {p.id for p in people}
+        steps.append(step)
+        skipped = []
+    state.level = max(state.level, levels[-1])
+    later = [m for m in moments[state.level + 1:]]
+    state.next_at = max(later[0], run.now) if later else None
+    return written
 
 
 # ---------------------------------------------------------------- notices
@@ -518,9 +577,11 @@ def _renotice(run: _Run, session: Session, receipt_id: int) -> int:
     author = session.get(Person, notice.author_id)
     nth = receipt.sent_count + 1
     not_before = send_time(run.now, tz=run.tz, calendar=run.calendar(session, notice.workspace_id), policy=policy)
+    brief = outbox.Brief(group="notice", line=Msg("brief.notice", id=notice.id, force=force.name, author=author.name,
+                                                  text=notices.excerpt(notice.text)), verbs=("notice.ack",))
     written = outbox.to_person(session, person, notices.message(notice, force, author, nth=nth),
                                key=notices.receipt_key(notice.id, person.id, nth), kind="notice", now=run.now,
-                               default_lang=run.lang, not_before=not_before, notice_id=notice.id)
+                               default_lang=run.lang, not_before=not_before, notice_id=notice.id, brief=brief)
     receipt.sent_count = nth
     receipt.next_renotice_at = notices.next_renotice(not_before, nth, policy)
     return int(written)
@@ -547,7 +608,7 @@ def once_only(engine: Engine, job: str) -> Iterator[Session | None]:
 i18n.register(
     {
         "remind.deadline.days": {
-            "zh": "⏰ 任务 #{id}「{title}」将于 {due} 截止，还有 {days} 个工作日，当前进度 {progress}%。"
+            "zh": "⏰ 任务 #{id}「{title}」将于 {due}截止，还有 {days} 个工作日，当前进度 {progress}%。"
                   "请按时推进并更新进展：/task progress {id} <n>%",
             "en": "⏰ Task #{id} “{title}” is due {due}, in {days} working day(s); progress {progress}%. "
                   "Keep it moving and report: /task progress {id} <n>%",
@@ -560,13 +621,13 @@ i18n.register(
                   "/task extend {id} <date> <reason>",
         },
         "remind.deadline.today": {
-            "zh": "⏰ 任务 #{id}「{title}」今天（{due}）截止，当前进度 {progress}%。"
+            "zh": "⏰ 任务 #{id}「{title}」今天截止（{due}），当前进度 {progress}%。"
                   "完成后请报完成：/task done {id}；需要更多时间请申请延期：/task extend {id} <日期> <原因>",
             "en": "⏰ Task #{id} “{title}” is due today ({due}); progress {progress}%. Report it done: "
                   "/task done {id}, or ask for more time: /task extend {id} <date> <reason>",
         },
         "remind.node.days": {
-            "zh": "⏰ 任务 #{id}「{title}」的节点「{node}」将于 {due} 到期，还有 {days} 个工作日。"
+            "zh": "⏰ 任务 #{id}「{title}」的节点「{node}」将于 {due}到期，还有 {days} 个工作日。"
                   "完成后请更新进展：/task progress {id} <n>%",
             "en": "⏰ Node “{node}” of task #{id} “{title}” is due {due}, in {days} working day(s). "
                   "Report progress when it is reached: /task progress {id} <n>%",
@@ -577,9 +638,41 @@ i18n.register(
                   "day before it.",
         },
         "remind.node.today": {
-            "zh": "⏰ 任务 #{id}「{title}」的节点「{node}」今天（{due}）到期。完成后请更新进展：/task progress {id} <n>%",
+            "zh": "⏰ 任务 #{id}「{title}」的节点「{node}」今天到期（{due}）。完成后请更新进展：/task progress {id} <n>%",
             "en": "⏰ Node “{node}” of task #{id} “{title}” is due today ({due}). "
                   "Report progress when it is reached: /task progress {id} <n>%",
+        },
+        "brief.remind.deadline.days": {
+            "zh": "#{id}「{title}」{due}截止，还有 {days} 个工作日 · 进度 {progress}%",
+            "en": "#{id} “{title}” due {due}, in {days} working days · {progress}%",
+        },
+        "brief.remind.deadline.last": {
+            "zh": "#{id}「{title}」{due}（非工作日）截止，今天是最后一个工作日 · 进度 {progress}%",
+            "en": "#{id} “{title}” due {due} (a day off): today is the last working day · {progress}%",
+        },
+        "brief.remind.deadline.today": {
+            "zh": "#{id}「{title}」今天截止 · 进度 {progress}%",
+            "en": "#{id} “{title}” is due today · {progress}%",
+        },
+        "brief.remind.node.days": {
+            "zh": "#{id}「{title}」节点「{node}」{due}到期，还有 {days} 个工作日",
+            "en": "#{id} “{title}”: node “{node}” due {due}, in {days} working days",
+        },
+        "brief.remind.node.last": {
+            "zh": "#{id}「{title}」节点「{node}」{due}（非工作日）到期，今天是最后一个工作日",
+            "en": "#{id} “{title}”: node “{node}” due {due} (a day off): today is the last working day",
+        },
+        "brief.remind.node.today": {
+            "zh": "#{id}「{title}」节点「{node}」今天到期",
+            "en": "#{id} “{title}”: node “{node}” is due today",
+        },
+        "brief.nudge": {
+            "zh": "#{id}「{title}」已 {days} 个工作日未更新进展（自 {last} 起）· 进度 {progress}%",
+            "en": "#{id} “{title}”: no progress report for {days} working days (since {last}) · {progress}%",
+        },
+        "brief.notice": {
+            "zh": "通知 #{id}（{force}，{author}）：{text}",
+            "en": "Notice #{id} ({force}, {author}): {text}",
         },
         "nudge.silent": {
             "zh": "💬 任务 #{id}「{title}」已 {days} 个工作日没有更新进展（自 {last} 起，当前 {progress}%）。"

@@ -1,32 +1,50 @@
-"""督办: the escalation ladder of an overdue task, its numbered notices and acknowledgements (收到).
+"""督办: the escalation ladder of an overdue deadline or time node, its numbered notices and 收到.
 
-Level 0 tells the owner, level 1 the task force's lead(s), level 2 the owner's leader in charge
-(first in the leader chain), level 3 the chief (top of the chain). Levels 0 and 1 issue a 提示单,
-level 2 a 督办单, level 3 a 通报, each numbered per workspace and year (督办〔2026〕7号). The sweep
-that climbs the ladder lives in ``jobs/sweeps.py``; this module holds what a command also needs.
+Recipients are chosen by role, never by position alone:
+
+* level 0 (提示单): the owner, and the co-owners (协办人);
+* level 1 (提示单): the task force's leads;
+* level 2 (督办单): the 分管领导, the first person up the owner's leader chain (``reports_to``) who
+  holds the ``leader`` role; without one, the head of the owner's department, then of its parents;
+* level 3 (通报): the chief, the topmost ``leader`` in that chain (or the topmost department head),
+  if someone else than level 2's.
+
+Nobody gets two levels of one episode; a level with nobody left is skipped (no number used) and the
+next notice says so. Each notice is numbered per workspace and year (督办〔2026〕7号). The sweep that
+climbs the ladder lives in ``jobs/sweeps.py``; this module holds what it and the commands share.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from models import i18n, org, outbox
-from models.calendar import to_local
+from models.calendar import WorkCalendar, to_local
 from models.context import Ctx
-from models.i18n import Msg
+from models.errors import Conflict
+from models.i18n import Day, Join, Msg
+from models.outbox import Brief
 from models.policy import Policy
 from models.sqlutil import insert_ignore
 from models.tables import (
-    Department, EscalationState, EscalationStep, ForceMember, NoticeCounter, Person, Task, TaskForce,
+    Department, EscalationState, EscalationStep, ForceMember, NoticeCounter, Person, RoleGrant, Task, TaskCoOwner,
+    TaskForce, TimeNode,
 )
-from models.timing import send_time
+from models.timing import paused_moments, resume_moment, send_time
 
-LIVE_STATES = ("open", "acked")
+LIVE_STATES = ("open",)
 SERIES = {0: "tishi", 1: "tishi", 2: "duban", 3: "tongbao"}
+LEVEL_NAMES = {0: "esc.who.0", 1: "esc.who.1", 2: "esc.who.2", 3: "esc.who.3"}
+
+
+def target_name(node_id: int | None) -> str:
+    """An episode's target: the deadline, or one time node."""
+    return "deadline" if node_id is None else f"node:{node_id}"
 
 
 def next_number(session: Session, workspace_id: int, series: str, year: int) -> int:
@@ -46,20 +64,64 @@ def ref(step: EscalationStep) -> Msg:
     return Msg(f"esc.ref.{step.series}", year=step.year, no=step.no)
 
 
-def live_state(session: Session, task_id: int, *, lock: bool = False) -> EscalationState | None:
-    """The task's current episode (open or acknowledged), if any."""
-    q = select(EscalationState).where(EscalationState.task_id == task_id, EscalationState.status.in_(LIVE_STATES))
+def live_states(session: Session, task_id: int, *, lock: bool = False) -> list[EscalationState]:
+    """The task's live episodes (the deadline's and each overdue node's), oldest first."""
+    q = select(EscalationState).where(EscalationState.task_id == task_id, EscalationState.status == "open")
     if lock and session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()  # wait for a sweep firing a level right now, then see its result
-    return session.exec(q).first()
+    return list(session.exec(q.order_by(EscalationState.id)).all())
+
+
+def schedule_of(state: EscalationState) -> list[datetime]:
+    return [datetime.fromisoformat(m) for m in state.schedule or []]
+
+
+# ---------------------------------------------------------------- who hears
+
+
+def _leader_ids(session: Session, people: list[Person]) -> set[int]:
+    ids = [p.id for p in people]
+    if not ids:
+        return set()
+    return set(session.exec(select(RoleGrant.person_id).where(RoleGrant.person_id.in_(ids),
+                                                              RoleGrant.role == "leader")).all())
+
+
+def _department_heads(session: Session, owner: Person, task: Task) -> list[Person]:
+    """The heads of the owner's department and of its parents, nearest first (not the owner)."""
+    heads: list[Person] = []
+    dept_id, seen = owner.department_id or task.department_id, set()
+    while dept_id is not None and dept_id not in seen and len(seen) < 20:
+        seen.add(dept_id)
+        dept = session.get(Department, dept_id)
+        if dept is None:
+            break
+        if dept.head_id and dept.head_id != owner.id and all(h.id != dept.head_id for h in heads):
+            head = session.get(Person, dept.head_id)
+            if head is not None:
+                heads.append(head)
+        dept_id = dept.parent_id
+    return heads
+
+
+def leaders_of(session: Session, task: Task) -> tuple[Person | None, Person | None]:
+    """The owner's 分管领导 (level 2) and chief (level 3, None when the same person or nobody)."""
+    owner = session.get(Person, task.owner_id)
+    chain = org.leader_chain(session, owner)
+    leaders = _leader_ids(session, chain)
+    ranked = [p for p in chain if p.id in leaders] or _department_heads(session, owner, task)
+    if not ranked:
+        return None, None
+    return ranked[0], (ranked[-1] if ranked[-1].id != ranked[0].id else None)
 
 
 def recipients(session: Session, task: Task, level: int) -> list[Person]:
-    """Who a level goes to: the owner; the force's leads (not the owner); the owner's leader in
-    charge; the chief at the top of the chain (if someone else than the leader in charge)."""
-    owner = session.get(Person, task.owner_id)
+    """Who a level goes to, by role (see the module's docstring), before removing anyone an
+    earlier level of the episode already reached."""
     if level == 0:
-        return [owner]
+        co = session.exec(select(Person).join(TaskCoOwner, TaskCoOwner.person_id == Person.id)
+                          .where(TaskCoOwner.task_id == task.id).order_by(Person.id)).all()
+        return [session.get(Person, task.owner_id), *[p for p in co if p.id != task.owner_id]]
     if level == 1:
         if task.force_id is None:
             return []
@@ -69,18 +131,23 @@ def recipients(session: Session, task: Task, level: int) -> list[Person]:
                    Person.id != task.owner_id)
             .order_by(Person.id)
         ).all())
-    chain = org.leader_chain(session, owner)
-    if level == 2:
-        return chain[:1]
-    if level == 3 and len(chain) >= 2:
-        return chain[-1:]
-    return []
+    in_charge, chief = leaders_of(session, task)
+    person = in_charge if level == 2 else chief if level == 3 else None
+    return [person] if person is not None else []
+
+
+def steps_of(session: Session, state_id: int) -> list[EscalationStep]:
+    return list(session.exec(select(EscalationStep).where(EscalationStep.state_id == state_id)
+                             .order_by(EscalationStep.level)).all())
 
 
 def was_notified(session: Session, task: Task, person: Person) -> bool:
-    """Whether any escalation of this task went to ``person`` (they may acknowledge it)."""
+    """Whether any escalation of this task went to ``person`` (they may read and acknowledge it)."""
     steps = session.exec(select(EscalationStep.recipients).where(EscalationStep.task_id == task.id)).all()
     return any(person.id in (r or []) for r in steps)
+
+
+# ---------------------------------------------------------------- what they read
 
 
 def owner_label(session: Session, task: Task) -> Msg:
@@ -92,15 +159,41 @@ def owner_label(session: Session, task: Task) -> Msg:
     return Msg("esc.owner_dept", name=owner.name, dept=dept.name)
 
 
-def level_message(session: Session, task: Task, state: EscalationState, step: EscalationStep, *,
-                  days_overdue: int, tz: ZoneInfo) -> Msg:
-    """The numbered notice for one level: task, owner, deadline, days overdue, progress, acknowledgement."""
+def subject(task: Task, node: TimeNode | None) -> Msg:
+    """What is overdue: the task, or one of its time nodes."""
+    if node is None:
+        return Msg("esc.subject.task", id=task.id, title=task.title)
+    return Msg("esc.subject.node", id=task.id, title=task.title, node=node.name)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One level's notice as sent: the full message, and its line in a briefing."""
+
+    message: Msg
+    brief: Brief
+
+
+def level_notice(session: Session, task: Task, state: EscalationState, step: EscalationStep, *,
+                 node: TimeNode | None, days_overdue: int, tz: ZoneInfo, earlier: list[EscalationStep],
+                 skipped: list[int], people: list[Person]) -> Notice:
+    """The numbered notice for one level: what is overdue, by whom, since when, how far along; the
+    notices sent before it (only those really sent), levels skipped for want of anyone, who it goes
+    to, and whether anyone has acknowledged."""
     force = session.get(TaskForce, task.force_id) if task.force_id else None
-    return Msg(
-        f"esc.level.{step.level}", ref=ref(step), id=task.id, title=task.title, owner=owner_label(session, task),
-        force=force.name if force else "—", due=task.due.isoformat(), days=days_overdue, progress=task.progress,
-        acked=acked_label(session, state, tz),
-    )
+    sent_before = [ref(s) for s in earlier if s.no is not None]
+    before = Msg("esc.before", refs=Join(sent_before)) if sent_before else ""
+    route = Msg("esc.route", names=Join(p.name for p in people))
+    if skipped:
+        route = Msg("esc.route_skipped", route=route, levels=Join(Msg(LEVEL_NAMES[x]) for x in skipped))
+    what = subject(task, node)
+    common = dict(ref=ref(step), id=task.id, what=what, owner=owner_label(session, task), force=force.name if force else "—",
+                  due=Day(state.due), days=days_overdue, progress=task.progress, before=before, route=route,
+                  acked=acked_label(session, state, tz))
+    line = Msg("brief.esc.own" if step.level == 0 else "brief.esc", **common)
+    verbs = ("ack", "progress", "extend") if step.level == 0 else ("ack", "show")
+    return Notice(Msg(f"esc.level.{step.level}", **common),
+                  Brief(group=step.series or "tishi", line=line, verbs=verbs, ref=ref(step).render("zh")))
 
 
 def acked_label(session: Session, state: EscalationState, tz: ZoneInfo) -> Msg:
@@ -114,25 +207,62 @@ def _short(moment: datetime, tz: ZoneInfo) -> str:
     return to_local(moment, tz).strftime("%m-%d %H:%M")
 
 
-def record_ack(ctx: Ctx, task: Task) -> EscalationState | None:
-    """收到: stops the task's escalation ladder and tells everyone notified at a level above the
-    acknowledger who acknowledged, once each. Idempotent: the first acknowledgement stands."""
-    state = live_state(ctx.session, task.id, lock=True)
-    if state is None or state.status == "acked":
-        return state
-    state.status = "acked"
+# ---------------------------------------------------------------- 收到
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """What a 收到 did: the notices it answered and when the climb resumes (None: the ladder is done)."""
+
+    refs: list[Msg]
+    resume: datetime | None
+    already: bool = False
+
+
+def acknowledge(ctx: Ctx, task: Task) -> Acknowledged | None:
+    """收到 from someone who received a level of a live episode: pauses that ladder for
+    policy.ack_pause_days working days (it then climbs on while the task is still overdue) and tells
+    everyone notified at a level above the acknowledger who acknowledged, once each. None when no
+    live episode reached this person: the caller says so and writes nothing. Idempotent: a second
+    收到 during a pause changes nothing."""
+    states = live_states(ctx.session, task.id, lock=True)
+    mine = []
+    for state in states:
+        steps = steps_of(ctx.session, state.id)
+        own = [s.level for s in steps if ctx.actor.id in (s.recipients or [])]
+        if own:
+            mine.append((state, steps, max(own)))
+    if not mine:
+        return None
+    refs: list[Msg] = []
+    resumes: list[datetime] = []
+    changed = False
+    for state, steps, own in mine:
+        refs += [ref(s) for s in steps if ctx.actor.id in (s.recipients or []) and s.no is not None]
+        if state.paused_until is not None and state.paused_until > ctx.now:
+            if state.next_at is not None:
+                resumes.append(state.next_at)
+            continue  # paused already: the first 收到 stands
+        changed = True
+        _pause(ctx, task, state, steps, own)
+        if state.next_at is not None:
+            resumes.append(state.next_at)
+    return Acknowledged(refs=refs, resume=min(resumes) if resumes else None, already=not changed)
+
+
+def _pause(ctx: Ctx, task: Task, state: EscalationState, steps: list[EscalationStep], own: int) -> None:
+    policy = Policy(**state.policy)
+    resume = resume_moment(ctx.now, policy.ack_pause_days, remind_hour=policy.remind_hour, tz=ctx.tz,
+                           calendar=ctx.calendar)
     state.acked_by_id = ctx.actor.id
     state.acked_at = ctx.now
-    state.next_at = None
-    steps = list(ctx.session.exec(
-        select(EscalationStep).where(EscalationStep.state_id == state.id).order_by(EscalationStep.level.desc())
-    ).all())
-    own_levels = [s.level for s in steps if ctx.actor.id in (s.recipients or [])]
-    own = max(own_levels) if own_levels else (0 if ctx.actor.id == task.owner_id else -1)
-    policy = Policy(**state.policy)
+    state.paused_until = resume
+    moments = paused_moments(schedule_of(state), state.level, resume, tz=ctx.tz, calendar=ctx.calendar)
+    state.schedule = [m.isoformat() for m in moments]
+    state.next_at = moments[state.level + 1] if state.level + 1 < len(moments) else None
     not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy, high=task.priority == "high")
     told: set[int] = {ctx.actor.id}
-    for step in steps:  # highest level first: each person hears once, quoting the highest notice they got
+    for step in sorted(steps, key=lambda s: -s.level):  # each person hears once, quoting their highest notice
         if step.level <= own or step.no is None:
             continue
         for pid in step.recipients or []:
@@ -143,11 +273,17 @@ def record_ack(ctx: Ctx, task: Task) -> EscalationState | None:
             if person is None:
                 continue
             msg = Msg("esc.ack_notice", ref=ref(step), id=task.id, title=task.title, who=ctx.actor.name,
-                      at=_short(ctx.now, ctx.tz))
-            outbox.to_person(ctx.session, person, msg, key=f"esc:{task.id}:{state.episode}:ack:{pid}",
+                      at=_short(ctx.now, ctx.tz), until=Day(to_local(resume, ctx.tz).date()))
+            brief = Brief(group="ack", line=Msg("brief.ack", ref=ref(step), id=task.id, title=task.title,
+                                                 who=ctx.actor.name), verbs=("show",))
+            outbox.to_person(ctx.session, person, msg, key=f"esc:{task.id}:{state.episode}:ack:{pid}:{ctx.now.isoformat()}",
                              kind="escalation", now=ctx.now, default_lang=ctx.default_lang, task_id=task.id,
-                             not_before=not_before)
-    return state
+                             not_before=not_before, brief=None if task.priority == "high" else brief)
+
+
+def days_overdue(calendar: WorkCalendar, due: date, read_on: date) -> int:
+    """Working days overdue on the day a notice is read: (due, read_on]."""
+    return max(1, calendar.working_days_between(due, read_on))
 
 
 i18n.register(
@@ -155,42 +291,73 @@ i18n.register(
         "esc.ref.tishi": {"zh": "提示〔{year}〕{no}号", "en": "reminder notice {no}/{year}"},
         "esc.ref.duban": {"zh": "督办〔{year}〕{no}号", "en": "supervision notice {no}/{year}"},
         "esc.ref.tongbao": {"zh": "通报〔{year}〕{no}号", "en": "circular {no}/{year}"},
+        "esc.who.0": {"zh": "责任人", "en": "the owner"},
+        "esc.who.1": {"zh": "专班负责人", "en": "the task force's lead"},
+        "esc.who.2": {"zh": "分管领导", "en": "the leader in charge"},
+        "esc.who.3": {"zh": "主要领导", "en": "the chief"},
         "esc.owner": {"zh": "{name}", "en": "{name}"},
         "esc.owner_dept": {"zh": "{name}（{dept}）", "en": "{name} ({dept})"},
+        "esc.subject.task": {"zh": "任务 #{id}「{title}」", "en": "task #{id} “{title}”"},
+        "esc.subject.node": {"zh": "任务 #{id}「{title}」的节点「{node}」", "en": "node “{node}” of task #{id} “{title}”"},
         "esc.acked.none": {"zh": "尚无人签收", "en": "nobody has acknowledged yet"},
         "esc.acked.by": {"zh": "{who} 已于 {at} 签收", "en": "acknowledged by {who} at {at}"},
+        "esc.before": {"zh": "，经 {refs} 仍未解决", "en": ", still unresolved after {refs}"},
+        "esc.route": {"zh": "送：{names}", "en": "To: {names}"},
+        "esc.route_skipped": {"zh": "{route}（{levels}无人可送，已跳过）", "en": "{route} (no one as {levels}: skipped)"},
         "esc.level.0": {
-            "zh": "🔴 提示单 {ref}\n你负责的任务 #{id}「{title}」截止 {due}，已逾期 {days} 个工作日，进度 {progress}%。"
+            "zh": "🔴 提示单 {ref}\n你负责的{what}截止 {due}，已逾期 {days} 个工作日，进度 {progress}%。"
                   "请尽快推进并更新进展（/task progress {id} <n>%），或申请延期（/task extend {id} <日期> <原因>）。"
-                  "收到请点「收到」或输入 /task ack {id}。",
-            "en": "🔴 Reminder notice {ref}\nYour task #{id} “{title}” was due {due} and is {days} working day(s) "
-                  "overdue, at {progress}%. Please move it forward and report (/task progress {id} <n>%), or ask "
-                  "for more time (/task extend {id} <date> <reason>). Acknowledge with 收到 or /task ack {id}.",
+                  "收到请点「收到」或输入 /task ack {id}。\n{route}",
+            "en": "🔴 Reminder notice {ref}\nYour {what} was due {due} and is {days} working days overdue, at "
+                  "{progress}%. Please move it forward and report (/task progress {id} <n>%), or ask for more time "
+                  "(/task extend {id} <date> <reason>). Acknowledge with 收到 or /task ack {id}.\n{route}",
         },
         "esc.level.1": {
-            "zh": "🔴 提示单 {ref}\n专班「{force}」任务 #{id}「{title}」（责任人 {owner}）截止 {due}，已逾期 {days} 个工作日，"
-                  "进度 {progress}%。签收情况：{acked}。请督促推进；收到请输入 /task ack {id}。",
-            "en": "🔴 Reminder notice {ref}\nTask #{id} “{title}” of “{force}” (owner {owner}) was due {due} and is "
-                  "{days} working day(s) overdue, at {progress}%. Acknowledgement: {acked}. Please follow it up; "
-                  "acknowledge with /task ack {id}.",
+            "zh": "🔴 提示单 {ref}\n专班「{force}」{what}（责任人 {owner}）截止 {due}，已逾期 {days} 个工作日，"
+                  "进度 {progress}%{before}。签收情况：{acked}。请督促推进；收到请输入 /task ack {id}。\n{route}",
+            "en": "🔴 Reminder notice {ref}\nIn “{force}”, {what} (owner {owner}) was due {due} and is {days} working "
+                  "days overdue, at {progress}%{before}. Acknowledgement: {acked}. Please follow it up; acknowledge "
+                  "with /task ack {id}.\n{route}",
         },
         "esc.level.2": {
-            "zh": "🟥 督办单 {ref}\n{owner} 负责的任务 #{id}「{title}」（专班「{force}」）截止 {due}，已逾期 {days} 个工作日，"
-                  "进度 {progress}%，提示后仍未解决。签收情况：{acked}。请督办；收到请输入 /task ack {id}。",
-            "en": "🟥 Supervision notice {ref}\nTask #{id} “{title}” ({force}), owned by {owner}, was due {due} and is "
-                  "{days} working day(s) overdue, at {progress}%, despite reminders. Acknowledgement: {acked}. "
-                  "Please supervise; acknowledge with /task ack {id}.",
+            "zh": "🟥 督办单 {ref}\n{owner} 负责的{what}（专班「{force}」）截止 {due}，已逾期 {days} 个工作日，"
+                  "进度 {progress}%{before}。签收情况：{acked}。请督办；收到请输入 /task ack {id}。\n{route}",
+            "en": "🟥 Supervision notice {ref}\n{what} ({force}), owned by {owner}, was due {due} and is {days} "
+                  "working days overdue, at {progress}%{before}. Acknowledgement: {acked}. Please supervise; "
+                  "acknowledge with /task ack {id}.\n{route}",
         },
         "esc.level.3": {
-            "zh": "📣 通报 {ref}\n任务 #{id}「{title}」（专班「{force}」，责任人 {owner}）截止 {due}，已逾期 {days} 个工作日，"
-                  "进度 {progress}%，经提示、督办仍未解决。签收情况：{acked}。",
-            "en": "📣 Circular {ref}\nTask #{id} “{title}” ({force}, owner {owner}) was due {due} and is {days} "
-                  "working day(s) overdue, at {progress}%, despite reminders and supervision. "
-                  "Acknowledgement: {acked}.",
+            "zh": "📣 通报 {ref}\n{what}（专班「{force}」，责任人 {owner}）截止 {due}，已逾期 {days} 个工作日，"
+                  "进度 {progress}%{before}。签收情况：{acked}。\n{route}",
+            "en": "📣 Circular {ref}\n{what} ({force}, owner {owner}) was due {due} and is {days} working days "
+                  "overdue, at {progress}%{before}. Acknowledgement: {acked}.\n{route}",
         },
         "esc.ack_notice": {
-            "zh": "✅ {ref}：任务 #{id}「{title}」已由 {who} 于 {at} 签收，督办不再升级。",
-            "en": "✅ {ref}: task #{id} “{title}” was acknowledged by {who} at {at}; the escalation stops here.",
+            "zh": "✅ {ref}：任务 #{id}「{title}」已由 {who} 于 {at} 签收，督办暂停至 {until}；届时仍逾期将继续升级。",
+            "en": "✅ {ref}: task #{id} “{title}” was acknowledged by {who} at {at}; escalation pauses until "
+                  "{until} and resumes then if it is still overdue.",
+        },
+        "brief.esc.own": {
+            "zh": "{ref} {what} 已逾期 {days} 个工作日 · 进度 {progress}%",
+            "en": "{ref} {what}: {days} working days overdue · {progress}%",
+        },
+        "brief.esc": {
+            "zh": "{ref} {what} · {owner} · 已逾期 {days} 个工作日 · 进度 {progress}% · {acked}",
+            "en": "{ref} {what} · {owner} · {days} working days overdue · {progress}% · {acked}",
+        },
+        "brief.ack": {
+            "zh": "{ref} #{id}「{title}」已由 {who} 签收",
+            "en": "{ref} #{id} “{title}” acknowledged by {who}",
+        },
+        "esc.ack.none": {
+            "zh": "任务 #{id} 目前没有进行中的督办（未逾期，或已处理），无需签收；什么也没有记录。",
+            "en": "Task #{id} has no escalation in progress (not overdue, or dealt with): nothing to acknowledge; "
+                  "nothing was recorded.",
+        },
+        "esc.ack.not_yours": {
+            "zh": "任务 #{id} 的督办没有发给你，无需签收；什么也没有记录。收到督办的人才能签收。",
+            "en": "Task #{id}'s escalation was not sent to you: nothing to acknowledge; nothing was recorded. Only "
+                  "people who received a notice acknowledge it.",
         },
     }
 )

@@ -96,5 +96,21 @@ class Day:
         return f"Day({self.day!r})"
 
 
+class Join:
+    """A list parameter rendered late: each item in the reader's language, joined (、 or , )."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Any) -> None:
+        self.items = list(items)
+
+    def render(self, lang: str | None) -> str:
+        sep = ", " if normalise_lang(lang) == "en" else "、"
+        return sep.join(i.render(lang) if hasattr(i, "render") else str(i) for i in self.items)
+
+    def __repr__(self) -> str:
+        return f"Join({self.items!r})"
+
+
 def has(key: str) -> bool:
     return key in _CATALOG

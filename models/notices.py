@@ -34,6 +34,12 @@ def next_renotice(sent_at: datetime, sent_count: int, policy: Policy) -> datetim
     return sent_at + timedelta(hours=policy.renotice_hours)
 
 
+def excerpt(text: str, limit: int = 60) -> str:
+    """A notice's first line, shortened for a briefing line."""
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
 def message(notice: Notice, force: TaskForce, author: Person, *, nth: int) -> Msg:
     key = "notice.message" if nth == 1 else "notice.again"
     return Msg(key, id=notice.id, force=force.name, author=author.name, text=notice.text)

@@ -53,12 +53,14 @@ def enqueue(
     task_id: int | None = None,
     blocks: list | None = None,
     not_before: datetime | None = None,
+    brief: dict | None = None,
 ) -> bool:
-    """Never doubles: a second enqueue with the same idempotency key is a no-op. True if written."""
+    """Never doubles: a second enqueue with the same idempotency key is a no-op. True if written.
+    With ``brief`` the row is held for the person's briefing (see ``jobs/briefings.py``)."""
     values = dict(
         workspace_id=workspace_id, idempotency_key=key[:200], recipient=recipient, person_id=person_id,
-        kind=kind, text=text, blocks=blocks, task_id=task_id, status="pending", attempts=0,
-        next_attempt_at=not_before or now, created_at=now,
+        kind=kind, text=text, blocks=blocks, task_id=task_id, status="held" if brief else "pending", attempts=0,
+        next_attempt_at=not_before or now, created_at=now, brief=brief,
     )
     return insert_ignore(session, Outbox, values, conflict=["idempotency_key"])
 
@@ -80,10 +82,11 @@ def actions(lang: str, *pairs: tuple[str, int]) -> list[dict]:
 def to_person(
     session: Session, person: Person, msg: Msg, *, key: str, kind: str, now: datetime,
     default_lang: str | None = None, task_id: int | None = None, not_before: datetime | None = None,
-    blocks: list | None = None, notice_id: int | None = None,
+    blocks: list | None = None, notice_id: int | None = None, brief: Brief | None = None,
 ) -> bool:
     """Enqueues ``msg`` to a person, rendered in their own language, with the buttons its kind offers
-    (收到 / 更新进展 on reminders and escalations, 收到 on a notice)."""
+    (收到 / 更新进展 on reminders and escalations, 收到 on a notice). With ``brief`` it is held for the
+    person's morning briefing (一人一单) instead of going alone."""
     lang = lang_of(person, default_lang)
     if blocks is None:
         if notice_id is not None:
@@ -94,7 +97,27 @@ def to_person(
         session, workspace_id=person.workspace_id, key=key, recipient=person.chat_user_id,
         text=msg.render(lang), kind=kind, now=now, person_id=person.id,
         task_id=task_id, not_before=not_before, blocks=blocks,
+        brief=brief.render(lang, kind=kind, task_id=task_id, notice_id=notice_id) if brief else None,
     )
+
+
+# How a briefing orders its groups: what needs an answer first.
+BRIEF_GROUPS = ("tongbao", "duban", "tishi", "overdue_node", "due_today", "due_soon", "silent", "notice", "ack")
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A held message's line in a briefing: its group (see ``BRIEF_GROUPS``), the line itself, and
+    the verbs of its buttons there (``task.<verb>`` or ``notice.ack``); ``ref`` the notice number."""
+
+    group: str
+    line: Msg
+    verbs: tuple[str, ...] = ()
+    ref: str | None = None
+
+    def render(self, lang: str, *, kind: str, task_id: int | None, notice_id: int | None) -> dict:
+        return {"group": self.group, "line": self.line.render(lang), "verbs": list(self.verbs), "kind": kind,
+                "task": task_id, "notice": notice_id, "lang": lang, "ref": self.ref}
 
 
 def lang_of(person: Person | None, default: str | None = None) -> str:
@@ -103,7 +126,7 @@ def lang_of(person: Person | None, default: str | None = None) -> str:
 
 # ---------------------------------------------------------------- administration (/guatu outbox)
 
-STATUSES = ("pending", "sending", "sent", "failed")
+STATUSES = ("held", "pending", "sending", "sent", "failed", "merged")
 
 
 @dataclass(frozen=True)
@@ -185,5 +208,7 @@ i18n.register(
         "outbox.status.sending": {"zh": "发送中", "en": "sending"},
         "outbox.status.sent": {"zh": "已发送", "en": "sent"},
         "outbox.status.failed": {"zh": "发送失败", "en": "failed"},
+        "outbox.status.held": {"zh": "待汇总（晨报）", "en": "held for the briefing"},
+        "outbox.status.merged": {"zh": "已并入晨报", "en": "merged into a briefing"},
     }
 )

@@ -20,6 +20,11 @@ class Policy(BaseModel):
     quiet_end: int = Field(8, ge=0, le=23)
     renotice_hours: int = Field(4, ge=1, le=168)
     renotice_limit: int = Field(3, ge=0, le=20)
+    # 督办: 收到 by someone who received a level pauses the climb for this many working days.
+    ack_pause_days: int = Field(3, ge=0, le=30)
+    # The level a 紧急 (high-priority) task's ladder enters at: 2 is the 督办单 (三明's rule); the
+    # levels below it fire on the same morning, so nobody is skipped.
+    urgent_entry: int = Field(2, ge=0, le=3)
 
     @field_validator("remind_days", "escalate")
     @classmethod

@@ -261,6 +261,11 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = _ts()
     sent_at: Optional[datetime] = _opt_ts()
     chat_ts: Optional[str] = Field(default=None, max_length=64)
+    # A message a sweep decided on is "held" for the person's briefing (一人一单): the briefings job
+    # sends it alone, or gathers it with the others due that morning into one message and marks it
+    # "merged" (``merged_into`` the briefing). ``brief``: its one line there, its group, its buttons.
+    brief: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    merged_into: Optional[int] = Field(default=None)
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -300,6 +305,21 @@ Index(
     Outbox.__table__.c.claimed_until,
     postgresql_where=text("status = 'sending'"),
     sqlite_where=text("status = 'sending'"),
+)
+# Held messages (briefing items) by when they are due, and by person when a briefing is composed.
+OUTBOX_HELD_SQL = "status = 'held'"
+Index(
+    "ix_outbox_held_due",
+    Outbox.__table__.c.next_attempt_at,
+    postgresql_where=text(OUTBOX_HELD_SQL),
+    sqlite_where=text(OUTBOX_HELD_SQL),
+)
+Index(
+    "ix_outbox_held_person",
+    Outbox.__table__.c.person_id,
+    Outbox.__table__.c.next_attempt_at,
+    postgresql_where=text(OUTBOX_HELD_SQL),
+    sqlite_where=text(OUTBOX_HELD_SQL),
 )
 # Order per recipient: the worker asks "is an earlier message to this recipient still in flight?".
 Index(
@@ -349,11 +369,12 @@ class EscalationState(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("task_id", "episode"),
-        # At most one live episode per task, even with several processes discovering red tasks.
+        # At most one live episode per task and target (the deadline, each time node), even with
+        # several processes discovering red tasks.
         Index(
-            "ix_escalation_live_task", "task_id", unique=True,
-            postgresql_where=text("status IN ('open','acked')"),
-            sqlite_where=text("status IN ('open','acked')"),
+            "ix_escalation_live_target", "task_id", "target", unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
         ),
         Index(
             "ix_escalation_due", "next_at",
@@ -365,13 +386,19 @@ class EscalationState(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     task_id: int = Field(foreign_key="task.id")
     episode: int
-    due: date  # the deadline that was missed; an extension changes the task's and ends the episode
+    # What is overdue: "deadline", or "node:<id>" for a time node (节点), each with its own ladder.
+    target: str = Field(default="deadline", max_length=32)
+    node_id: Optional[int] = Field(default=None, foreign_key="timenode.id")
+    due: date  # the date that was missed; an extension changes the task's and ends the episode
     anchor: date  # the ladder counts working days from the first working day after this date
     policy: dict = Field(default_factory=dict, sa_type=JSON)  # effective policy when the episode began
     progress_seen: Optional[datetime] = _opt_ts()  # the task's last progress when the episode began
     level: int = Field(default=-1)  # the highest level fired so far
     next_at: Optional[datetime] = _opt_ts()  # when the next level is due; None once the ladder is done
-    # open → acked (someone said 收到: the ladder stops) → reset (progress, extension) | closed (not red)
+    # When each level is due (ISO instants), fixed when the episode opens and moved by a pause.
+    schedule: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    paused_until: Optional[datetime] = _opt_ts()  # 收到 pauses the climb until then
+    # open (climbing or paused) → closed (no longer overdue: done, verified, extended, node met, cancelled)
     status: str = Field(default="open", max_length=16)
     acked_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
     acked_at: Optional[datetime] = _opt_ts()

@@ -179,7 +179,7 @@ def view(ctx: Ctx, task: Task) -> TaskView:
 def show(ctx: Ctx, task_id: int) -> TaskView:
     """Anyone who may read the task: its card."""
     task = get_task(ctx, task_id)
-    if not _can_read(ctx, task):
+    if not (_can_read(ctx, task) or escalation.was_notified(ctx.session, task, ctx.actor)):
         raise role_denied("member")
     return view(ctx, task)
 
@@ -635,19 +635,56 @@ def cancel(ctx: Ctx, task_id: int, reason: str) -> Task:
     return task
 
 
-def acknowledge(ctx: Ctx, task_id: int) -> Task:
-    """Owner, lead or anyone the task was escalated to: records 收到 (acknowledged); this stops the
-    escalation ladder and tells the levels above who acknowledged."""
+@dataclass(frozen=True)
+class AckResult:
+    """What 收到 did: paused a 督办 ladder (its notices, when it resumes), or confirmed receipt of an
+    assignment."""
+
+    task: Task
+    escalation: escalation.Acknowledged | None = None
+    received: bool = False
+
+
+def acknowledge(ctx: Ctx, task_id: int) -> AckResult:
+    """收到. From someone a 督办 notice of this task reached: pauses its ladder (policy.ack_pause_days)
+    and tells the levels above. From an owner or co-owner given the task by someone else: confirms
+    they received it. Anyone else, or with nothing to acknowledge, is told so and nothing is written."""
     task = get_task(ctx, task_id)
     if not (_can_read(ctx, task) or escalation.was_notified(ctx.session, task, ctx.actor)):
         raise role_denied("owner_or_lead")
     _require_live(task)
-    state = escalation.record_ack(ctx, task)
-    if state is None:
-        _log(ctx, task, "task.acknowledged")
-    else:
-        _log(ctx, task, "task.acknowledged", episode=state.episode, level=state.level)
-    return task
+    acked = escalation.acknowledge(ctx, task)
+    if acked is not None:
+        if not acked.already:
+            _log(ctx, task, "task.acknowledged", refs=[r.render("zh") for r in acked.refs],
+                 resume=acked.resume.isoformat() if acked.resume else None)
+        return AckResult(task, escalation=acked)
+    if _unreceived_assignment(ctx, task):
+        _log(ctx, task, "task.received")
+        return AckResult(task, received=True)
+    if escalation.live_states(ctx.session, task.id):
+        raise Conflict("esc.ack.not_yours", id=task.id)
+    raise Conflict("esc.ack.none", id=task.id)
+
+
+def _unreceived_assignment(ctx: Ctx, task: Task) -> bool:
+    """Whether the caller was given this task (as owner or co-owner) by someone else and has not
+    confirmed receiving it since."""
+    if not _is_owner(ctx, task):
+        return False
+    me = ctx.actor.id
+    last_given, last_received = 0, 0
+    for row in ctx.session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == task.id)
+                                .order_by(AuditEvent.id)).all():
+        detail = row.detail or {}
+        if row.action == "task.received" and row.actor_id == me:
+            last_received = row.id
+        elif row.actor_id != me and (
+                (row.action == "task.created" and detail.get("owner") == me)
+                or (row.action == "task.assigned" and detail.get("new") == me)
+                or (row.action == "task.co_owners_added" and me in (detail.get("people") or []))):
+            last_given = row.id
+    return last_given > last_received
 
 
 STATUS = {

@@ -123,11 +123,15 @@ def silence_cutoff(now: datetime, *, tz: ZoneInfo, calendar: WorkCalendar, stale
 LEVELS = 4  # owner, task-force lead(s), leader in charge, chief
 
 
-def ladder_start(due: date, last_progress: datetime | None, *, tz: ZoneInfo) -> date:
-    """The date a new escalation episode counts from: the deadline, or a later progress report's day."""
-    if last_progress is not None:
-        return max(due, local_today(last_progress, tz))
-    return due
+def entry_delays(delays: list[int], entry: int = 0) -> list[int]:
+    """Per-level delays (working days after day 0) for a ladder entered at level ``entry``: the
+    levels up to it fire together on day 0 (the owner still hears first), the later ones keep their
+    gaps from it. ``entry`` 0 is the ordinary ladder."""
+    delays = list(delays[:LEVELS])
+    if entry <= 0 or not delays:
+        return delays
+    e = min(entry, len(delays) - 1)
+    return [0 if i <= e else max(0, d - delays[e]) for i, d in enumerate(delays)]
 
 
 def level_moments(anchor: date, delays: list[int], *, remind_hour: int, tz: ZoneInfo,
@@ -138,8 +142,34 @@ def level_moments(anchor: date, delays: list[int], *, remind_hour: int, tz: Zone
     return [at_hour(calendar.add_working_days(day0, d), remind_hour, tz) for d in delays[:LEVELS]]
 
 
-def due_level(moments: list[datetime], fired: int, now: datetime) -> int | None:
-    """The level to fire now: the highest whose moment has passed, above ``fired``. After downtime
-    this skips the lower levels that were missed (one catch-up, like reminders)."""
-    passed = [i for i, m in enumerate(moments) if m <= now and i > fired]
-    return passed[-1] if passed else None
+def due_levels(moments: list[datetime], fired: int, now: datetime) -> list[int]:
+    """Every level above ``fired`` whose moment has passed, lowest first. After downtime the missed
+    levels all fire, in order, so no notice claims an earlier level that was never sent."""
+    return [i for i, m in enumerate(moments) if i > fired and m <= now]
+
+
+def paused_moments(moments: list[datetime], fired: int, resume: datetime, *, tz: ZoneInfo,
+                   calendar: WorkCalendar) -> list[datetime]:
+    """The ladder after a pause (收到) until ``resume``: the next level fires no earlier than
+    ``resume``, and each level after it keeps its working-day gap from the one before."""
+    nxt = fired + 1
+    if nxt >= len(moments) or moments[nxt] >= resume:
+        return list(moments)
+    out = [*moments[:nxt], resume]
+    for i in range(nxt + 1, len(moments)):
+        old_prev, old, new_prev = (to_local(m, tz) for m in (moments[i - 1], moments[i], out[i - 1]))
+        gap = calendar.working_days_between(old_prev.date(), old.date())
+        day = calendar.add_working_days(new_prev.date(), gap) if gap > 0 else new_prev.date()
+        out.append(max(out[i - 1], at_hour(day, old.hour, tz)))
+    return out
+
+
+def resume_moment(acked: datetime, pause_days: int, *, remind_hour: int, tz: ZoneInfo,
+                  calendar: WorkCalendar) -> datetime:
+    """When a ladder paused by 收到 at ``acked`` climbs again: ``pause_days`` working days later, at
+    ``remind_hour``."""
+    day = local_today(acked, tz)
+    if pause_days <= 0:
+        return acked
+    start = day if calendar.is_working_day(day) else calendar.previous_working_day(day, include_self=True)
+    return at_hour(calendar.add_working_days(start, pause_days), remind_hour, tz)

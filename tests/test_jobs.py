@@ -26,7 +26,7 @@ def test_the_scheduler_has_the_fixed_jobs_coalesced_one_instance_each_in_memory(
     real_now = datetime.now(TZ)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == set(REQUIRED) == set(JOB_IDS)
+        assert set(jobs) == set(JOB_IDS) and set(REQUIRED) <= set(JOB_IDS)
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time > 0
         assert isinstance(scheduler._lookup_jobstore("default"), MemoryJobStore)

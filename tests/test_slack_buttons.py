@@ -102,7 +102,7 @@ def test_got_it_on_a_channel_message_answers_without_replacing_it(slack: Harness
     slack.click("task.ack", "1", user="U2", where="channel")
     answer = slack.fake.wait_for("response_url")[0].body
     assert answer["replace_original"] is False and answer["response_type"] == "ephemeral"
-    assert "已确认收到任务 #1" in answer["text"]
+    assert "已确认接收任务 #1" in answer["text"]  # the owner confirms the assignment; no 督办 is open
 
 
 def test_the_row_menu_opens_the_card(slack: Harness) -> None:

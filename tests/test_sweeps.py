@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from jobs.briefings import sweep_briefings
 from jobs.deliver import deliver
 from jobs.sweeps import sweep_escalations, sweep_nudges, sweep_reminders
 from models import forces, org, tasks
@@ -25,8 +26,8 @@ def make_world(engine, now):
     s = Session(engine, expire_on_commit=False)
     try:
         w = standard_world(s, now)
-        w.person("chu")
-        w.person("ting")
+        w.person("chu", "leader")  # 分管领导
+        w.person("ting", "leader")  # 主要领导
         root = w.people["root"]
         org.set_reports_to(s, root, w.ws, PersonRef(name="zhang"), PersonRef(name="chu"), now=now)
         org.set_reports_to(s, root, w.ws, PersonRef(name="chu"), PersonRef(name="ting"), now=now)
@@ -88,7 +89,7 @@ def test_deadline_reminders_count_working_days_across_the_spring_festival(engine
     # 3 working days before Tue 02-24 is Thu 02-12; 1 day before is the 调休 Saturday 02-14.
     assert written == {"2026-02-12": 1, "2026-02-14": 1, "2026-02-24": 1}
     texts = [m.text for m in messages(engine, "reminder", "zhang")]
-    assert "还有 3 个工作日" in texts[0] and "还有 1 个工作日" in texts[1] and "今天（2026-02-24）截止" in texts[2]
+    assert "还有 3 个工作日" in texts[0] and "还有 1 个工作日" in texts[1] and "今天截止（2026年2月24日（周二））" in texts[2]
     assert all(f"#{t.id}" in x for x in texts)
 
 
@@ -105,7 +106,7 @@ def test_node_and_deadline_reminders_across_national_day(engine, autumn):
         "2026-10-12": 1,  # deadline: the day
     }
     texts = [m.text for m in messages(engine, "reminder")]
-    assert "节点「完成初稿」将于 2026-10-09 到期，还有 3 个工作日" in texts[0]
+    assert "节点「完成初稿」将于 2026年10月9日（周五）到期，还有 3 个工作日" in texts[0]
     assert sum("完成初稿" in x for x in texts) == 3 and all(f"#{t.id}" in x for x in texts)
 
 
@@ -162,6 +163,9 @@ def test_quiet_hours_defer_reminders_to_the_morning_except_for_high_priority(eng
     sink = Recorder(min_interval=0)
     deliver(engine, sink, now=late)
     assert [x for x in sink.texts("zhang") if "⏰" in x] == [by_task[urgent.id].text]
+    # Held for the morning's briefing; alone in it, it goes as it was written.
+    assert by_task[normal.id].status == "held"
+    sweep_briefings(engine, at("2026-03-06 09:00"))
     deliver(engine, sink, now=at("2026-03-06 09:00"))
     assert [x for x in sink.texts("zhang") if "⏰" in x][-1] == by_task[normal.id].text
 

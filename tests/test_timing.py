@@ -9,7 +9,7 @@ import pytest
 from models.calendar import WorkCalendar
 from models.policy import DEFAULT, Policy
 from models.timing import (
-    due_level, due_reminder, level_moments, reminder_steps, send_time, silence_cutoff,
+    due_levels, due_reminder, entry_delays, level_moments, paused_moments, resume_moment, reminder_steps, send_time, silence_cutoff,
 )
 from tests.conftest import TZ, at
 
@@ -98,9 +98,30 @@ def test_ladder_levels_fall_on_working_days(due, expected):
     assert moments == [at(f"{day} 09:00") for day in expected]
 
 
-def test_after_downtime_only_the_highest_passed_level_fires():
+def test_after_downtime_every_missed_level_fires_in_order():
     moments = [at(f"2026-10-{day} 09:00") for day in ("08", "10", "12", "14")]
-    assert due_level(moments, -1, at("2026-10-08 08:59")) is None
-    assert due_level(moments, -1, at("2026-10-08 09:00")) == 0
-    assert due_level(moments, 0, at("2026-10-09 09:00")) is None
-    assert due_level(moments, 0, at("2026-10-13 09:00")) == 2
+    assert due_levels(moments, -1, at("2026-10-08 08:59")) == []
+    assert due_levels(moments, -1, at("2026-10-08 09:00")) == [0]
+    assert due_levels(moments, 0, at("2026-10-09 09:00")) == []
+    assert due_levels(moments, 0, at("2026-10-13 09:00")) == [1, 2]
+    assert due_levels(moments, -1, at("2026-10-20 09:00")) == [0, 1, 2, 3]
+
+
+def test_an_urgent_ladder_enters_at_the_supervision_notice_with_the_levels_below_on_the_same_morning():
+    assert entry_delays([0, 2, 3, 5], 2) == [0, 0, 0, 2]
+    assert entry_delays([0, 2, 3, 5], 0) == [0, 2, 3, 5]
+    assert entry_delays([0, 2, 3, 5], 3) == [0, 0, 0, 0]
+
+
+def test_an_acknowledgement_pauses_the_ladder_and_keeps_the_gaps_after_it():
+    moments = [at(f"2026-10-{day} 09:00") for day in ("08", "10", "12", "14")]
+    # 收到 on Mon 10-12 at 10:00 after level 1: three working days' pause, to Thu 10-15 09:00.
+    resume = resume_moment(at("2026-10-12 10:00"), 3, remind_hour=9, tz=TZ, calendar=CAL)
+    assert resume == at("2026-10-15 09:00")
+    shifted = paused_moments(moments, 1, resume, tz=TZ, calendar=CAL)
+    # Level 2 (due 10-12) waits to 10-15; level 3 keeps its two working days after it: Mon 10-19.
+    assert shifted == [moments[0], moments[1], at("2026-10-15 09:00"), at("2026-10-19 09:00")]
+    # A pause that ends before the next level changes nothing.
+    assert paused_moments(moments, 0, at("2026-10-09 09:00"), tz=TZ, calendar=CAL) == moments
+
+

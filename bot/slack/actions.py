@@ -49,7 +49,9 @@ def act(surface: Surface, body: dict[str, Any], context: BoltContext, verb: str,
     """Opens the verb's form, or runs it at once and answers where the user clicked."""
     origin = Origin.of_action(body, context.team_id, context.user_id)
     caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
-    if verb in FORM_VERBS:
+    if verb == "notice.ack":  # a notice's line in a briefing
+        surface.answer(surface.service.run(caller, C.ForceNoticeAck(notice_id=task_id)), origin)
+    elif verb in FORM_VERBS:
         form = C.OpenForm(form=f"task_{verb}", task_id=task_id)
         surface.open_form(caller, body["trigger_id"], form, origin, lang=surface.service.default_lang)
     elif verb in REQUESTS:

@@ -220,6 +220,8 @@ def button(verb: str, task_id: int, lang: str) -> dict[str, Any]:
 def outbox_blocks(text: str, stored: list | None) -> list[Block] | None:
     """An outbox message's blocks: its surface-neutral actions ({"action", "value", "lang"}) become
     buttons under the text; Block Kit stored as such passes through; none stays none."""
+    if stored and all(isinstance(b, dict) and "brief" in b for b in stored):
+        return briefing_blocks(stored)
     if not stored or not all(isinstance(b, dict) and "action" in b for b in stored):
         return stored
     buttons = []
@@ -231,6 +233,42 @@ def outbox_blocks(text: str, stored: list | None) -> list[Block] | None:
             buttons.append({"type": "button", "action_id": "notice.ack", "value": str(value), "style": "primary",
                             "text": plain(t("slack.btn.ack", lang))})
     return [*text_sections(text), {"type": "actions", "elements": buttons}] if buttons else None
+
+
+def briefing_blocks(stored: list[dict]) -> list[Block]:
+    """A briefing (一人一单, jobs/briefings.py): its heading and group titles, then one section per
+    line with a menu of that line's actions (收到, 更新进展, 批准 …), the same as the commands."""
+    blocks: list[Block] = []
+    lines: list[int] = []  # where each line's section sits, to count what a cut leaves out
+    for b in stored:
+        kind, text = b.get("brief"), escape(str(b.get("text") or ""))
+        if kind == "head":
+            blocks.append(section(f"*{text}*"))
+        elif kind == "group":
+            blocks += [divider(), section(f"*{text}*")]
+        elif kind in ("more", "foot"):
+            blocks.append(context(text))
+        elif kind == "line":
+            menu = _brief_menu(b)
+            lines.append(len(blocks))
+            blocks.append(section(f"• {_clip(text, SECTION_CHARS - 10)}", **({"accessory": menu} if menu else {})))
+    if len(blocks) <= MESSAGE_BLOCKS:
+        return blocks
+    keep = MESSAGE_BLOCKS - 2
+    left_out = sum(1 for i in lines if i >= keep)
+    lang = next((b.get("lang") for b in stored if b.get("lang")), "zh")
+    return [*blocks[:keep], context(t("slack.more", lang, n=left_out)), blocks[-1]]
+
+
+def _brief_menu(b: dict) -> dict[str, Any] | None:
+    lang = b.get("lang") or "zh"
+    options = []
+    for verb in (b.get("verbs") or [])[:5]:
+        if verb == "notice.ack" and b.get("notice"):
+            options.append({"text": plain(t("slack.btn.ack", lang)), "value": f"notice.ack:{int(b['notice'])}"})
+        elif verb in FORM_VERBS + RUN_VERBS and b.get("task"):
+            options.append({"text": plain(t(f"slack.btn.{verb}", lang)), "value": f"{verb}:{int(b['task'])}"})
+    return {"type": "overflow", "action_id": "task.menu", "options": options} if options else None
 
 
 def _actions(v: TaskView, lang: str) -> list[Block]:
