@@ -227,6 +227,15 @@ def ids(w: World, *names: str) -> list[int]:
     return [w.people[n].id for n in names]
 
 
+def who_got(engine, w: World) -> dict[str, list[str]]:
+    """Each person's escalation notices, as their first lines."""
+    by_id = {p.chat_user_id: n for n, p in w.people.items()}
+    out: dict[str, list[str]] = {}
+    for m in messages(engine, "escalation"):
+        out.setdefault(by_id.get(m.recipient, m.recipient), []).append(m.text.split("\n")[0])
+    return out
+
+
 @pytest.mark.parametrize("scenario", ["spring festival", "national day"])
 def test_each_level_of_the_ladder_fires_once_on_working_days(engine, scenario, request):
     fixture, due, last, expected = {
@@ -245,54 +254,195 @@ def test_each_level_of_the_ladder_fires_once_on_working_days(engine, scenario, r
         (2, "duban", 1, ids(w, "chu")), (3, "tongbao", 1, ids(w, "ting")),
     ]
     owner, lead, leader, chief = (messages(engine, "escalation", n)[0].text for n in ("zhang", "lin", "chu", "ting"))
-    assert owner.startswith("🔴 提示单 提示〔2026〕1号") and "已逾期 1 个工作日" in owner
+    assert owner.startswith("🔴 提示单 提示〔2026〕1号") and "已逾期 1 个工作日" in owner and "送：zhang" in owner
     assert lead.startswith("🔴 提示单 提示〔2026〕2号") and "责任人 zhang" in lead and "尚无人签收" in lead
+    assert "经 提示〔2026〕1号 仍未解决" in lead
     # Day 0 is one working day overdue; the leader in charge hears at day 0 + 3, the chief at + 5.
     assert leader.startswith("🟥 督办单 督办〔2026〕1号") and "已逾期 4 个工作日" in leader
-    assert chief.startswith("📣 Circular circular 1/2026") and "6 working day(s) overdue" in chief
+    assert "经 提示〔2026〕1号、提示〔2026〕2号 仍未解决" in leader and "送：chu" in leader
+    assert chief.startswith("📣 Circular circular 1/2026") and "6 working days overdue" in chief
 
 
-def test_acknowledgement_stops_the_ladder_and_is_shown_to_the_levels_above(engine, autumn):
-    t = new_task(autumn, "2026-09-30")
+def chain_world(engine, now):
+    """A four-level chain: 科员 kai (member) → 处长 chuzhang (member) → 副厅长 fu (leader) → 厅长 ting (leader);
+    lin leads the task force."""
+    s = Session(engine, expire_on_commit=False)
+    w = World(s, now)
+    w.person("root")
+    w.person("lin", "lead")
+    for name in ("kai", "chuzhang"):
+        w.person(name)
+    w.person("fu", "leader")
+    w.person("ting", "leader")
+    root = w.people["root"]
+    for a, b in (("kai", "chuzhang"), ("chuzhang", "fu"), ("fu", "ting")):
+        org.set_reports_to(s, root, w.ws, PersonRef(name=a), PersonRef(name=b), now=now)
+    w.force("数据共享专班", "lin", "kai", "chuzhang")
+    s.commit()
+    return w
+
+
+@pytest.fixture
+def chain(engine):
+    w = chain_world(engine, AUTUMN)
+    yield w
+    w.session.close()
+
+
+def test_a_four_level_chain_gets_each_level_on_its_day_and_a_peer_without_the_role_gets_nothing(engine, chain):
+    new_task(chain, "2026-09-30", owner="kai")
+    assert sweep_days(engine, sweep_escalations, "2026-09-30", "2026-10-20") == {
+        "2026-10-08": 1, "2026-10-10": 1, "2026-10-12": 1, "2026-10-14": 1}
+    assert steps(engine) == [(0, "tishi", 1, ids(chain, "kai")), (1, "tishi", 2, ids(chain, "lin")),
+                             (2, "duban", 1, ids(chain, "fu")), (3, "tongbao", 1, ids(chain, "ting"))]
+    got = who_got(engine, chain)
+    assert "chuzhang" not in got  # the 处长 holds no leader role: a peer never gets a 督办单
+    assert {k: len(v) for k, v in got.items()} == {"kai": 1, "lin": 1, "fu": 1, "ting": 1}
+
+
+def test_after_five_missed_working_days_the_owner_hears_before_the_leader_in_charge(engine, chain):
+    new_task(chain, "2026-09-30", owner="kai")
+    assert sweep_escalations(engine, now=at("2026-10-13 09:00")) == 3  # down since 10-08: levels 0, 1, 2 at once
+    assert [x[0] for x in steps(engine)] == [0, 1, 2]
+    with Session(engine) as s:
+        order = [m.recipient for m in s.exec(select(Outbox).where(Outbox.kind == "escalation").order_by(Outbox.id))]
+    assert order == ["kai", "lin", "fu"]
+    leader = messages(engine, "escalation", "fu")[0].text
+    assert "经 提示〔2026〕1号、提示〔2026〕2号 仍未解决" in leader
+    assert sweep_escalations(engine, now=at("2026-10-14 09:00")) == 1  # the chief, on his own day
+    assert sweep_escalations(engine, now=at("2026-10-14 09:05")) == 0
+
+
+def test_an_overdue_time_node_climbs_the_ladder_like_a_deadline(engine, chain):
+    t = chain.task("lin", "平台上线", due=d("2026-10-30"), owner="kai", force="数据共享专班",
+                   nodes=[(d("2026-09-30"), "完成初稿")])
+    chain.session.commit()
+    assert sweep_escalations(engine, now=at("2026-10-08 09:00")) == 1
+    [owner] = messages(engine, "escalation", "kai")
+    assert "任务 #1「平台上线」的节点「完成初稿」截止 2026年9月30日（周三），已逾期 1 个工作日" in owner.text
+    assert sweep_escalations(engine, now=at("2026-10-12 09:00")) == 2  # missed 10-10: the lead, then fu
+    state = chain.session.exec(select(EscalationState)).one()
+    assert (state.target, state.level) == (f"node:{state.node_id}", 2)
+    tasks.complete_node(chain.ctx("kai", now=at("2026-10-12 15:00")), t.id, 1)
+    chain.session.commit()
+    assert sweep_days(engine, sweep_escalations, "2026-10-13", "2026-10-20") == {}
+    chain.session.refresh(state)
+    assert (state.status, state.close_reason) == ("closed", "node_done")
+
+
+def test_a_small_progress_update_does_not_restart_the_ladder(engine, chain):
+    t = new_task(chain, "2026-09-30", owner="kai")
+    sweep_escalations(engine, now=at("2026-10-08 09:00"))
+    tasks.progress(chain.ctx("kai", now=at("2026-10-09 15:00")), t.id, 30, "在推进")
+    chain.session.commit()
+    assert sweep_days(engine, sweep_escalations, "2026-10-09", "2026-10-14") == {
+        "2026-10-10": 1, "2026-10-12": 1, "2026-10-14": 1}
+    assert [x[0] for x in steps(engine)] == [0, 1, 2, 3]
+    state = chain.session.exec(select(EscalationState)).one()
+    assert (state.episode, state.status) == (1, "open")
+    assert "进度 30%" in messages(engine, "escalation", "fu")[0].text
+
+
+def test_an_acknowledgement_pauses_the_climb_and_it_resumes_while_still_overdue(engine, chain):
+    t = new_task(chain, "2026-09-30", owner="kai")
     sweep_escalations(engine, now=at("2026-10-08 09:00"))
     sweep_escalations(engine, now=at("2026-10-10 09:00"))  # the lead has a 提示单 too
-    tasks.acknowledge(autumn.ctx("zhang", now=at("2026-10-10 10:30")), t.id)
-    autumn.session.commit()
+    done = tasks.acknowledge(chain.ctx("kai", now=at("2026-10-10 10:30")), t.id)
+    chain.session.commit()
+    # Paused three working days from Sat 10-10 (worked, 调休): resumes Wed 10-14 at 09:00.
+    assert done.escalation.resume == at("2026-10-14 09:00")
     [told] = [m for m in messages(engine, "escalation", "lin") if "✅" in m.text]
-    assert "提示〔2026〕2号" in told.text and "zhang 于 10-10 10:30 签收" in told.text
-    assert not [m for m in messages(engine, "escalation", "zhang") if "✅" in m.text]
-    assert sweep_days(engine, sweep_escalations, "2026-10-11", "2026-10-20") == {}
-    state = autumn.session.exec(select(EscalationState)).one()
-    assert (state.status, state.acked_by_id, state.level) == ("acked", autumn.people["zhang"].id, 1)
-    tasks.acknowledge(autumn.ctx("lin", now=at("2026-10-12 10:00")), t.id)  # the first acknowledgement stands
-    autumn.session.commit()
-    assert autumn.session.exec(select(EscalationState)).one().acked_by_id == autumn.people["zhang"].id
+    assert "提示〔2026〕2号" in told.text and "kai 于 10-10 10:30 签收" in told.text and "暂停至 2026年10月14日" in told.text
+    assert not [m for m in messages(engine, "escalation", "kai") if "✅" in m.text]
+    # Level 2 was due 10-12: it waits for the pause; the chief keeps his two working days after it.
+    assert sweep_days(engine, sweep_escalations, "2026-10-11", "2026-10-20") == {"2026-10-14": 1, "2026-10-16": 1}
+    state = chain.session.exec(select(EscalationState)).one()
+    chain.session.refresh(state)
+    assert (state.status, state.acked_by_id, state.level) == ("open", chain.people["kai"].id, 3)
+    assert "kai 已于 10-10 10:30 签收" in messages(engine, "escalation", "fu")[0].text
 
 
-def test_a_leader_who_got_a_notice_may_acknowledge_it(engine, autumn):
-    t = new_task(autumn, "2026-09-30")
-    sweep_escalations(engine, now=at("2026-10-12 09:00"))  # after downtime: straight to level 2 (督办单)
-    assert [s[0] for s in steps(engine)] == [2]
-    tasks.acknowledge(autumn.ctx("chu", now=at("2026-10-12 11:00")), t.id)  # chu has no role, but was told
-    autumn.session.commit()
-    assert autumn.session.exec(select(EscalationState)).one().status == "acked"
+def test_a_second_acknowledgement_during_the_pause_changes_nothing(engine, chain):
+    t = new_task(chain, "2026-09-30", owner="kai")
+    sweep_escalations(engine, now=at("2026-10-10 09:00"))
+    tasks.acknowledge(chain.ctx("kai", now=at("2026-10-10 10:30")), t.id)
+    chain.session.commit()
+    again = tasks.acknowledge(chain.ctx("lin", now=at("2026-10-12 10:00")), t.id)
+    chain.session.commit()
+    assert again.escalation.already
+    assert chain.session.exec(select(EscalationState)).one().acked_by_id == chain.people["kai"].id
 
 
-def test_progress_resets_the_ladder_to_a_new_episode(engine, autumn):
-    t = new_task(autumn, "2026-09-30")
+def test_acknowledging_with_nothing_open_or_nothing_received_is_refused_and_writes_nothing(engine, chain):
+    from models.errors import Conflict
+    from models.tables import AuditEvent
+
+    t = new_task(chain, "2026-12-30", owner="kai")
+    tasks.acknowledge(chain.ctx("kai"), t.id)  # the owner confirms receiving the new task
+    chain.session.commit()
+    before = len(chain.session.exec(select(AuditEvent)).all())
+    with pytest.raises(Conflict) as refused:
+        tasks.acknowledge(chain.ctx("kai"), t.id)  # received already, and no 督办 is open
+    assert refused.value.key == "esc.ack.none"
+    late = new_task(chain, "2026-09-30", owner="chuzhang", title="迟了")
     sweep_escalations(engine, now=at("2026-10-08 09:00"))
-    tasks.progress(autumn.ctx("zhang", now=at("2026-10-09 15:00")), t.id, 60, "主体完成")
-    autumn.session.commit()
-    # Level 1 would have been due on 10-10; the reset starts again from the owner on the next working day.
-    assert sweep_days(engine, sweep_escalations, "2026-10-09", "2026-10-13") == {"2026-10-10": 1, "2026-10-13": 1}
-    first, second = autumn.session.exec(select(EscalationState).order_by(EscalationState.episode)).all()
-    assert (first.status, first.close_reason) == ("reset", "progress")
-    assert (second.episode, second.status, second.anchor) == (2, "open", d("2026-10-09"))
-    assert [(s[0], s[3]) for s in steps(engine)] == [(0, ids(autumn, "zhang")), (0, ids(autumn, "zhang")),
-                                                     (1, ids(autumn, "lin"))]
+    with pytest.raises(Conflict) as refused:
+        tasks.acknowledge(chain.ctx("lin", now=at("2026-10-08 10:00")), late.id)  # the lead got no level yet
+    assert refused.value.key == "esc.ack.not_yours"
+    chain.session.rollback()
+    assert len(chain.session.exec(select(AuditEvent)).all()) == before + 1  # the new task's only
+    assert chain.session.exec(select(EscalationState)).one().acked_by_id is None
 
 
-def test_an_approved_extension_resets_the_ladder(engine, autumn):
+def test_an_urgent_task_enters_at_the_supervision_notice_with_the_owner_and_lead_told_the_same_morning(engine, chain):
+    new_task(chain, "2026-09-30", owner="kai", priority="high")
+    assert sweep_escalations(engine, now=at("2026-10-08 09:00")) == 3
+    assert [(x[0], x[1]) for x in steps(engine)] == [(0, "tishi"), (1, "tishi"), (2, "duban")]
+    assert sweep_escalations(engine, now=at("2026-10-12 09:00")) == 1  # the chief: the gap 5 − 3 = 2 days
+
+
+def test_without_a_leader_in_the_chain_the_department_head_is_told_and_an_empty_level_is_skipped(engine):
+    s = Session(engine, expire_on_commit=False)
+    try:
+        w = World(s, AUTUMN)
+        w.person("root")
+        w.person("lin", "lead")
+        w.person("kai", "lead")
+        w.person("head")
+        root = w.people["root"]
+        org.dept_add(s, root, w.ws, "省数据局", now=AUTUMN, head=PersonRef(name="head"))
+        org.dept_set_person(s, root, w.ws, PersonRef(name="kai"), "省数据局", now=AUTUMN)
+        w.force("数据共享专班", "kai")  # kai leads it himself: level 1 has nobody else
+        s.commit()
+        w.task("kai", "自己的任务", due=d("2026-09-30"), force="数据共享专班")
+        s.commit()
+        assert sweep_days(engine, sweep_escalations, "2026-09-30", "2026-10-20") == {
+            "2026-10-08": 1, "2026-10-12": 1}
+        assert [(x[0], x[1], x[3]) for x in steps(engine)] == [
+            (0, "tishi", ids(w, "kai")), (1, None, []), (2, "duban", ids(w, "head")), (3, None, [])]
+        head = messages(engine, "escalation", "head")[0].text
+        assert "送：head（专班负责人无人可送，已跳过）" in head
+    finally:
+        s.close()
+
+
+def test_nobody_gets_two_levels_of_one_episode(engine, chain):
+    # The lead is also the owner's 分管领导: he hears as the lead, and level 2 finds nobody left.
+    org.set_reports_to(chain.session, chain.people["root"], chain.ws, PersonRef(name="kai"), PersonRef(name="lin"),
+                       now=AUTUMN)
+    org.role_set(chain.session, chain.people["root"], chain.ws, PersonRef(name="lin"), "leader", now=AUTUMN)
+    org.set_reports_to(chain.session, chain.people["root"], chain.ws, PersonRef(name="lin"), PersonRef(name="ting"),
+                       now=AUTUMN)
+    chain.session.commit()
+    new_task(chain, "2026-09-30", owner="kai")
+    sweep_days(engine, sweep_escalations, "2026-09-30", "2026-10-20")
+    got = who_got(engine, chain)
+    assert {k: len(v) for k, v in got.items()} == {"kai": 1, "lin": 1, "ting": 1}
+    assert [(x[0], x[3]) for x in steps(engine)] == [(0, ids(chain, "kai")), (1, ids(chain, "lin")), (2, []),
+                                                     (3, ids(chain, "ting"))]
+
+
+def test_an_approved_extension_ends_the_episode(engine, autumn):
     t = new_task(autumn, "2026-09-30")
     sweep_escalations(engine, now=at("2026-10-08 09:00"))
     tasks.request_extension(autumn.ctx("zhang", now=at("2026-10-08 10:00")), t.id, d("2026-10-16"), "等待外部数据")
@@ -300,8 +450,8 @@ def test_an_approved_extension_resets_the_ladder(engine, autumn):
     autumn.session.commit()
     assert sweep_days(engine, sweep_escalations, "2026-10-08", "2026-10-16") == {}
     state = autumn.session.exec(select(EscalationState)).one()
-    assert (state.status, state.close_reason) == ("reset", "extension")
-    # The new deadline passes in turn: a new episode, from the owner again.
+    assert (state.status, state.close_reason) == ("closed", "extension")
+    # The new deadline passes in turn: a new episode, which climbs afresh from the owner.
     assert sweep_escalations(engine, now=at("2026-10-19 09:00")) == 1
     assert [s[0] for s in steps(engine)] == [0, 0]
 
@@ -338,6 +488,8 @@ def test_escalations_written_in_quiet_hours_wait_for_the_morning(engine, autumn)
     urgent = new_task(autumn, "2026-09-30", title="紧急", priority="high")
     normal = new_task(autumn, "2026-09-30", title="普通")
     night = at("2026-10-08 21:00")  # down all day; catches up at night
-    assert sweep_escalations(engine, now=night) == 2
-    by_task = {m.task_id: m.next_attempt_at for m in messages(engine, "escalation")}
-    assert by_task == {urgent.id: night, normal.id: at("2026-10-09 09:00")}
+    assert sweep_escalations(engine, now=night) == 4  # the urgent one enters at the 督办单: 3 levels at once
+    by_task: dict[int, set] = {}
+    for m in messages(engine, "escalation"):
+        by_task.setdefault(m.task_id, set()).add((m.next_attempt_at, m.status))
+    assert by_task == {urgent.id: {(night, "pending")}, normal.id: {(at("2026-10-09 09:00"), "held")}}

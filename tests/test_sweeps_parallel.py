@@ -1,8 +1,10 @@
-"""Four processes on PostgreSQL sweep and deliver the same 10,000 due reminders: each is sent exactly once."""
+"""Four processes on PostgreSQL sweep, gather into briefings and deliver the same 10,000 due reminders: each
+reaches its owner exactly once."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.sweeps import NOW, seed
+from bench.sweeps import NOW, OWNERS, seed
 from models.tables import Outbox, SweepLog
 from tests.conftest import _wipe, pg_url_with_schema
 
@@ -23,6 +25,7 @@ WORKER = textwrap.dedent("""
     from datetime import datetime
     from models.db import make_engine
     from jobs.deliver import deliver
+    from jobs.briefings import sweep_briefings
     from jobs.sweeps import sweep_reminders
 
     url, now, sink_path = sys.argv[1], datetime.fromisoformat(sys.argv[2]), sys.argv[3]
@@ -44,6 +47,7 @@ WORKER = textwrap.dedent("""
         sink = Sink(out)
         for _ in range(2):  # a second pass finds nothing left by the others: nothing lost, nothing doubled
             written += sweep_reminders(engine, now=now)
+            sweep_briefings(engine, now)
             while deliver(engine, sink, now=now, limit=2000).claimed:
                 pass
     print(written)
@@ -63,10 +67,13 @@ def test_four_processes_send_each_of_10000_due_reminders_exactly_once(pg_engine,
     written = [int(out.strip()) for out, _ in outputs]
     lines = [line for sink in sinks for line in sink.read_text(encoding="utf-8").splitlines()]
     assert sum(written) == REMINDERS
-    assert len(lines) == REMINDERS and len(set(lines)) == REMINDERS  # every reminder once, none twice
+    assert len(set(lines)) == len(lines)  # no message twice
+    mentioned = Counter(int(m) for line in lines for m in re.findall(r"#(\d+)「", line))
+    assert len(mentioned) == REMINDERS and set(mentioned.values()) == {1}  # every reminder once, none twice
     assert sum(1 for w in written if w) >= 2  # the work was shared, not done by one process
-    assert max(Counter(line.split("\t")[0] for line in lines).values()) == REMINDERS // 1000
+    per_person = Counter(line.split("\t")[0] for line in lines)
+    assert len(per_person) == OWNERS and max(per_person.values()) < REMINDERS // OWNERS  # gathered, not one DM each
     with pg_engine.connect() as conn:
         statuses = dict(conn.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
-        assert statuses == {"sent": REMINDERS}
+        assert set(statuses) <= {"sent", "merged"} and statuses["sent"] == len(lines)
         assert conn.execute(select(func.count()).select_from(SweepLog)).scalar_one() == REMINDERS
