@@ -579,7 +579,7 @@ i18n.register(
         "reply.task.co_removed": {"zh": "{who} 不再协办任务 #{id}。", "en": "{who} no longer co-own(s) task #{id}."},
         "reply.task.node_added": {"zh": "已为任务 #{id} 添加节点 {no}，日期 {date}。", "en": "Added node {no} to task #{id}, on {date}."},
         "reply.task.node_done": {"zh": "任务 #{id} 的节点 {no} 已完成。", "en": "Node {no} of task #{id} is done."},
-        "reply.task.acked": {"zh": "已确认收到任务 #{id} 的督办。", "en": "Acknowledged task #{id}."},
+        "reply.task.acked": {"zh": "已确认收到任务 #{id}。", "en": "Acknowledged task #{id}."},
         "reply.task.cancelled": {"zh": "任务 #{id} 已撤销。", "en": "Task #{id} is cancelled."},
         "reply.form": {"zh": "请这样输入：\n{usage}", "en": "Type it like this:\n{usage}"},
         "reply.force.created": {"zh": "已成立专班「{name}」，绑定频道 {channel}。用 /force add @成员 加人。", "en": "Task force “{name}” created, bound to {channel}. Add people with /force add @member."},
