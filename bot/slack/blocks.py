@@ -28,7 +28,7 @@ SECTION_CHARS = 3000
 LIST_ROWS = 40
 NOTICE_BLOCKS = 12
 
-# Buttons on a task card: the action id is "task.<verb>", the value the task id.
+# Buttons on task cards and outbox messages: the action id is "task.<verb>", the value the task id.
 FORM_VERBS = ("progress", "extend", "block", "reject", "reopen")  # open a modal first (each needs words)
 RUN_VERBS = ("done", "approve", "verify", "ack", "show")  # act at once
 
