@@ -71,6 +71,11 @@ ACTIONS_BY_KIND = {
     "reminder": ("task.progress",),
     "nudge": ("task.progress",),
     "escalation": ("task.ack", "task.progress"),
+    # A lead decides where the request reaches them; an owner confirms and reports where the task does.
+    "approval": ("task.approve", "task.reject"),
+    "done_report": ("task.verify", "task.reopen"),
+    "assigned": ("task.ack", "task.progress"),
+    "co_owner": ("task.ack", "task.progress"),
 }
 
 

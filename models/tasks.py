@@ -269,12 +269,12 @@ def _notify(ctx: Ctx, person: Person, msg: Msg, key: str, task: Task, kind: str 
                      task_id=task.id, not_before=not_before)
 
 
-def _notify_leads(ctx: Ctx, task: Task, msg: Msg, key: str) -> None:
+def _notify_leads(ctx: Ctx, task: Task, msg: Msg, key: str, kind: str = "task") -> None:
     force = _force_of(ctx, task)
     if force is None:
         return
     for lead in forces.leads(ctx, force):
-        _notify(ctx, lead, msg, f"{key}:lead:{lead.id}", task)
+        _notify(ctx, lead, msg, f"{key}:lead:{lead.id}", task, kind)
 
 
 def _event_key(ctx: Ctx, task: Task, what: str) -> str:
@@ -354,7 +354,7 @@ def create(
     for day, name in nodes or []:
         _add_node(ctx, task, day, name)
     _notify(ctx, owner, Msg("task.notify.assigned", id=task.id, title=title, due=Day(due), by=ctx.actor.name),
-            f"task:{task.id}:assigned:{owner.id}", task)
+            f"task:{task.id}:assigned:{owner.id}", task, "assigned")
     if force is not None:
         forces.announce(ctx, force, Msg("task.announce.created", id=task.id, title=title, owner=owner.name,
                                         due=Day(due)), key=f"task:{task.id}:created", task_id=task.id)
@@ -398,7 +398,7 @@ def request_done(ctx: Ctx, task_id: int, note: str = "") -> Task:
     ctx.session.add(ProgressUpdate(task_id=task.id, person_id=ctx.actor.id, percent=100, note=note.strip(), created_at=ctx.now))
     _log(ctx, task, "task.done_requested", note=note.strip())
     _notify_leads(ctx, task, Msg("task.notify.done_requested", id=task.id, title=task.title, who=ctx.actor.name, note=note or "—"),
-                  _event_key(ctx, task, "done_req"))
+                  _event_key(ctx, task, "done_req"), "done_report")
     return task
 
 
@@ -496,7 +496,7 @@ def request_extension(ctx: Ctx, task_id: int, new_due: date, reason: str) -> Ext
         return req
     _notify_leads(ctx, task, Msg("task.notify.extension", id=task.id, title=task.title, who=ctx.actor.name,
                                  old=Day(task.due), new=Day(new_due), reason=reason.strip()),
-                  f"task:{task.id}:ext:{req.id}")
+                  f"task:{task.id}:ext:{req.id}", "approval")
     return req
 
 
@@ -545,7 +545,7 @@ def assign(ctx: Ctx, task_id: int, who: org.PersonRef) -> Task:
         task.department_id = dept.id
     _log(ctx, task, "task.assigned", old=old_owner.id if old_owner else None, new=person.id)
     _notify(ctx, person, Msg("task.notify.assigned", id=task.id, title=task.title, due=Day(task.due), by=ctx.actor.name),
-            _event_key(ctx, task, f"assigned:{person.id}"), task)
+            _event_key(ctx, task, f"assigned:{person.id}"), task, "assigned")
     if old_owner is not None:
         _notify(ctx, old_owner, Msg("task.notify.unassigned", id=task.id, title=task.title, who=person.name),
                 _event_key(ctx, task, f"unassigned:{old_owner.id}"), task)
@@ -572,7 +572,7 @@ def set_co_owners(ctx: Ctx, task_id: int, who: list[org.PersonRef], *, remove: b
             if force is not None and forces.membership(ctx, force, p) is None:
                 forces.add_member(ctx, force, p, dept_id=None, lead=False)
             _notify(ctx, p, Msg("task.notify.co_owner", id=task.id, title=task.title, by=ctx.actor.name),
-                    _event_key(ctx, task, f"co:{p.id}"), task)
+                    _event_key(ctx, task, f"co:{p.id}"), task, "co_owner")
     _log(ctx, task, "task.co_owners_removed" if remove else "task.co_owners_added", people=[p.id for p in people])
     ctx.session.flush()
     return people
@@ -733,8 +733,8 @@ i18n.register(
         "task.same_owner": {"zh": "{who} 已经是这个任务的责任人。", "en": "{who} already owns this task."},
         "task.not_co_owner": {"zh": "{who} 不是任务 #{id} 的协办人。", "en": "{who} is not a co-owner of task #{id}."},
         "task.notify.co_owner": {
-            "zh": "🤝 {by} 请你协办任务 #{id}「{title}」。你也可以更新它的进展：/task progress {id} <n>%",
-            "en": "🤝 {by} made you a co-owner of task #{id} “{title}”. You can report on it too: /task progress {id} <n>%",
+            "zh": "🤝 {by} 请你协办任务 #{id}「{title}」，你也可以报告它的进展。收到：/task ack {id} · 更新进展：/task progress {id} <n>%",
+            "en": "🤝 {by} made you a co-owner of task #{id} “{title}”; you can report on it too. Got it: /task ack {id} · Update progress: /task progress {id} <n>%",
         },
         "task.node_no_name": {"zh": "请写上节点名称，例如：/task node 12 12-15 完成初稿", "en": "Name the node, e.g. /task node 12 12-15 First draft"},
         "task.node_after_due": {
@@ -744,16 +744,16 @@ i18n.register(
         "task.node_unknown": {"zh": "任务 #{id} 没有第 {no} 个节点。", "en": "Task #{id} has no node {no}."},
         "task.node_done_already": {"zh": "节点 {no} 已完成。", "en": "Node {no} is already done."},
         "task.notify.assigned": {
-            "zh": "📋 {by} 给你派了任务 #{id}「{title}」，截止 {due}。",
-            "en": "📋 {by} gave you task #{id} “{title}”, due {due}.",
+            "zh": "📋 {by} 给你派了任务 #{id}「{title}」，截止 {due}。收到：/task ack {id} · 更新进展：/task progress {id} <n>%",
+            "en": "📋 {by} gave you task #{id} “{title}”, due {due}. Got it: /task ack {id} · Update progress: /task progress {id} <n>%",
         },
         "task.notify.unassigned": {
             "zh": "任务 #{id}「{title}」已改由 {who} 负责。",
             "en": "Task #{id} “{title}” is now owned by {who}.",
         },
         "task.notify.done_requested": {
-            "zh": "✅ {who} 报告任务 #{id}「{title}」已完成（{note}），请销号：/task verify {id}",
-            "en": "✅ {who} reports task #{id} “{title}” done ({note}). Verify it: /task verify {id}",
+            "zh": "✅ {who} 报告任务 #{id}「{title}」已完成（{note}）。销号：/task verify {id} · 退回：/task reopen {id} <原因>",
+            "en": "✅ {who} reports task #{id} “{title}” done ({note}). Verify: /task verify {id} · Send back: /task reopen {id} <reason>",
         },
         "task.notify.verified": {"zh": "🎉 任务 #{id}「{title}」已由 {by} 销号。", "en": "🎉 Task #{id} “{title}” was verified done by {by}."},
         "task.notify.reopened": {
@@ -765,8 +765,8 @@ i18n.register(
             "en": "⛔ {who} reports task #{id} “{title}” blocked: {reason}",
         },
         "task.notify.extension": {
-            "zh": "⏳ {who} 申请将任务 #{id}「{title}」从 {old} 延期到 {new}，理由：{reason}。批准：/task approve {id}　驳回：/task reject {id} <原因>",
-            "en": "⏳ {who} asks to move task #{id} “{title}” from {old} to {new}: {reason}. Approve: /task approve {id}  Reject: /task reject {id} <reason>",
+            "zh": "⏳ {who} 申请将任务 #{id}「{title}」从 {old} 延期到 {new}，理由：{reason}。批准：/task approve {id} · 驳回：/task reject {id} <原因>",
+            "en": "⏳ {who} asks to move task #{id} “{title}” from {old} to {new}: {reason}. Approve: /task approve {id} · Reject: /task reject {id} <reason>",
         },
         "task.notify.ext_approved": {
             "zh": "✔️ {by} 批准了任务 #{id}「{title}」延期到 {new}。",

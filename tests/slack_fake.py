@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -33,7 +34,9 @@ from sqlmodel import Session, select
 
 from bot.dispatch import Service
 from bot.settings import Settings
+from bot.slack.notifier import SlackNotifier
 from bot.slack.server import build, create_asgi
+from jobs.deliver import deliver
 from models.tables import Task
 from tests.conftest import TZ, _wipe, at
 
@@ -314,10 +317,10 @@ class Harness:
     def __init__(self, engine: Engine, fake: FakeSlack, *, lang: str = "zh") -> None:
         self.engine = engine
         self.fake = fake
-        settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url.rstrip("/"),
-                            GUATU_LANG=lang, GUATU_SCHEDULER="off", _env_file=None)
+        self.settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url.rstrip("/"),
+                                 GUATU_LANG=lang, GUATU_SCHEDULER="off", _env_file=None)
         self.service = Service(engine, tz=TZ, default_lang=lang, clock=lambda: NOW)
-        self.slack = build(settings, self.service)
+        self.slack = build(self.settings, self.service)
         self.surface = self.slack.surface
         self.listeners = _TrackedPool()
         self.slack.app.listener_runner.listener_executor = self.listeners
@@ -371,7 +374,8 @@ class Harness:
 
     def click(self, action_id: str, value: str, *, user: str = "U1", team: str = "T1", where: str = "ephemeral",
               overflow: bool = False) -> httpx.Response:
-        """A block_actions payload: a button (or overflow choice) on an ephemeral card, a channel message or App Home."""
+        """A block_actions payload: a button (or overflow choice) on an ephemeral card, a channel message, the
+        user's direct messages with the bot (``where="dm"``: a message the outbox delivered) or App Home."""
         n = next(self._ids)
         action: dict[str, Any] = {"action_id": action_id, "block_id": f"b{n}", "action_ts": f"1700000000.{n}"}
         if overflow:
@@ -388,9 +392,10 @@ class Harness:
             data |= {"container": {"type": "view", "view_id": "VHOME"},
                      "view": {"id": "VHOME", "team_id": team, "type": "home", "blocks": [], "callback_id": ""}}
         else:
-            data |= {"container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C1",
+            channel = {"id": f"D{user}", "name": "directmessage"} if where == "dm" else {"id": "C1", "name": "zhuanban"}
+            data |= {"container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel["id"],
                                    "is_ephemeral": where == "ephemeral"},
-                     "channel": {"id": "C1", "name": "zhuanban"}, "response_url": self.fake.response_url(f"act{n}")}
+                     "channel": channel, "response_url": self.fake.response_url(f"act{n}")}
         return self.payload(data)
 
     def submit(self, view: dict[str, Any], values: dict[str, str], *, user: str = "U1", team: str = "T1") -> httpx.Response:
@@ -451,7 +456,17 @@ class Harness:
         self.settle()
         self.fake.reset()
 
+    def deliver(self) -> None:
+        """Sends what the outbox holds through the real Slack notifier, unpaced, as the delivery worker would."""
+        notifier = SlackNotifier(self.settings)
+        notifier.min_interval = 0.0  # the worker's 1 s per recipient would hold back a second message
+        deliver(self.engine, notifier, now=NOW + timedelta(minutes=1))
+
     # -- what came back
+
+    def direct_messages(self, user: str) -> list[dict[str, Any]]:
+        """The messages the bot posted to ``user`` (chat.postMessage to their user id), oldest first."""
+        return [c.body for c in self.fake.calls_to("chat.postMessage") if c.body.get("channel") == user]
 
     def opened_view(self, index: int = -1) -> dict[str, Any]:
         """The last modal our app opened (views.open), as Slack received it."""

@@ -81,3 +81,39 @@ def test_two_people_run_a_task_force_through_the_console(db, tmp_path):
     out = console(db, "lin", "2026-03-02T11:00:00+08:00", "/task verify 1\n/task history 1\n", tmp_path)
     assert "任务 #1 已销号" in out
     assert "lin  销号" in out.split("变更记录")[1] and "zhang  申请延期" in out.split("变更记录")[1]
+
+
+def test_the_console_prints_the_command_to_act_on_each_message(db, tmp_path):
+    # No buttons in a terminal: each message a lead or owner receives says what to type, and typing it works.
+    out = console(db, "root", "2026-11-23T10:00:00+08:00", """
+/guatu whoami
+:as lin
+/guatu whoami
+:as zhang
+/guatu whoami
+:as root
+/guatu role @lin lead
+:as lin
+/force new 数据共享专班
+/force add @zhang
+/task add 编制公共数据目录 @zhang due:2026-12-31
+:as zhang
+/task ack 1
+/task extend 1 2027-01-15 等待各厅局反馈
+:as lin
+/task reject 1 节点不能后移
+:as zhang
+/task done 1 目录已发布
+:as lin
+/task reopen 1 缺少确认函
+""", tmp_path)
+    lines = [line for line in out.splitlines() if "📨 →" in line]
+    assigned = next(line for line in lines if "@zhang" in line and "给你派了任务 #1" in line)
+    assert assigned.endswith("收到：/task ack 1 · 更新进展：/task progress 1 <n>%")
+    assert "已确认收到任务 #1" in out
+    extension = next(line for line in lines if "@lin" in line and "申请将任务 #1" in line)
+    assert extension.endswith("批准：/task approve 1 · 驳回：/task reject 1 <原因>")
+    assert "已驳回任务 #1 的延期申请" in out
+    done = next(line for line in lines if "@lin" in line and "报告任务 #1" in line)
+    assert done.endswith("销号：/task verify 1 · 退回：/task reopen 1 <原因>")
+    assert "已退回任务 #1" in out and any("@zhang" in line and "缺少确认函" in line for line in lines)

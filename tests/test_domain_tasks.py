@@ -251,3 +251,43 @@ def test_co_owners_report_on_the_task_and_see_it_in_their_list(world):
     tasks.set_co_owners(world.ctx("lin"), t.id, [PersonRef(name="wang")], remove=True)
     with pytest.raises(PermissionDenied):
         tasks.progress(world.ctx("wang"), t.id, 40)
+
+
+def _row_to(world, who: str, kind: str) -> Outbox:
+    return world.session.exec(select(Outbox).where(Outbox.person_id == world.people[who].id, Outbox.kind == kind)).one()
+
+
+def _verbs(row: Outbox) -> list[tuple[str, str]]:
+    return [(a["action"], a["value"]) for a in row.blocks]
+
+
+def test_an_extension_request_reaches_the_lead_with_approve_and_reject_and_the_commands(world):
+    t = world.task("lin", "接口联调", due=d("2026-12-10"), owner="zhang", force="数据共享专班")
+    tasks.request_extension(world.ctx("zhang"), t.id, d("2026-12-24"), "对方系统升级")
+    row = _row_to(world, "lin", "approval")
+    assert _verbs(row) == [("task.approve", str(t.id)), ("task.reject", str(t.id))]
+    assert row.text.endswith(f"批准：/task approve {t.id} · 驳回：/task reject {t.id} <原因>")
+
+
+def test_a_done_report_reaches_the_lead_with_verify_and_reopen_and_the_commands(world):
+    t = world.task("lin", "接口联调", due=d("2026-12-10"), owner="zhang", force="数据共享专班")
+    tasks.request_done(world.ctx("zhang"), t.id, "已上线")
+    row = _row_to(world, "lin", "done_report")
+    assert _verbs(row) == [("task.verify", str(t.id)), ("task.reopen", str(t.id))]
+    assert row.text.endswith(f"销号：/task verify {t.id} · 退回：/task reopen {t.id} <原因>")
+
+
+def test_an_assignment_and_a_co_ownership_offer_got_it_and_progress_in_the_readers_language(world):
+    world.people["wang"].lang = "en"
+    t = world.task("lin", "接口联调", due=d("2026-12-10"), owner="zhang", force="数据共享专班")
+    created = _row_to(world, "zhang", "assigned")
+    assert _verbs(created) == [("task.ack", str(t.id)), ("task.progress", str(t.id))]
+    assert created.text.endswith(f"收到：/task ack {t.id} · 更新进展：/task progress {t.id} <n>%")
+    tasks.assign(world.ctx("lin"), t.id, PersonRef(name="wang"))
+    reassigned = _row_to(world, "wang", "assigned")
+    assert [a["lang"] for a in reassigned.blocks] == ["en", "en"]
+    assert reassigned.text.endswith(f"Got it: /task ack {t.id} · Update progress: /task progress {t.id} <n>%")
+    tasks.set_co_owners(world.ctx("wang"), t.id, [PersonRef(name="zhang")])
+    co = _row_to(world, "zhang", "co_owner")
+    assert _verbs(co) == [("task.ack", str(t.id)), ("task.progress", str(t.id))]
+    assert f"收到：/task ack {t.id}" in co.text

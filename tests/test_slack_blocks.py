@@ -182,3 +182,22 @@ def test_extension_and_reasons() -> None:
     with pytest.raises(forms.FormErrors) as raised:
         parse("task_block", 12, lang="en")
     assert raised.value.errors == {"reason": "Please fill this in."}
+
+
+def test_the_send_back_form_is_the_typed_reopen_command() -> None:
+    typed = C.parse("/task", "reopen 12 缺少确认函", today=TODAY, calendar=WorkCalendar())
+    assert parse("task_reopen", 12, reason=" 缺少确认函 ") == typed == C.TaskReopen(task_id=12, reason="缺少确认函")
+    with pytest.raises(forms.FormErrors) as raised:
+        parse("task_reopen", 12, reason="   ")
+    assert raised.value.errors == {"reason": "请填写这一项。"}
+
+
+def test_a_decision_in_a_message_becomes_buttons_in_the_readers_language() -> None:
+    from models.outbox import ACTIONS_BY_KIND, actions as neutral
+
+    for kind, labels in (("approval", ["Approve", "Reject"]), ("done_report", ["Verify done", "Send back"]),
+                         ("assigned", ["Got it", "Update progress"])):
+        built = blocks.outbox_blocks("text", neutral("en", *((verb, 12) for verb in ACTIONS_BY_KIND[kind])))
+        buttons = built[-1]["elements"]
+        assert [b["action_id"] for b in buttons] == list(ACTIONS_BY_KIND[kind])
+        assert [b["text"]["text"] for b in buttons] == labels and {b["value"] for b in buttons} == {"12"}

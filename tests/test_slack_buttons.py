@@ -170,3 +170,101 @@ def test_the_receipt_button_on_a_notice_confirms_it(slack: Harness) -> None:
     slack.click("notice.ack", "1", user="U2", where="channel")
     slack.settle()
     assert slack.count(NoticeReceipt, NoticeReceipt.confirmed_at.is_not(None)) == 1
+
+
+# ---------------------------------------------------------------- acting from the message itself (a DM the outbox sent)
+
+
+def _dm(slack: Harness, user: str) -> dict:
+    """The one direct message the outbox has for ``user`` now, delivered through the real Slack notifier."""
+    slack.settle()
+    slack.fake.reset()
+    slack.deliver()
+    (message,) = slack.direct_messages(user)
+    return message
+
+
+def _pressed(message: dict, action_id: str) -> str:
+    """The value of a button in a delivered message: what Slack sends back when it is clicked."""
+    return next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == action_id)
+
+
+def test_the_lead_approves_an_extension_from_its_direct_message(slack: Harness) -> None:
+    slack.world()
+    slack.command("extend 1 2027-01-15 等待省大数据局接口", user="U2")
+    dm = _dm(slack, "U1")
+    assert _buttons(dm) == ["task.approve", "task.reject"]
+    assert "批准：/task approve 1 · 驳回：/task reject 1 &lt;原因&gt;" in json.dumps(dm["blocks"], ensure_ascii=False)
+    slack.click("task.approve", _pressed(dm, "task.approve"), user="U1", where="dm")
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert answer["replace_original"] is False and answer["text"].startswith("已批准任务 #1 延期至")
+    task = slack.task(1)
+    assert (task.due.isoformat(), task.baseline_due.isoformat()) == ("2027-01-15", "2026-12-31")
+
+
+def test_a_member_who_clicks_approve_is_refused_with_the_role_named_and_nothing_changes(slack: Harness) -> None:
+    slack.world()
+    slack.command("extend 1 2027-01-15 等待省大数据局接口", user="U2")
+    dm = _dm(slack, "U1")
+    slack.click("task.approve", _pressed(dm, "task.approve"), user="U2", where="dm")
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert answer["text"].startswith("⚠️ 没有权限") and "本专班负责人" in answer["text"]
+    assert slack.task(1).due.isoformat() == "2026-12-31"
+    assert slack.count(ExtensionRequest, ExtensionRequest.status == "pending") == 1
+
+
+def test_reject_from_the_direct_message_asks_for_a_reason_in_a_modal(slack: Harness) -> None:
+    slack.world()
+    slack.command("extend 1 2027-01-15 需要更多时间", user="U2")
+    slack.click("task.reject", _pressed(_dm(slack, "U1"), "task.reject"), user="U1", where="dm")
+    view = slack.opened_view()
+    assert view["callback_id"] == "task_reject" and "#1 编制数据目录" in view["blocks"][0]["text"]["text"]
+    assert slack.submit(view, {"reason": "   "}, user="U1").json()["errors"] == {"reason": "请填写这一项。"}
+    assert slack.count(ExtensionRequest, ExtensionRequest.status == "pending") == 1
+    assert slack.submit(view, {"reason": "节点不能后移"}, user="U1").text == ""
+    assert "已驳回任务 #1 的延期申请" in slack.fake.wait_for("response_url")[0].body["text"]
+    assert slack.count(ExtensionRequest, ExtensionRequest.status == "rejected") == 1
+    assert slack.task(1).due.isoformat() == "2026-12-31"
+
+
+def test_the_lead_verifies_a_done_report_from_its_direct_message(slack: Harness) -> None:
+    slack.world()
+    slack.command("done 1 目录已发布", user="U2")
+    dm = _dm(slack, "U1")
+    assert _buttons(dm) == ["task.verify", "task.reopen"]
+    assert "销号：/task verify 1 · 退回：/task reopen 1 &lt;原因&gt;" in json.dumps(dm["blocks"], ensure_ascii=False)
+    slack.click("task.verify", _pressed(dm, "task.verify"), user="U1", where="dm")
+    assert "任务 #1 已销号" in slack.fake.wait_for("response_url")[0].body["text"]
+    assert slack.task(1).status == "done"
+
+
+def test_send_back_from_the_direct_message_needs_a_reason_then_reopens_the_task(slack: Harness) -> None:
+    from models.tables import AuditEvent
+
+    slack.world()
+    slack.command("done 1 目录已发布", user="U2")
+    slack.click("task.reopen", _pressed(_dm(slack, "U1"), "task.reopen"), user="U1", where="dm")
+    view = slack.opened_view()
+    assert view["callback_id"] == "task_reopen" and view["title"]["text"] == "退回任务"
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["reason"]
+    assert slack.submit(view, {}, user="U1").json() == {"response_action": "errors", "errors": {"reason": "请填写这一项。"}}
+    assert slack.task(1).status == "done_requested"
+    assert slack.count(AuditEvent, AuditEvent.action == "task.reopened") == 0
+    assert slack.submit(view, {"reason": "缺少省大数据局的确认函"}, user="U1").text == ""
+    assert "已退回任务 #1" in slack.fake.wait_for("response_url")[0].body["text"]
+    assert slack.task(1).status == "active"
+    back = _dm(slack, "U2")  # the owner hears why, as after /task reopen 1 <reason>
+    assert "退回了任务 #1「编制数据目录」：缺少省大数据局的确认函" in back["text"]
+
+
+def test_the_assignment_reaches_the_owner_with_got_it_and_update_progress(slack: Harness) -> None:
+    slack.world()
+    dm = _dm(slack, "U2")
+    assert _buttons(dm) == ["task.ack", "task.progress"]
+    assert "收到：/task ack 1 · 更新进展：/task progress 1 &lt;n&gt;%" in json.dumps(dm["blocks"], ensure_ascii=False)
+    slack.click("task.ack", _pressed(dm, "task.ack"), user="U2", where="dm")
+    assert "已确认收到任务 #1" in slack.fake.wait_for("response_url")[0].body["text"]
+    slack.fake.reset()
+    slack.click("task.progress", _pressed(dm, "task.progress"), user="U2", where="dm")
+    assert slack.opened_view()["callback_id"] == "task_progress"

@@ -28,8 +28,8 @@ SECTION_CHARS = 3000
 LIST_ROWS = 40
 NOTICE_BLOCKS = 12
 
-# Buttons on a task card: the action id is "task.<verb>", the value the task id.
-FORM_VERBS = ("progress", "extend", "block", "reject")  # open a modal first
+# Buttons on task cards and outbox messages: the action id is "task.<verb>", the value the task id.
+FORM_VERBS = ("progress", "extend", "block", "reject", "reopen")  # open a modal first (each needs words)
 RUN_VERBS = ("done", "approve", "verify", "ack", "show")  # act at once
 
 
@@ -207,7 +207,7 @@ def card_verbs(v: TaskView) -> list[str]:
     return verbs
 
 
-_STYLE = {"approve": "primary", "verify": "primary", "progress": "primary", "reject": "danger"}
+_STYLE = {"approve": "primary", "verify": "primary", "progress": "primary", "reject": "danger", "reopen": "danger"}
 
 
 def button(verb: str, task_id: int, lang: str) -> dict[str, Any]:
@@ -373,7 +373,8 @@ def form_modal(form: OpenForm, lang: str, *, metadata: str, task: TaskView | Non
                 "task_progress": lambda: _progress_inputs(lang, task, choices),
                 "task_extend": lambda: [_text_input("new_due", lang, hint=True), _text_input("reason", lang, multiline=True)],
                 "task_block": lambda: [_text_input("reason", lang, multiline=True)],
-                "task_reject": lambda: [_text_input("reason", lang, multiline=True)]}
+                "task_reject": lambda: [_text_input("reason", lang, multiline=True)],
+                "task_reopen": lambda: [_text_input("reason", lang, multiline=True)]}
     inputs = builders[form.form]()
     head = [section(f"{_title(task)}\n{_summary(task, lang)}")] if task is not None else []
     return {"type": "modal", "callback_id": form.form, "private_metadata": metadata,
@@ -455,6 +456,7 @@ i18n.register(
         "slack.btn.approve": {"zh": "批准", "en": "Approve"},
         "slack.btn.reject": {"zh": "驳回", "en": "Reject"},
         "slack.btn.verify": {"zh": "销号", "en": "Verify done"},
+        "slack.btn.reopen": {"zh": "退回", "en": "Send back"},
         "slack.btn.show": {"zh": "查看", "en": "Open"},
         "slack.card.owner": {"zh": "责任人", "en": "Owner"},
         "slack.card.dept": {"zh": "责任单位", "en": "Department"},
@@ -477,6 +479,7 @@ i18n.register(
         "slack.form.task_extend": {"zh": "申请延期", "en": "Ask for more time"},
         "slack.form.task_block": {"zh": "报告受阻", "en": "Report a blocker"},
         "slack.form.task_reject": {"zh": "驳回延期申请", "en": "Reject the extension"},
+        "slack.form.task_reopen": {"zh": "退回任务", "en": "Send the task back"},
         "slack.form.submit": {"zh": "提交", "en": "Submit"},
         "slack.form.cancel": {"zh": "取消", "en": "Cancel"},
         "slack.field.title": {"zh": "任务标题", "en": "Title"},

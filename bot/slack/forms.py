@@ -130,9 +130,15 @@ def _task_reject(f: _Fields, task_id: int | None) -> C.TaskReject:
     return C.TaskReject(task_id=task_id, reason=reason)
 
 
+def _task_reopen(f: _Fields, task_id: int | None) -> C.TaskReopen:
+    reason = f.required("reason")
+    f.done()
+    return C.TaskReopen(task_id=task_id, reason=reason)
+
+
 PARSERS: dict[str, Callable[[_Fields, int | None], object]] = {
     "task_add": _task_add, "task_progress": _task_progress, "task_extend": _task_extend,
-    "task_block": _task_block, "task_reject": _task_reject,
+    "task_block": _task_block, "task_reject": _task_reject, "task_reopen": _task_reopen,
 }
 
 
