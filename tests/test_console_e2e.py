@@ -110,7 +110,7 @@ def test_the_console_prints_the_command_to_act_on_each_message(db, tmp_path):
     lines = [line for line in out.splitlines() if "📨 →" in line]
     assigned = next(line for line in lines if "@zhang" in line and "给你派了任务 #1" in line)
     assert assigned.endswith("收到：/task ack 1 · 更新进展：/task progress 1 <n>%")
-    assert "已确认收到任务 #1" in out
+    assert "已确认接收任务 #1" in out
     extension = next(line for line in lines if "@lin" in line and "申请将任务 #1" in line)
     assert extension.endswith("批准：/task approve 1 · 驳回：/task reject 1 <原因>")
     assert "已驳回任务 #1 的延期申请" in out

@@ -264,7 +264,7 @@ def test_the_assignment_reaches_the_owner_with_got_it_and_update_progress(slack:
     assert _buttons(dm) == ["task.ack", "task.progress"]
     assert "收到：/task ack 1 · 更新进展：/task progress 1 &lt;n&gt;%" in json.dumps(dm["blocks"], ensure_ascii=False)
     slack.click("task.ack", _pressed(dm, "task.ack"), user="U2", where="dm")
-    assert "已确认收到任务 #1" in slack.fake.wait_for("response_url")[0].body["text"]
+    assert "已确认接收任务 #1" in slack.fake.wait_for("response_url")[0].body["text"]
     slack.fake.reset()
     slack.click("task.progress", _pressed(dm, "task.progress"), user="U2", where="dm")
     assert slack.opened_view()["callback_id"] == "task_progress"
