@@ -126,6 +126,8 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
             else:
                 actor = _first_lead(session, f)
             ctx = Ctx(session, ws, actor, now, tz=settings.tz, default_lang=lang)
+            # One message per owner and one channel post for the whole file, not one per row.
+            ctx.batch = tasks.Batch(source=path.name)
             for row in rows:
                 try:
                     # add_task checks everything before it writes, so a bad row leaves no trace.
@@ -139,6 +141,7 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
                     errors.append(t("exchange.row_error", lang, line=row.line, error=exc.render(lang)))
             if errors and not skip_bad:
                 raise _Abort()
+            tasks.finish_batch(ctx)
     except _Abort:
         for e in errors:
             print(e, file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -24,6 +25,9 @@ class Ctx:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     default_lang: str = "zh"
     channel_id: str | None = None
+    # A burst of changes (an import) collects its notifications here and sends one per person at
+    # the end (models.tasks.Batch); None: each change tells people at once.
+    batch: Any = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import or_, union
@@ -262,6 +262,9 @@ def _notify(ctx: Ctx, person: Person, msg: Msg, key: str, task: Task, kind: str 
     hours or on a day off it waits for the next working morning, unless the task is urgent."""
     if person.id == ctx.actor.id:
         return
+    if ctx.batch is not None and kind == "assigned":
+        ctx.batch.assign(person, task)  # a burst: one message per person at the end (finish_batch)
+        return
     force = _force_of(ctx, task)
     not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=effective(force.policy if force else None),
                            high=task.priority == "high")
@@ -355,10 +358,71 @@ def create(
         _add_node(ctx, task, day, name)
     _notify(ctx, owner, Msg("task.notify.assigned", id=task.id, title=title, due=Day(due), by=ctx.actor.name),
             f"task:{task.id}:assigned:{owner.id}", task, "assigned")
-    if force is not None:
+    if force is not None and ctx.batch is not None:
+        ctx.batch.create(force, task)
+    elif force is not None:
         forces.announce(ctx, force, Msg("task.announce.created", id=task.id, title=title, owner=owner.name,
                                         due=Day(due)), key=f"task:{task.id}:created", task_id=task.id)
     return task
+
+
+@dataclass
+class Batch:
+    """A burst of new tasks (an import): instead of a DM per task and a channel post per task, each
+    owner gets one message listing their new tasks and each task force's channel one post with the
+    totals, written by :func:`finish_batch` in the same transaction."""
+
+    source: str
+    owners: dict[int, tuple[Person, list[Task]]] = field(default_factory=dict)
+    forces: dict[int, tuple[TaskForce, list[Task]]] = field(default_factory=dict)
+
+    def assign(self, person: Person, task: Task) -> None:
+        self.owners.setdefault(person.id, (person, []))[1].append(task)
+
+    def create(self, force: TaskForce, task: Task) -> None:
+        self.forces.setdefault(force.id, (force, []))[1].append(task)
+
+
+BATCH_LINES = 40  # tasks listed in one owner's message; the rest are counted
+
+
+def finish_batch(ctx: Ctx) -> int:
+    """Writes a batch's messages (one per owner, one per task force's channel) and ends the batch.
+    Never doubles: the keys name the batch (its actor and moment) and the recipient."""
+    batch: Batch | None = ctx.batch
+    ctx.batch = None
+    if batch is None:
+        return 0
+    tag = f"batch:{ctx.actor.id}:{ctx.now.isoformat()}"
+    written = 0
+    for person, items in batch.owners.values():
+        items = sorted(items, key=lambda x: (x.due, x.id))
+        lang = outbox.lang_of(person, ctx.default_lang)
+        head = Msg("task.notify.batch", by=ctx.actor.name, n=len(items), source=batch.source).render(lang)
+        lines = [Msg("task.notify.batch_line", id=x.id, title=x.title, due=Day(x.due)).render(lang)
+                 for x in items[:BATCH_LINES]]
+        more = [Msg("task.notify.batch_more", n=len(items) - BATCH_LINES).render(lang)] if len(items) > BATCH_LINES else []
+        foot = Msg("task.notify.batch_foot").render(lang)
+        text = "\n".join([head, *(f"• {x}" for x in lines), *more, foot])
+        blocks = [{"brief": "head", "text": head},
+                  *({"brief": "line", "text": line, "task": x.id, "verbs": ["ack", "progress"], "lang": lang}
+                    for x, line in zip(items, lines)),
+                  *({"brief": "more", "text": m} for m in more), {"brief": "foot", "text": foot}]
+        force = _force_of(ctx, items[0])
+        not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar,
+                               policy=effective(force.policy if force else None),
+                               high=any(x.priority == "high" for x in items))
+        written += outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=f"{tag}:to:{person.id}",
+                                  recipient=person.chat_user_id, text=text, kind="assigned", now=ctx.now,
+                                  person_id=person.id, blocks=blocks, not_before=not_before)
+    for force, items in batch.forces.values():
+        owners = {x.owner_id for x in items}
+        msg = Msg("task.announce.batch", by=ctx.actor.name, n=len(items), force=force.name, owners=len(owners),
+                  first=Day(min(x.due for x in items)), last=Day(max(x.due for x in items)),
+                  high=sum(1 for x in items if x.priority == "high"), source=batch.source)
+        forces.announce(ctx, force, msg, key=f"{tag}:force:{force.id}")
+        written += 1
+    return written
 
 
 def progress(ctx: Ctx, task_id: int, percent: int, note: str = "") -> Task:
@@ -743,6 +807,22 @@ i18n.register(
         },
         "task.node_unknown": {"zh": "任务 #{id} 没有第 {no} 个节点。", "en": "Task #{id} has no node {no}."},
         "task.node_done_already": {"zh": "节点 {no} 已完成。", "en": "Node {no} is already done."},
+        "task.notify.batch": {
+            "zh": "📋 {by} 通过导入（{source}）给你派了 {n} 项任务：",
+            "en": "📋 {by} gave you {n} tasks by import ({source}):",
+        },
+        "task.notify.batch_line": {"zh": "#{id}「{title}」截止 {due}", "en": "#{id} “{title}”, due {due}"},
+        "task.notify.batch_more": {"zh": "……另有 {n} 项，见 /task list mine", "en": "… and {n} more: /task list mine"},
+        "task.notify.batch_foot": {
+            "zh": "收到：/task ack <编号> · 更新进展：/task progress <编号> <n>% · 全部：/task list mine",
+            "en": "Got it: /task ack <id> · Update progress: /task progress <id> <n>% · All: /task list mine",
+        },
+        "task.announce.batch": {
+            "zh": "📥 {by} 向专班「{force}」导入 {n} 项任务（{source}）：责任人 {owners} 人，其中紧急 {high} 项，"
+                  "截止日期 {first} 至 {last}。查看：/task list force:{force}",
+            "en": "📥 {by} imported {n} tasks into “{force}” ({source}): {owners} owners, {high} urgent, due "
+                  "{first} to {last}. See /task list force:{force}",
+        },
         "task.notify.assigned": {
             "zh": "📋 {by} 给你派了任务 #{id}「{title}」，截止 {due}。收到：/task ack {id} · 更新进展：/task progress {id} <n>%",
             "en": "📋 {by} gave you task #{id} “{title}”, due {due}. Got it: /task ack {id} · Update progress: /task progress {id} <n>%",

@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from bot.exchange import export_tasks, import_tasks
 from bot.settings import Settings
-from models.tables import Task
+from models.tables import Outbox, Task
 from tests.conftest import at
 from tests.factories import standard_world
 
@@ -73,3 +73,25 @@ def test_export_writes_every_task_with_its_light(world, engine, tmp_path):
     assert export_tasks(engine, Settings(), out, force="数据共享专班") == 0
     ws = load_workbook(out).active
     assert ws["A2"].value == "编号" and ws["B3"].value == "编制公共数据目录" and ws["C3"].value == "zhang"
+
+
+def test_an_import_of_160_rows_is_one_message_per_owner_and_one_channel_post(world, engine, tmp_path, capsys):
+    owners = ["zhang", "wang"]
+    path = sheet(tmp_path / "list.xlsx", [
+        [i, f"重点任务{i}", "", None, owners[i % 2], datetime(2027, 3, 1 + i % 28)] for i in range(160)])
+    assert import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None) == 0
+    capsys.readouterr()
+    with Session(engine) as s:
+        rows = s.exec(select(Outbox).where(Outbox.created_at >= at("2026-11-23 10:00")).order_by(Outbox.id)).all()
+        rows = [r for r in rows if r.idempotency_key.startswith("batch:")]
+    by_recipient = {r.recipient: r for r in rows}
+    assert len(rows) == 3 and set(by_recipient) == {"zhang", "wang", "C-数据共享专班"}
+    zhang = by_recipient["zhang"]
+    assert zhang.text.startswith("📋 lin 通过导入（list.xlsx）给你派了 80 项任务") and "另有 40 项" in zhang.text
+    assert sum(1 for b in zhang.blocks if b.get("brief") == "line") == 40
+    post = by_recipient["C-数据共享专班"].text
+    assert "导入 160 项任务" in post and "责任人 2 人" in post
+    with Session(engine) as s:
+        per_task = s.exec(select(func.count()).select_from(Outbox).where(Outbox.kind == "announce",
+                                                                         Outbox.task_id.is_not(None))).one()
+        assert per_task == 0  # no post per imported task
