@@ -16,8 +16,9 @@ from models import digest, forces, outbox
 from models.calendar import WorkCalendar, local_today
 from models.context import Ctx
 from models.org import calendar_for
+from models.policy import effective
 from models.tables import Outbox, TaskForce, Workspace
-from models.timing import at_hour
+from models.timing import at_hour, send_time
 
 DIGEST_HOUR = 9
 
@@ -41,7 +42,8 @@ def sweep_digests(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, d
     """Never twice: one digest per lead, task force and ISO week (idempotency key). Each task force's
     digest is built in its own transaction, by one process at a time (advisory lock per force and
     week): one that fails is retried by the next run and stops no other. A restart later in the
-    week catches up once."""
+    week catches up once; a digest decided in quiet hours or on a day off waits for the next
+    working morning."""
     written = 0
     with engine.connect() as conn:
         for ws_id in read_items(conn, "digests", _workspaces):
@@ -76,6 +78,7 @@ def _send_force(session: Session, *, ws_id: int, force_id: int, week: str, calen
     force = session.get(TaskForce, force_id)
     if ws is None or force is None or force.status != "open":
         return 0  # closed or gone since the plan was read
+    not_before = send_time(now, tz=tz, calendar=calendar, policy=effective(force.policy))
     written = 0
     built: digest.Digest | None = None  # built once per force, rendered in each lead's language
     for lead in forces.leads_of(session, force):
@@ -86,5 +89,6 @@ def _send_force(session: Session, *, ws_id: int, force_id: int, week: str, calen
         ctx = Ctx(session, ws, lead, now, tz=tz, default_lang=default_lang)
         built = built or digest.build(ctx, force)
         written += outbox.enqueue(session, workspace_id=ws.id, key=key, recipient=lead.chat_user_id,
-                                  text=digest.render(built, ctx.lang, tz), kind="digest", now=now, person_id=lead.id)
+                                  text=digest.render(built, ctx.lang, tz), kind="digest", now=now, person_id=lead.id,
+                                  not_before=not_before)
     return written

@@ -17,6 +17,8 @@ from models.calendar import WorkCalendar, local_today, to_local
 from models.context import Ctx
 from models.i18n import Day, Msg
 from models.org import calendar_for
+from models.policy import DEFAULT
+from models.timing import send_time
 from models.tables import Meeting, MeetingSeries, Outbox, Person, RoleGrant, TaskForce, Workspace
 
 CALL_WORKING_DAYS = 3  # the call for topics goes out this many working days before the cut-off
@@ -28,7 +30,8 @@ def sweep_meetings(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, 
     """Never twice: each call and each draft has its own key per meeting and person. Each series'
     scheduling, each meeting's call and each draft is one item in its own transaction, taken by one
     process at a time (advisory lock per item): one that fails is retried by the next run and stops
-    no other. A late run catches up once (a draft after the meeting is not sent)."""
+    no other. A late run catches up once (a draft after the meeting is not sent); a message decided
+    in quiet hours waits for the next working morning."""
     if to_local(now, tz).hour < MORNING:
         return 0
     today = local_today(now, tz)
@@ -145,6 +148,9 @@ def _secretaries_and_chair(session, ws: Workspace, m: Meeting) -> list[Person]:
 
 
 def _send_draft(ctx: Ctx, m: Meeting, people: list[Person]) -> int:
+    not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=DEFAULT)
+    if local_today(not_before, ctx.tz) > m.day:
+        return 0  # decided too late in the meeting's day: it would arrive after the meeting
     n = 0
     agendas: dict[str, str] = {}  # built once per language
     for p in people:
@@ -158,5 +164,5 @@ def _send_draft(ctx: Ctx, m: Meeting, people: list[Person]) -> int:
         agenda = agendas[lang]
         text = Msg("meeting.draft", id=m.id, day=Day(m.day)).render(lang) + "\n" + agenda
         n += outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=p.chat_user_id, text=text,
-                            kind="meeting", now=ctx.now, person_id=p.id)
+                            kind="meeting", now=ctx.now, person_id=p.id, not_before=not_before)
     return n
