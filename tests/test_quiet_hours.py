@@ -1,5 +1,5 @@
-"""Messages the bot starts on its own (digests, calls for topics, draft agendas, notices) wait
-through quiet hours and days off for the next working morning."""
+"""Messages the bot starts on its own (digests, calls for topics, draft agendas, notices, channel
+announcements) wait through quiet hours and days off for the next working morning."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from jobs.meetings import sweep_meetings
 from jobs.registry import run_job
 from models import forces, meetings, notices
+from models.i18n import Msg
 from models.tables import Outbox
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
@@ -82,6 +83,19 @@ def test_a_draft_decided_on_the_meetings_evening_is_not_sent(world, engine):
     # It could only arrive the next morning, after the meeting.
     assert sweep_meetings(engine, at("2026-12-15 21:00"), tz=TZ) == 0
     assert rows(engine, "meeting") == []
+
+
+def test_a_channel_announcement_made_at_2100_waits_and_an_urgent_one_goes_at_once(world, engine):
+    evening = world.ctx("lin", now=at("2026-11-23 21:00"), channel="C-营商")
+    force = forces.force_new(evening, "营商环境专班")
+    forces.announce(evening, force, Msg("force.announce.closed", name=force.name), key="test:urgent", high=True)
+    world.session.commit()
+    created, urgent = [r for r in rows(engine, "announce") if r.recipient == "C-营商"]
+    assert "营商环境专班" in created.text and created.next_attempt_at == at("2026-11-24 08:00")
+    assert urgent.next_attempt_at == at("2026-11-23 21:00")
+    sink = Recorder(min_interval=0)
+    run("deliver", engine, sink, at("2026-11-23 21:00"))
+    assert [text for r, text in sink.sent if r == "C-营商"] == [urgent.text]
 
 
 def test_a_notice_sent_on_national_day_waits_for_the_next_working_day(world, engine):
