@@ -13,6 +13,7 @@ from models.errors import Conflict, InvalidInput, NotFound, UsageError, role_den
 from models.i18n import Msg
 from models.policy import Policy, effective
 from models.tables import Department, ForceMember, Person, Task, TaskForce
+from models.timing import send_time
 
 
 def find_force(ctx: Ctx, name: str | None = None, *, allow_closed: bool = False) -> TaskForce:
@@ -100,11 +101,16 @@ def add_member(ctx: Ctx, force: TaskForce, person: Person, *, dept_id: int | Non
     return m
 
 
-def announce(ctx: Ctx, force: TaskForce, msg: Msg, *, key: str, kind: str = "announce", task_id: int | None = None) -> None:
-    """Posts to the task force's channel through the outbox (nothing if no channel is bound)."""
+def announce(ctx: Ctx, force: TaskForce, msg: Msg, *, key: str, kind: str = "announce", task_id: int | None = None,
+             high: bool = False) -> None:
+    """Posts to the task force's channel through the outbox (nothing if no channel is bound). Made in
+    the force's quiet hours or on a day off, it waits for the next working morning, unless ``high``
+    (about a high-priority, 紧急, task)."""
     if force.channel_id:
+        not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=effective(force.policy), high=high)
         outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=force.channel_id,
-                       text=msg.render(ctx.default_lang), kind=kind, now=ctx.now, task_id=task_id)
+                       text=msg.render(ctx.default_lang), kind=kind, now=ctx.now, task_id=task_id,
+                       not_before=not_before)
 
 
 def force_new(ctx: Ctx, name: str, *, lead: org.PersonRef | None = None) -> TaskForce:

@@ -15,8 +15,10 @@ from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Day, Msg, t
 from models.lights import EMOJI, ORDER
+from models.policy import DEFAULT
 from models.tables import AgendaItem, Decision, ForceMember, Meeting, MeetingSeries, Person, Task, TaskForce
 from models.tasks import LIVE, TaskView, create, views
+from models.timing import send_time
 
 DEFAULT_LENGTH = {"thematic": 120, "monthly": 90, "other": 60}
 DEFAULT_TIME = time(9, 0)
@@ -378,11 +380,15 @@ def render_list(ctx: Ctx, meetings: list[Meeting]) -> str:
 
 
 def call_for_topics(ctx: Ctx, m: Meeting, recipients: list[Person]) -> int:
-    """Asks task-force leads for topics before the cut-off; once per meeting and person."""
+    """Asks task-force leads for topics before the cut-off; once per meeting and person. Decided in
+    quiet hours or on a day off, it waits for the next working morning."""
+    # A meeting belongs to no one task force: the default quiet hours apply.
+    not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=DEFAULT)
+    msg = Msg("meeting.call", id=m.id, title=m.title, day=Day(m.day), cutoff=Day(m.cutoff))
     n = 0
     for p in recipients:
-        n += outbox.to_person(ctx.session, p, Msg("meeting.call", id=m.id, title=m.title, day=Day(m.day), cutoff=Day(m.cutoff)),
-                              key=f"meeting:{m.id}:call:{p.id}", kind="meeting", now=ctx.now, default_lang=ctx.default_lang)
+        n += outbox.to_person(ctx.session, p, msg, key=f"meeting:{m.id}:call:{p.id}", kind="meeting", now=ctx.now,
+                              default_lang=ctx.default_lang, not_before=not_before)
     return n
 
 
