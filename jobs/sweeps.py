@@ -1,6 +1,6 @@
-"""Periodic sweeps: reminders, nudges, escalations (督办) and notice re-sends, plus ``once_only``,
-the lock the digest and meeting jobs (jobs/digests.py, jobs/meetings.py) run under. Every sweep
-takes ``now`` and never reads the clock.
+"""Periodic sweeps: reminders, nudges, escalations (督办) and notice re-sends. Every sweep takes
+``now`` and never reads the clock. (The digest and meeting jobs take one item per transaction
+through ``jobs/isolation.py``; the briefings job gathers what these sweeps hold, ``jobs/briefings.py``.)
 
 A sweep selects what is due through an index, so its cost follows what is due, not what exists.
 Each item is handled in its own short transaction: lock it (on PostgreSQL ``FOR UPDATE SKIP
@@ -18,14 +18,13 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, text
+from sqlalchemy import and_, exists, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
@@ -585,24 +584,6 @@ def _renotice(run: _Run, session: Session, receipt_id: int) -> int:
     receipt.sent_count = nth
     receipt.next_renotice_at = notices.next_renotice(not_before, nth, policy)
     return int(written)
-
-
-# ---------------------------------------------------------------- once-only jobs
-
-
-@contextmanager
-def once_only(engine: Engine, job: str) -> Iterator[Session | None]:
-    """A transaction only one process gets at a time for ``job``: on PostgreSQL it holds an advisory
-    lock until it ends, and other processes get None and skip the run. SQLite deployments run one
-    scheduling process, which always gets the session."""
-    with session_scope(engine) as session:
-        if is_postgres(session):
-            got = session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:job))"),
-                                  {"job": f"guatu:{job}"}).scalar()
-            if not got:
-                yield None
-                return
-        yield session
 
 
 i18n.register(

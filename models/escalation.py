@@ -26,7 +26,6 @@ from sqlmodel import Session, select
 from models import i18n, org, outbox
 from models.calendar import WorkCalendar, to_local
 from models.context import Ctx
-from models.errors import Conflict
 from models.i18n import Day, Join, Msg
 from models.outbox import Brief
 from models.policy import Policy

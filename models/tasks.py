@@ -362,7 +362,8 @@ def create(
         ctx.batch.create(force, task)
     elif force is not None:
         forces.announce(ctx, force, Msg("task.announce.created", id=task.id, title=title, owner=owner.name,
-                                        due=Day(due)), key=f"task:{task.id}:created", task_id=task.id)
+                                        due=Day(due)), key=f"task:{task.id}:created", task_id=task.id,
+                        high=priority == "high")
     return task
 
 

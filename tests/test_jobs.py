@@ -11,7 +11,6 @@ from sqlmodel import Session
 from jobs import registry
 from jobs.registry import JOB_IDS, list_jobs, run_job
 from jobs.scheduler import build_scheduler
-from jobs.sweeps import once_only
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 from tests.outbox_fakes import Recorder, queue, rows
@@ -101,12 +100,3 @@ def test_a_scheduled_tick_runs_the_job_with_the_time_it_is_given(sqlite_engine):
     assert ("U-tick", "hello") in sink.sent
 
 
-def test_once_only_jobs_run_in_one_process_at_a_time_on_postgresql(pg_engine):
-    with once_only(pg_engine, "digests") as first:
-        assert first is not None
-        with once_only(pg_engine, "digests") as second:
-            assert second is None  # another connection holds it: this run is skipped
-        with once_only(pg_engine, "meetings") as other:
-            assert other is not None
-    with once_only(pg_engine, "digests") as later:
-        assert later is not None  # released when the first transaction ended
