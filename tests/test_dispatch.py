@@ -164,3 +164,24 @@ def test_first_contacts_at_once_make_one_workspace_and_exactly_one_admin(engine)
         assert s.exec(select(func.count()).select_from(Workspace).where(Workspace.team_id == "T-NEW")).one() == 1
         assert s.exec(select(func.count()).select_from(Person)).one() == 8
         assert s.exec(select(func.count()).select_from(RoleGrant).where(RoleGrant.role == "admin")).one() == 1
+
+
+def test_the_chase_policy_is_shown_and_set_through_force_policy(org):
+    shown = say(org, "zhang", "/force policy")
+    assert shown.ok and "收到（/task ack）后暂停 3 个工作日" in shown.text and "仅更新进度不重置" in shown.text
+    assert "紧急任务从督办单（分管领导）起" in shown.text
+    changed = say(org, "lin", "/force policy ack_pause:5 紧急起点:1")
+    assert changed.ok and "暂停 5 个工作日" in changed.text and "紧急任务从提示单（专班负责人）起" in changed.text
+    refused = say(org, "lin", "/force policy urgent_entry:4")
+    assert not refused.ok and "0 到 3" in refused.text
+
+
+def test_ack_with_nothing_to_acknowledge_says_so_and_writes_nothing(org, engine):
+    assert say(org, "lin", "/task add 接口联调 @zhang due:12-31").ok
+    assert say(org, "zhang", "/task ack 1").ok  # zhang confirms receiving the task
+    before = snapshot(engine)
+    again = say(org, "zhang", "/task ack 1")
+    assert not again.ok and "没有进行中的督办" in again.text
+    other = say(org, "wang", "/task ack 1")
+    assert not other.ok
+    assert snapshot(engine) == before
