@@ -288,6 +288,18 @@ class TaskAck(_Frozen):
     task_id: Id
 
 
+class TaskEdit(_Frozen):
+    """/task edit <id> [title:…] [due:…] [dept:…] [prio:…] [node:<n> due:…]: corrections (修改)."""
+
+    kind: Literal["task.edit"] = "task.edit"
+    task_id: Id
+    title: str | None = None
+    due: dt.date | None = None
+    dept: str | None = None
+    priority: str | None = None
+    node_no: int | None = None
+
+
 class TaskCancel(_Frozen):
     """/task cancel."""
 
@@ -566,6 +578,7 @@ Request: TypeAlias = Annotated[
     | TaskNodeDone
     | TaskAck
     | TaskCancel
+    | TaskEdit
     | ForceNew
     | ForceAddMembers
     | ForceRemoveMembers
@@ -689,6 +702,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "force": ("force", "专班"),
     "dept": ("dept", "department", "部门", "单位"),
     "prio": ("prio", "priority", "优先级"),
+    "title": ("title", "标题", "名称"),
+    "node": ("node", "节点"),
     "parent": ("parent", "上级", "上级任务"),
     "owner": ("owner", "责任人", "负责人"),
     "lead": ("lead", "负责人"),
@@ -783,7 +798,7 @@ def _split(ctx: _Ctx, tokens: Sequence[_Token], allowed: Iterable[str]) -> tuple
         if key in _DATE_KEYS:
             # "due:next friday": a date may run on over the next plain words.
             following = []
-            for t in tokens[i : i + 2]:
+            for t in tokens[i : i + 3]:
                 if _option(t, allowed) is not None or t.raw.startswith("<"):
                     break
                 following.append(t.raw)
@@ -806,8 +821,9 @@ def _split(ctx: _Ctx, tokens: Sequence[_Token], allowed: Iterable[str]) -> tuple
 
 
 def _date_run(ctx: _Ctx, parts: Sequence[str]) -> tuple[dt.date, int]:
-    """The shortest run of leading ``parts`` (up to three) that reads as a date, and its length."""
-    for n in range(1, min(3, len(parts)) + 1):
+    """The shortest run of leading ``parts`` (up to four: "in 5 working days") that reads as a date,
+    and its length."""
+    for n in range(1, min(4, len(parts)) + 1):
         day = ctx.try_date(" ".join(parts[:n]))
         if day is not None:
             return day, n
@@ -1063,6 +1079,28 @@ def _task_coowners(ctx: _Ctx, args: list[_Token]) -> TaskCoOwners:
     return TaskCoOwners(task_id=task_id, users=[_user(tok) for tok in rest], remove=remove)
 
 
+def _task_edit(ctx: _Ctx, args: list[_Token]) -> TaskEdit:
+    task_id, rest = _need_id(args)
+    words, opts = _split(ctx, rest, ("title", "due", "dept", "prio", "node"))
+    _no_more(ctx, words)
+    if "node" in opts and "due" not in opts:
+        raise _err("cmd.edit_node_due")
+    if not {"title", "due", "dept", "prio"} & opts.keys():
+        raise _err("cmd.edit_nothing")
+    priority = None
+    if "prio" in opts:
+        priority = _PRIORITIES.get(_norm(opts["prio"]))
+        if priority is None:
+            raise _err("cmd.bad_priority", text=opts["prio"])
+    node_no = None
+    if "node" in opts:
+        node_no = _id(opts["node"], "cmd.bad_node_no")
+        if "due" not in opts or {"title", "dept", "prio"} & opts.keys():
+            raise _err("cmd.edit_node_due")
+    return TaskEdit(task_id=task_id, title=opts.get("title"), due=opts.get("due"), dept=opts.get("dept"),
+                    priority=priority, node_no=node_no)
+
+
 def _task_node(ctx: _Ctx, args: list[_Token]) -> TaskNodeAdd | TaskNodeDone:
     task_id, rest = _need_id(args)
     if not rest:
@@ -1073,7 +1111,7 @@ def _task_node(ctx: _Ctx, args: list[_Token]) -> TaskNodeAdd | TaskNodeDone:
         node_no = _id(rest[1].raw, "cmd.bad_node_no")
         _no_more(ctx, rest[2:])
         return TaskNodeDone(task_id=task_id, node_no=node_no)
-    due, used = _date_run(ctx, [t.raw for t in rest[:3]])
+    due, used = _date_run(ctx, [t.raw for t in rest[:4]])
     name = ctx.free(rest[used:])
     if not name:
         raise _err("cmd.missing_node_name")
@@ -1531,6 +1569,11 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("添加时间节点，或标记第 n 个节点完成", "add a time node, or mark node n reached")),
         _sub("task", "ack", "收到", _id_only(TaskAck),
              ("/task 收到 <编号>", "/task ack <id>"), ("确认收到催办", "acknowledge a reminder")),
+        _sub("task", "edit", "修改", _task_edit,
+             ("/task 修改 <编号> [标题:…] [截止:<日期>] [单位:<部门>] [优先级:紧急|普通]\n/task 修改 <编号> 节点:<序号> 截止:<日期>",
+              "/task edit <id> [title:…] [due:<date>] [dept:<name>] [prio:high|normal]\n/task edit <id> node:<n> due:<date>"),
+             ("更正任务的标题、截止日期、责任单位或优先级，或节点日期", "correct a task's title, deadline, department or "
+              "priority, or a node's date")),
         _sub("task", "cancel", "撤销", _id_reason(TaskCancel),
              ("/task 撤销 <编号> <原因…>", "/task cancel <id> <reason…>"), ("撤销任务", "cancel a task")),
     ),
@@ -1675,6 +1718,14 @@ i18n.register(
         "cmd.bad_node_no": {"zh": "「{text}」不是有效的节点序号（1、2、3…）。",
                             "en": "“{text}” is not a valid node number (1, 2, 3 …)."},
         "cmd.missing_node_name": {"zh": "缺少节点名称。", "en": "The node name is missing."},
+        "cmd.edit_nothing": {
+            "zh": "请说明改什么：标题:… 截止:<日期> 单位:<部门> 优先级:紧急|普通。",
+            "en": "Say what to change: title:… due:<date> dept:<name> prio:high|normal.",
+        },
+        "cmd.edit_node_due": {
+            "zh": "改节点日期请写：/task 修改 <编号> 节点:<序号> 截止:<日期>（不与其他修改混写）。",
+            "en": "To move a node: /task edit <id> node:<n> due:<date> (on its own).",
+        },
         "cmd.missing_force_name": {"zh": "缺少专班名称。", "en": "The task force name is missing."},
         "cmd.missing_text": {"zh": "缺少内容。", "en": "The text is missing."},
         "cmd.bad_quiet": {"zh": "免打扰时段「{text}」无效：写成 开始-结束 的整点（0–23），如 20-8。",

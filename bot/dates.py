@@ -60,10 +60,10 @@ i18n.register(
     {
         "date.invalid": {
             "zh": "看不懂日期「{text}」。可以写 2026-12-31、12-31、12月31日、15号、明天、后天、"
-            "周五、下周五、3天后、两周后、1个月后、5个工作日内、月底、下月初、季末、年底 等。",
+            "周五、下周五、3天后、两周后、下个月、5个工作日内、月底、下月底、下月初、季末、年底 等。",
             "en": "Cannot read the date “{text}”. Try 2026-12-31, 12-31, 31 Dec, today, tomorrow, "
-            "friday, next friday, in 3 days, in 2 weeks, in 1 month, in 5 working days, "
-            "end of month, end of quarter, end of year.",
+            "friday, next friday, in 3 days, in 2 weeks, next month, in 5 working days, "
+            "end of month, end of next month, end of quarter, end of year.",
         },
     }
 )
@@ -247,6 +247,15 @@ for _names, _resolve in (
     (
         ("下月底", "下月末", "下个月底", "下个月末", "end of next month"),
         lambda t: _month_end(_add_months(t.replace(day=1), 1)),
+    ),
+    (
+        # A deadline "next month" is the same day next month (like 1个月后), clamped to its end.
+        ("下个月", "下月", "next month", "in a month"),
+        lambda t: _add_months(t, 1),
+    ),
+    (
+        ("下季末", "下季度末", "下个季度末", "end of next quarter"),
+        lambda t: _quarter_end(_add_months(t.replace(day=1), 3)),
     ),
     (
         ("下月初", "下个月初", "start of next month", "beginning of next month"),

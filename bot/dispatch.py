@@ -57,6 +57,9 @@ class Reply:
     touched_users: set[str] = field(default_factory=set)
     # The catalogue key of a refusal, so a form can flag the field it is about.
     error_key: str | None = None
+    # Extra one-click actions a surface may offer ({"action", "value", "label"}), e.g. moving a
+    # deadline that falls on a day off to the working day before it; the text names the command too.
+    actions: list[dict] = field(default_factory=list)
 
 
 class _Refused(Exception):
@@ -164,7 +167,34 @@ def _d(ctx: Ctx, day) -> str:
 def _task_add(ctx: Ctx, r) -> Reply:
     task = tasks.add_task(ctx, r.title, due=r.due, owner=_ref(r.owner), force_name=r.force, dept=r.dept,
                           priority=r.priority, parent_id=r.parent_id)
-    return _card_reply(ctx, "reply.task.added", task.id, due=_d(ctx, r.due))
+    return _with_day_off_hint(ctx, _card_reply(ctx, "reply.task.added", task.id, due=_d(ctx, r.due)), task.id, r.due)
+
+
+def _with_day_off_hint(ctx: Ctx, reply: Reply, task_id: int, day, node_no: int | None = None,
+                       fix: bool = True) -> Reply:
+    """A date on a day off is accepted, with a warning naming the working day before it and, where
+    the caller may correct it, the command (and a button) that moves it there."""
+    if ctx.calendar.is_working_day(day):
+        return reply
+    before = ctx.calendar.previous_working_day(day)
+    if before < ctx.today:
+        return reply  # no working day left before it: nothing better to offer
+    node = f" node:{node_no}" if node_no is not None else ""
+    command = f"/task edit {task_id}{node} due:{before.isoformat()}"
+    hint = t("reply.day_off", ctx.lang, date=_d(ctx, day), before=_d(ctx, before))
+    if fix:
+        hint += t("reply.day_off_fix", ctx.lang, command=command)
+        reply.actions.append({"action": "task.edit_due", "value": f"{task_id}:{before.isoformat()}:{node_no or 0}",
+                              "label": t("reply.day_off_button", ctx.lang, date=_d(ctx, before))})
+    reply.text = reply.text.replace("\n", "\n" + hint + "\n", 1) if "\n" in reply.text else reply.text + "\n" + hint
+    return reply
+
+
+@handles("task.edit")
+def _task_edit(ctx: Ctx, r) -> Reply:
+    tasks.edit(ctx, r.task_id, title=r.title, due=r.due, dept=r.dept, priority=r.priority, node_no=r.node_no)
+    reply = _card_reply(ctx, "reply.task.edited", r.task_id)
+    return _with_day_off_hint(ctx, reply, r.task_id, r.due, r.node_no) if r.due else reply
 
 
 @handles("task.list")
@@ -228,7 +258,9 @@ def _task_unblock(ctx: Ctx, r) -> Reply:
 def _task_extend(ctx: Ctx, r) -> Reply:
     req = tasks.request_extension(ctx, r.task_id, r.new_due, r.reason)
     key = "reply.task.extended" if req.status == "approved" else "reply.task.extension_requested"
-    return _card_reply(ctx, key, r.task_id, date=_d(ctx, r.new_due))
+    # A pending request cannot be corrected in place: the warning only names the working day.
+    return _with_day_off_hint(ctx, _card_reply(ctx, key, r.task_id, date=_d(ctx, r.new_due)), r.task_id, r.new_due,
+                              fix=req.status == "approved")
 
 
 @handles("task.approve")
@@ -262,7 +294,8 @@ def _task_coowners(ctx: Ctx, r) -> Reply:
 @handles("task.node.add")
 def _task_node_add(ctx: Ctx, r) -> Reply:
     node = tasks.add_node(ctx, r.task_id, r.due, r.name)
-    return _card_reply(ctx, "reply.task.node_added", r.task_id, no=node.no, date=_d(ctx, r.due))
+    reply = _card_reply(ctx, "reply.task.node_added", r.task_id, no=node.no, date=_d(ctx, r.due))
+    return _with_day_off_hint(ctx, reply, r.task_id, r.due, node.no)
 
 
 @handles("task.node.done")
@@ -567,6 +600,13 @@ i18n.register(
     {
         "error.not_available": {"zh": "这个功能（{what}）还没有开放。", "en": "This ({what}) is not available yet."},
         "reply.task.added": {"zh": "已新建任务 #{id}，截止 {due}。", "en": "Created task #{id}, due {due}."},
+        "reply.task.edited": {"zh": "已修改任务 #{id}。", "en": "Task #{id} was corrected."},
+        "reply.day_off": {
+            "zh": "⚠️ {date}不是工作日，前一个工作日是 {before}。",
+            "en": "⚠️ {date} is not a working day; the working day before it is {before}.",
+        },
+        "reply.day_off_fix": {"zh": "改到那天：{command}", "en": " To use it: {command}"},
+        "reply.day_off_button": {"zh": "改为 {date}", "en": "Use {date}"},
         "reply.task.list.mine": {"zh": "我的任务", "en": "My tasks"},
         "reply.task.list.overdue": {"zh": "逾期任务", "en": "Overdue tasks"},
         "reply.task.list.user": {"zh": "{user} 的任务", "en": "Tasks of {user}"},

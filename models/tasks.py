@@ -681,6 +681,73 @@ def complete_node(ctx: Ctx, task_id: int, no: int) -> TimeNode:
     return node
 
 
+def edit(ctx: Ctx, task_id: int, *, title: str | None = None, due: date | None = None, dept: str | None = None,
+         priority: str | None = None, node_no: int | None = None) -> Task:
+    """Corrects a task (修改): title, deadline, owning department, priority, or one node's date. The
+    force's lead may change anything; the owner who created the task may correct it but not move its
+    deadline later (that is an extension: /task extend). A deadline corrected before any extension
+    moves the baseline with it. Audited; the owner is told when someone else made the change."""
+    task = get_task(ctx, task_id)
+    _require_live(task)
+    force = _force_of(ctx, task)
+    lead = forces.is_lead(ctx, force, ctx.actor) or (force is None and task.created_by_id == ctx.actor.id)
+    if not lead and not (task.created_by_id == ctx.actor.id and _is_owner(ctx, task)):
+        raise role_denied("force_lead")
+    changes: dict[str, object] = {}
+    if node_no is not None:
+        node = ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.no == node_no)).first()
+        if node is None:
+            raise NotFound("task.node_unknown", id=task.id, no=node_no)
+        if due is None:
+            raise InvalidInput("task.edit_nothing")
+        _check_future(ctx, due)
+        if due > task.due:
+            raise InvalidInput("task.node_after_due", date=Day(due), due=Day(task.due))
+        changes["node"] = {"no": node_no, "old": node.due.isoformat(), "new": due.isoformat()}
+        node.due = due
+    else:
+        if title is not None:
+            new_title = _clean_title(title)
+            if new_title != task.title:
+                changes["title"] = {"old": task.title, "new": new_title}
+                task.title = new_title
+        if priority is not None and priority != task.priority:
+            if priority not in ("normal", "high"):
+                raise InvalidInput("task.bad_priority")
+            changes["priority"] = {"old": task.priority, "new": priority}
+            task.priority = priority
+        if dept is not None:
+            row = org.find_department(ctx.session, ctx.ws, dept)
+            if row.id != task.department_id:
+                changes["dept"] = {"old": task.department_id, "new": row.id}
+                task.department_id = row.id
+        if due is not None and due != task.due:
+            _check_future(ctx, due)
+            if due > task.due and not lead:
+                raise InvalidInput("task.edit_later", id=task.id, due=Day(task.due))
+            if due < task.start_date:
+                raise InvalidInput("task.start_after_due")
+            late_node = ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.due > due)
+                                         .order_by(TimeNode.due)).first()
+            if late_node is not None:
+                raise InvalidInput("task.node_after_due", date=Day(late_node.due), due=Day(due))
+            if task.parent_id:
+                parent = ctx.session.get(Task, task.parent_id)
+                if parent and due > parent.due:
+                    raise InvalidInput("task.sub_after_parent", due=Day(due), parent=parent.id, parent_due=Day(parent.due))
+            changes["due"] = {"old": task.due.isoformat(), "new": due.isoformat()}
+            if task.baseline_due == task.due:
+                task.baseline_due = due  # a correction, not an extension: nothing was promised yet
+            task.due = due
+    if not changes:
+        raise Conflict("task.edit_same", id=task.id)
+    _log(ctx, task, "task.edited", **changes)
+    owner = ctx.session.get(Person, task.owner_id)
+    _notify(ctx, owner, Msg("task.notify.edited", id=task.id, title=task.title, by=ctx.actor.name),
+            _event_key(ctx, task, "edited"), task)
+    return task
+
+
 def cancel(ctx: Ctx, task_id: int, reason: str) -> Task:
     """Lead: cancels the task (撤销) with a reason."""
     if not reason.strip():
@@ -823,6 +890,17 @@ i18n.register(
                   "截止日期 {first} 至 {last}。查看：/task list force:{force}",
             "en": "📥 {by} imported {n} tasks into “{force}” ({source}): {owners} owners, {high} urgent, due "
                   "{first} to {last}. See /task list force:{force}",
+        },
+        "task.notify.edited": {
+            "zh": "✏️ {by} 修改了任务 #{id}「{title}」。查看：/task show {id}",
+            "en": "✏️ {by} corrected task #{id} “{title}”. See /task show {id}",
+        },
+        "task.edit_nothing": {"zh": "请说明改什么。", "en": "Say what to change."},
+        "task.edit_same": {"zh": "任务 #{id} 没有变化：新值与原值相同。", "en": "Task #{id} is unchanged: the new values are the same."},
+        "task.edit_later": {
+            "zh": "截止日期只能由专班负责人推后；需要更多时间请申请延期：/task extend {id} <日期> <原因>（现截止 {due}）。",
+            "en": "Only the task force's lead moves a deadline later; to ask for more time: /task extend {id} <date> "
+                  "<reason> (now due {due}).",
         },
         "task.notify.assigned": {
             "zh": "📋 {by} 给你派了任务 #{id}「{title}」，截止 {due}。收到：/task ack {id} · 更新进展：/task progress {id} <n>%",

@@ -185,3 +185,43 @@ def test_ack_with_nothing_to_acknowledge_says_so_and_writes_nothing(org, engine)
     other = say(org, "wang", "/task ack 1")
     assert not other.ok
     assert snapshot(engine) == before
+
+
+def test_a_deadline_on_a_day_off_is_accepted_with_the_working_day_before_it_and_a_fix(org):
+    late = at("2026-12-21 10:00")  # Monday
+    added = say(org, "zhang", "/task add 年度总结 due:下月底", now=late)
+    assert added.ok and "截止 2027年1月31日（周日）" in added.text
+    assert "⚠️ 2027年1月31日（周日）不是工作日，前一个工作日是 2027年1月29日（周五）" in added.text
+    assert "/task edit 1 due:2027-01-29" in added.text
+    assert added.actions == [{"action": "task.edit_due", "value": "1:2027-01-29:0", "label": "改为 2027年1月29日（周五）"}]
+    fixed = say(org, "zhang", "/task edit 1 due:2027-01-29", now=late)
+    assert fixed.ok and "截止：2027年1月29日（周五）" in fixed.text and "⚠️" not in fixed.text
+    # 元旦 is a holiday: the working day before it is the last day of 2026.
+    holiday = say(org, "zhang", "/task add 元旦前上线 due:2027-01-01", now=late)
+    assert "前一个工作日是 2026年12月31日（周四）" in holiday.text
+    node = say(org, "zhang", "/task node 1 2027-01-24 初稿", now=late)  # a Sunday
+    assert node.ok and "/task edit 1 node:1 due:2027-01-22" in node.text
+    assert say(org, "zhang", "/task edit 1 node:1 due:2027-01-22", now=late).ok
+
+
+def test_english_dates_that_help(org):
+    late = at("2026-12-21 10:00")
+    for line, shown in (("due:in 5 working days", "Mon 28 Dec 2026"), ("due:next month", "Thu 21 Jan 2027"),
+                        ("due:end of month", "Thu 31 Dec 2026"), ("due:end of quarter", "Thu 31 Dec 2026")):
+        assert say(org, "lin", "/guatu lang en", now=late).ok
+        reply = say(org, "lin", "/task add Report @wang " + line, now=late)
+        assert reply.ok and shown in reply.text, (line, reply.text)
+
+
+def test_corrections_are_for_the_lead_and_the_creator_and_never_an_extension_in_disguise(org, engine):
+    assert say(org, "zhang", "/task add 自己的任务 due:12-31").ok
+    assert say(org, "zhang", "/task edit 1 title:自己的任务（修订） prio:紧急").ok
+    before = snapshot(engine)
+    later = say(org, "zhang", "/task edit 1 due:2027-01-29")
+    assert not later.ok and "/task extend 1" in later.text
+    assert not say(org, "wang", "/task edit 1 title:别人的").ok
+    assert not say(org, "zhang", "/task edit 1").ok
+    assert snapshot(engine) == before
+    assert say(org, "lin", "/task edit 1 due:2027-01-29").ok
+    shown = say(org, "zhang", "/task show 1").text
+    assert "自己的任务（修订）" in shown and "2027年1月29日（周五）" in shown

@@ -268,3 +268,16 @@ def test_the_assignment_reaches_the_owner_with_got_it_and_update_progress(slack:
     slack.fake.reset()
     slack.click("task.progress", _pressed(dm, "task.progress"), user="U2", where="dm")
     assert slack.opened_view()["callback_id"] == "task_progress"
+
+
+def test_a_deadline_on_a_day_off_offers_a_button_that_moves_it_to_the_working_day_before(slack: Harness) -> None:
+    slack.world()
+    reply = slack.command("add 年度总结 due:2027-01-31", user="U2").json()  # a Sunday
+    assert "不是工作日" in reply["text"] and "task.edit_due" in _buttons(reply)
+    [button] = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "task.edit_due"]
+    assert button["value"] == "2:2027-01-29:0"
+    slack.click("task.edit_due", button["value"], user="U2")
+    answer = slack.fake.wait_for("response_url")[0].body
+    assert "已修改任务 #2" in answer["text"]
+    assert slack.task(2).due.isoformat() == "2027-01-29" and slack.task(2).baseline_due.isoformat() == "2027-01-29"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -40,9 +41,23 @@ def register(app: App, surface: Surface) -> None:
 
     for verb in FORM_VERBS + RUN_VERBS:
         app.action(f"task.{verb}")(on_button)
+    def on_edit_due(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        with surface.guard(ack, body, context):
+            origin = Origin.of_action(body, context.team_id, context.user_id)
+            caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
+            surface.answer(surface.service.run(caller, edit_due_request(action["value"])), origin)
+
     app.action("notice.ack")(on_notice_ack)
+    app.action("task.edit_due")(on_edit_due)
     app.action("task.menu")(on_menu)
     app.action(re.compile(".*"))(on_other)
+
+
+def edit_due_request(value: str) -> C.TaskEdit:
+    """The "use the working day before" button: ``<task>:<YYYY-MM-DD>:<node or 0>``, checked like a command."""
+    task_id, day, node = value.split(":")
+    return C.TaskEdit(task_id=int(task_id), due=date.fromisoformat(day), node_no=int(node) or None)
 
 
 def act(surface: Surface, body: dict[str, Any], context: BoltContext, verb: str, task_id: int) -> None:

@@ -111,6 +111,10 @@ def reply_blocks(reply: Reply, limit: int) -> list[Block]:
         blocks += task_rows(reply.cards, reply.lang, LIST_ROWS)
     if reply.file is not None:
         blocks.append(context(t("slack.file.sent", reply.lang, name=escape(reply.filename or ""))))
+    extra = [{"type": "button", "action_id": a["action"], "value": str(a["value"]), "text": plain(a["label"])}
+             for a in reply.actions[:5]]
+    if extra:
+        blocks.insert(len(text_sections(_head(reply))), {"type": "actions", "elements": extra})
     return _cap(blocks, limit, reply.lang)
 
 
