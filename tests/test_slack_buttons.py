@@ -281,3 +281,12 @@ def test_a_deadline_on_a_day_off_offers_a_button_that_moves_it_to_the_working_da
     answer = slack.fake.wait_for("response_url")[0].body
     assert "已修改任务 #2" in answer["text"]
     assert slack.task(2).due.isoformat() == "2027-01-29" and slack.task(2).baseline_due.isoformat() == "2027-01-29"
+
+
+def test_a_title_cannot_ping_the_channel_through_the_announcement(slack: Harness) -> None:
+    slack.world()
+    assert slack.command("add <!channel> 请全员立即处理 <https://evil.example/login|点此重新登录> due:12-30").status_code == 200
+    slack.deliver()
+    posts = [c.body for c in slack.fake.calls_to("chat.postMessage")]
+    assert posts and all("<!channel>" not in json.dumps(p, ensure_ascii=False) for p in posts)
+    assert all("<https://evil.example/login|" not in json.dumps(p, ensure_ascii=False) for p in posts)

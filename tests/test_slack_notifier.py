@@ -95,3 +95,12 @@ def test_a_notice_offers_its_receipt_button(fake, notifier) -> None:
     notifier.send("U2", "📢 通知", actions("en", ("notice.ack", 3)))
     (button,) = fake.calls_to("chat.postMessage")[0].body["blocks"][-1]["elements"]
     assert (button["action_id"], button["value"], button["text"]["text"]) == ("notice.ack", "3", "Got it")
+
+
+def test_what_people_typed_cannot_ping_the_channel_or_disguise_a_link_in_an_outbox_message():
+    from bot.slack.blocks import chat_text
+
+    typed = "<!channel> 请全员立即处理 <https://evil.example/login|点此重新登录挂图> <@U123|张伟>"
+    shown = chat_text(typed)
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
+    assert "<https://evil.example/login|" not in shown and "<@U123|张伟>" in shown

@@ -36,7 +36,9 @@ RUN_VERBS = ("done", "approve", "verify", "ack", "show")  # act at once
 # ---------------------------------------------------------------- text
 
 
-_SLACK_REF = re.compile(r"<(?:[#@][A-Z0-9]+(?:\|[^<>]*)?|https?://[^<>\s]+)>")
+# Slack's own references that may stay live: a user or channel (with its label) and a bare link.
+# A link with a label (<https://x|点此>) could disguise where it goes, so it is escaped.
+_SLACK_REF = re.compile(r"<(?:[#@][A-Z0-9]+(?:\|[^<>]*)?|https?://[^<>\s|]+)>")
 
 
 def escape(text: str) -> str:

@@ -7,7 +7,7 @@ from urllib.error import URLError
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
-from bot.slack.blocks import outbox_blocks
+from bot.slack.blocks import chat_text, outbox_blocks
 from bot.slack.clients import web_client
 from models.outbox import DeliveryError, Notifier
 
@@ -30,7 +30,10 @@ class SlackNotifier(Notifier):
 
     def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None:
         try:
-            response = self.client.chat_postMessage(channel=recipient, text=text, blocks=outbox_blocks(text, blocks))
+            # ``text`` is mrkdwn: what people typed (a title, a reason) must not ping the channel
+            # (<!channel>) or disguise a link, so it is escaped like every reply.
+            response = self.client.chat_postMessage(channel=recipient, text=chat_text(text),
+                                                    blocks=outbox_blocks(text, blocks))
         except SlackApiError as exc:
             raise delivery_error(exc) from None
         except (URLError, OSError) as exc:  # connection refused, reset, timed out
