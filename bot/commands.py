@@ -87,7 +87,11 @@ class ChannelRef(_Frozen):
     name: str | None = None
 
 
-Id = Annotated[int, Field(gt=0)]
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger number names nothing
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+# Control characters other than line breaks and tabs (a NUL byte above all) are never text a person
+# meant, and PostgreSQL refuses NUL in text: refused at the door.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Percent = Annotated[int, Field(ge=0, le=100)]
 Priority = Literal["normal", "high"]
 Role = Literal["member", "lead", "secretary", "leader", "admin"]
@@ -845,7 +849,7 @@ _ZH_SMALL = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 
 def _id(raw: str, missing: str = "cmd.bad_id") -> int:
     """``123`` or ``#123`` as a positive int."""
     m = _ID.fullmatch(_norm(raw))
-    if m is None or int(m[1]) == 0:
+    if m is None or int(m[1]) == 0 or int(m[1]) > MAX_ID:
         raise _err(missing, text=raw)
     return int(m[1])
 
@@ -1718,6 +1722,10 @@ i18n.register(
         "cmd.bad_node_no": {"zh": "「{text}」不是有效的节点序号（1、2、3…）。",
                             "en": "“{text}” is not a valid node number (1, 2, 3 …)."},
         "cmd.missing_node_name": {"zh": "缺少节点名称。", "en": "The node name is missing."},
+        "cmd.control_chars": {
+            "zh": "命令里有不可见的控制字符（例如 NUL），请删去后重新输入。",
+            "en": "The command contains invisible control characters (such as NUL); remove them and type it again.",
+        },
         "cmd.edit_nothing": {
             "zh": "请说明改什么：标题:… 截止:<日期> 单位:<部门> 优先级:紧急|普通。",
             "en": "Say what to change: title:… due:<date> dept:<name> prio:high|normal.",
@@ -1833,6 +1841,8 @@ def _help_request(command: str, tokens: list[_Token]) -> HelpRequest | None:
 def parse(command: str, text: str, *, today: dt.date, calendar: WorkCalendar) -> Request:
     """The typed request for one command line; raises CommandError (a UsageError) and nothing else."""
     name = _command(command)
+    if _CONTROL.search(text):
+        raise CommandError("cmd.control_chars", usage=f"usage.{name}")
     tokens = _tokenise(text)
     asked = _help_request(name, tokens)
     if asked is not None:

@@ -163,6 +163,21 @@ HEADERS_EN = ("ID", "Task", "Owner", "Department", "Priority", "Status", "Light"
 FILLS = {"red": "F8D7DA", "yellow": "FFF3CD", "green": "D4EDDA", "grey": "E2E3E5"}
 
 
+# OWASP's CSV-injection rule: a cell from user text starting with one of these would be read by a
+# spreadsheet as a formula (=cmd|'/C calc'!A0), so it is written as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_data(ws) -> None:
+    """Every text cell of the sheet stays data, never code: typed as a string, with Excel's quote
+    prefix on those that look like a formula (the prefix is not part of the value)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def tasks_xlsx(views: list[tasks.TaskView], lang: str, title: str) -> bytes:
     """A task list as a spreadsheet, one row per task, lit like the wall chart."""
     wb = Workbook()
@@ -187,6 +202,7 @@ def tasks_xlsx(views: list[tasks.TaskView], lang: str, title: str) -> bytes:
     ws.freeze_panes = "A3"
     for row in ws.iter_rows(min_row=3):
         row[1].alignment = Alignment(wrap_text=True)
+    as_data(ws)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

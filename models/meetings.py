@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func
 from sqlmodel import select
 
-from models import audit, i18n, org, outbox, rank
+from models import audit, horizon, i18n, org, outbox, rank
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Day, Msg, t
@@ -52,8 +52,7 @@ def new_meeting(
 ) -> Meeting:
     """Secretary: schedules one meeting; its agenda cut-off is two working days before."""
     _require_secretary(ctx)
-    if day < ctx.today:
-        raise InvalidInput("task.date_past", date=Day(day), today=Day(ctx.today))
+    horizon.check_day(day, ctx.today)
     chair_person = org.find_person(ctx.session, ctx.ws, chair, now=ctx.now) if chair else None
     m = _insert(ctx, kind, day, title=(title or "").strip() or None, at=at, chair_id=chair_person.id if chair_person else None,
                 length=length)
@@ -88,8 +87,7 @@ def new_series(ctx: Ctx, kind: str, every_months: int, start: date, *, at: time 
                chair: org.PersonRef | None = None) -> tuple[MeetingSeries, list[Meeting]]:
     """Secretary: a recurring meeting (专题会议 every 2 months, 例会 monthly); the next ones are scheduled."""
     _require_secretary(ctx)
-    if start < ctx.today:
-        raise InvalidInput("task.date_past", date=Day(start), today=Day(ctx.today))
+    horizon.check_day(start, ctx.today)
     if not 1 <= every_months <= 12:
         raise InvalidInput("meeting.bad_every")
     chair_person = org.find_person(ctx.session, ctx.ws, chair, now=ctx.now) if chair else None
@@ -289,8 +287,7 @@ def decide(ctx: Ctx, meeting_id: int, text: str, owner: org.PersonRef, due: date
         raise InvalidInput("meeting.no_decision")
     if len(text) > MAX_TOPIC:
         raise InvalidInput("task.title_long", max=MAX_TOPIC)
-    if due < ctx.today:
-        raise InvalidInput("task.date_past", date=Day(due), today=Day(ctx.today))
+    horizon.check_day(due, ctx.today)
     person = org.find_person(ctx.session, ctx.ws, owner, now=ctx.now)
     force = None
     if m.channel_id:

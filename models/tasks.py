@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, union
 from sqlmodel import select
 
-from models import audit, escalation, forces, i18n, org, outbox
+from models import audit, escalation, forces, horizon, i18n, org, outbox
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound, role_denied
 from models.i18n import Day, Msg
@@ -286,8 +286,7 @@ def _event_key(ctx: Ctx, task: Task, what: str) -> str:
 
 
 def _check_future(ctx: Ctx, day: date, what: str = "due") -> None:
-    if day < ctx.today:
-        raise InvalidInput("task.date_past", date=Day(day), today=Day(ctx.today))
+    horizon.check_day(day, ctx.today)
 
 
 def add_task(

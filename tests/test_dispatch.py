@@ -225,3 +225,25 @@ def test_corrections_are_for_the_lead_and_the_creator_and_never_an_extension_in_
     assert say(org, "lin", "/task edit 1 due:2027-01-29").ok
     shown = say(org, "zhang", "/task show 1").text
     assert "自己的任务（修订）" in shown and "2027年1月29日（周五）" in shown
+
+
+@pytest.mark.parametrize("line", [
+    "/task add 远期任务 due:9999-12-30",
+    "/task add 远期任务 due:2032-01-01",
+    "/meeting new 例会 9999-12-31",
+])
+def test_a_date_beyond_five_years_is_refused_with_the_latest_allowed_and_writes_nothing(org, engine, line):
+    assert say(org, "root", "/guatu role @lin secretary").ok
+    before = snapshot(engine)
+    reply = say(org, "lin", line)
+    assert not reply.ok and "最晚可以定到 2031年11月23日" in reply.text
+    assert snapshot(engine) == before
+
+
+def test_nul_bytes_and_huge_ids_are_usage_errors(org, engine):
+    before = snapshot(engine)
+    for line in ("/task show 99999999999999", "/task progress 2147483648 10%", "/task add 坏\x00标题 due:12-31",
+                 "/force notice \x00"):
+        reply = say(org, "zhang", line)
+        assert not reply.ok and "抱歉" not in reply.text, (line, reply.text)
+    assert snapshot(engine) == before

@@ -95,3 +95,21 @@ def test_an_import_of_160_rows_is_one_message_per_owner_and_one_channel_post(wor
         per_task = s.exec(select(func.count()).select_from(Outbox).where(Outbox.kind == "announce",
                                                                          Outbox.task_id.is_not(None))).one()
         assert per_task == 0  # no post per imported task
+
+
+def test_exported_text_is_data_never_a_formula(world, engine, tmp_path, capsys):
+    hostile = ["=cmd|'/C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+    for i, title in enumerate(hostile):
+        world.task("lin", title, due=datetime(2027, 3, 1 + i).date(), owner="zhang", force="数据共享专班")
+    world.task("lin", "正常的任务", due=datetime(2027, 3, 9).date(), owner="zhang", force="数据共享专班",
+               description="")
+    world.session.commit()
+    out = tmp_path / "out.xlsx"
+    assert export_tasks(engine, Settings(), out, force="数据共享专班") == 0
+    sheet_ = load_workbook(out).active
+    cells = [c for row in sheet_.iter_rows(min_row=3) for c in row if isinstance(c.value, str)]
+    titles = {c.value for c in cells}
+    assert {h.strip() for h in hostile} <= {x.strip() for x in titles}
+    formulas = [c for c in cells if c.data_type == "f"]
+    assert formulas == []
+    assert all(c.quotePrefix for c in cells if c.value.startswith(("=", "+", "-", "@")))

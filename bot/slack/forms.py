@@ -44,6 +44,8 @@ def _value(action: dict[str, Any]) -> str | None:
     if kind == "static_select":
         return (action.get("selected_option") or {}).get("value")
     raw = action.get("value")
+    if isinstance(raw, str):
+        raw = C._CONTROL.sub("", raw)  # no person types a NUL into a form; PostgreSQL refuses it in text
     return raw.strip() if isinstance(raw, str) and raw.strip() else None
 
 
