@@ -302,6 +302,7 @@ class TaskEdit(_Frozen):
     dept: str | None = None
     priority: str | None = None
     node_no: int | None = None
+    description: str | None = None
 
 
 class TaskCancel(_Frozen):
@@ -708,6 +709,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "prio": ("prio", "priority", "优先级"),
     "title": ("title", "标题", "名称"),
     "node": ("node", "节点"),
+    "desc": ("desc", "description", "具体内容", "内容", "说明"),
     "parent": ("parent", "上级", "上级任务"),
     "owner": ("owner", "责任人", "负责人"),
     "lead": ("lead", "负责人"),
@@ -1085,11 +1087,11 @@ def _task_coowners(ctx: _Ctx, args: list[_Token]) -> TaskCoOwners:
 
 def _task_edit(ctx: _Ctx, args: list[_Token]) -> TaskEdit:
     task_id, rest = _need_id(args)
-    words, opts = _split(ctx, rest, ("title", "due", "dept", "prio", "node"))
+    words, opts = _split(ctx, rest, ("title", "due", "dept", "prio", "node", "desc"))
     _no_more(ctx, words)
     if "node" in opts and "due" not in opts:
         raise _err("cmd.edit_node_due")
-    if not {"title", "due", "dept", "prio"} & opts.keys():
+    if not {"title", "due", "dept", "prio", "desc"} & opts.keys():
         raise _err("cmd.edit_nothing")
     priority = None
     if "prio" in opts:
@@ -1099,10 +1101,10 @@ def _task_edit(ctx: _Ctx, args: list[_Token]) -> TaskEdit:
     node_no = None
     if "node" in opts:
         node_no = _id(opts["node"], "cmd.bad_node_no")
-        if "due" not in opts or {"title", "dept", "prio"} & opts.keys():
+        if "due" not in opts or {"title", "dept", "prio", "desc"} & opts.keys():
             raise _err("cmd.edit_node_due")
     return TaskEdit(task_id=task_id, title=opts.get("title"), due=opts.get("due"), dept=opts.get("dept"),
-                    priority=priority, node_no=node_no)
+                    priority=priority, node_no=node_no, description=opts.get("desc"))
 
 
 def _task_node(ctx: _Ctx, args: list[_Token]) -> TaskNodeAdd | TaskNodeDone:
@@ -1574,8 +1576,8 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
         _sub("task", "ack", "收到", _id_only(TaskAck),
              ("/task 收到 <编号>", "/task ack <id>"), ("确认收到催办", "acknowledge a reminder")),
         _sub("task", "edit", "修改", _task_edit,
-             ("/task 修改 <编号> [标题:…] [截止:<日期>] [单位:<部门>] [优先级:紧急|普通]\n/task 修改 <编号> 节点:<序号> 截止:<日期>",
-              "/task edit <id> [title:…] [due:<date>] [dept:<name>] [prio:high|normal]\n/task edit <id> node:<n> due:<date>"),
+             ("/task 修改 <编号> [标题:…] [内容:…] [截止:<更早的日期>] [单位:<部门>] [优先级:紧急|普通]\n/task 修改 <编号> 节点:<序号> 截止:<日期>",
+              "/task edit <id> [title:…] [desc:…] [due:<earlier date>] [dept:<name>] [prio:high|normal]\n/task edit <id> node:<n> due:<date>"),
              ("更正任务的标题、截止日期、责任单位或优先级，或节点日期", "correct a task's title, deadline, department or "
               "priority, or a node's date")),
         _sub("task", "cancel", "撤销", _id_reason(TaskCancel),
@@ -1727,8 +1729,8 @@ i18n.register(
             "en": "The command contains invisible control characters (such as NUL); remove them and type it again.",
         },
         "cmd.edit_nothing": {
-            "zh": "请说明改什么：标题:… 截止:<日期> 单位:<部门> 优先级:紧急|普通。",
-            "en": "Say what to change: title:… due:<date> dept:<name> prio:high|normal.",
+            "zh": "请说明改什么：标题:… 内容:… 截止:<更早的日期> 单位:<部门> 优先级:紧急|普通。",
+            "en": "Say what to change: title:… desc:… due:<earlier date> dept:<name> prio:high|normal.",
         },
         "cmd.edit_node_due": {
             "zh": "改节点日期请写：/task 修改 <编号> 节点:<序号> 截止:<日期>（不与其他修改混写）。",

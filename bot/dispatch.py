@@ -192,7 +192,8 @@ def _with_day_off_hint(ctx: Ctx, reply: Reply, task_id: int, day, node_no: int |
 
 @handles("task.edit")
 def _task_edit(ctx: Ctx, r) -> Reply:
-    tasks.edit(ctx, r.task_id, title=r.title, due=r.due, dept=r.dept, priority=r.priority, node_no=r.node_no)
+    tasks.edit(ctx, r.task_id, title=r.title, due=r.due, dept=r.dept, priority=r.priority, node_no=r.node_no,
+               description=r.description)
     reply = _card_reply(ctx, "reply.task.edited", r.task_id)
     return _with_day_off_hint(ctx, reply, r.task_id, r.due, r.node_no) if r.due else reply
 

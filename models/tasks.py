@@ -22,6 +22,7 @@ from models.tables import (
 
 LIVE = ("todo", "active", "blocked", "done_requested")
 MAX_TITLE = 500
+MAX_DESCRIPTION = 4000
 
 
 # ---------------------------------------------------------------- reading
@@ -681,11 +682,11 @@ def complete_node(ctx: Ctx, task_id: int, no: int) -> TimeNode:
 
 
 def edit(ctx: Ctx, task_id: int, *, title: str | None = None, due: date | None = None, dept: str | None = None,
-         priority: str | None = None, node_no: int | None = None) -> Task:
-    """Corrects a task (修改): title, deadline, owning department, priority, or one node's date. The
-    force's lead may change anything; the owner who created the task may correct it but not move its
-    deadline later (that is an extension: /task extend). A deadline corrected before any extension
-    moves the baseline with it. Audited; the owner is told when someone else made the change."""
+         priority: str | None = None, node_no: int | None = None, description: str | None = None) -> Task:
+    """Corrects a task (修改): title, description, owning department, priority, an earlier deadline, or
+    one node's date; by the force's lead, or by the owner who created it. A deadline never moves later
+    here (that is an extension, /task extend, so the baseline stays honest); moved earlier before any
+    extension, the baseline moves with it. Audited; the owner is told when someone else made the change."""
     task = get_task(ctx, task_id)
     _require_live(task)
     force = _force_of(ctx, task)
@@ -710,6 +711,11 @@ def edit(ctx: Ctx, task_id: int, *, title: str | None = None, due: date | None =
             if new_title != task.title:
                 changes["title"] = {"old": task.title, "new": new_title}
                 task.title = new_title
+        if description is not None and description.strip() != task.description:
+            if len(description) > MAX_DESCRIPTION:
+                raise InvalidInput("task.description_long", max=MAX_DESCRIPTION)
+            changes["description"] = {"old": task.description, "new": description.strip()}
+            task.description = description.strip()
         if priority is not None and priority != task.priority:
             if priority not in ("normal", "high"):
                 raise InvalidInput("task.bad_priority")
@@ -722,7 +728,7 @@ def edit(ctx: Ctx, task_id: int, *, title: str | None = None, due: date | None =
                 task.department_id = row.id
         if due is not None and due != task.due:
             _check_future(ctx, due)
-            if due > task.due and not lead:
+            if due > task.due:  # the baseline stays honest: later only through an extension
                 raise InvalidInput("task.edit_later", id=task.id, due=Day(task.due))
             if due < task.start_date:
                 raise InvalidInput("task.start_after_due")
@@ -895,11 +901,12 @@ i18n.register(
             "en": "✏️ {by} corrected task #{id} “{title}”. See /task show {id}",
         },
         "task.edit_nothing": {"zh": "请说明改什么。", "en": "Say what to change."},
+        "task.description_long": {"zh": "具体内容太长（最多 {max} 字）。", "en": "The description is too long (at most {max} characters)."},
         "task.edit_same": {"zh": "任务 #{id} 没有变化：新值与原值相同。", "en": "Task #{id} is unchanged: the new values are the same."},
         "task.edit_later": {
-            "zh": "截止日期只能由专班负责人推后；需要更多时间请申请延期：/task extend {id} <日期> <原因>（现截止 {due}）。",
-            "en": "Only the task force's lead moves a deadline later; to ask for more time: /task extend {id} <date> "
-                  "<reason> (now due {due}).",
+            "zh": "修改不能推后截止日期（现截止 {due}）；需要更多时间请申请延期：/task extend {id} <日期> <原因>。",
+            "en": "A correction cannot move the deadline later (now due {due}); to ask for more time: /task extend "
+                  "{id} <date> <reason>.",
         },
         "task.notify.assigned": {
             "zh": "📋 {by} 给你派了任务 #{id}「{title}」，截止 {due}。收到：/task ack {id} · 更新进展：/task progress {id} <n>%",

@@ -222,9 +222,10 @@ def test_corrections_are_for_the_lead_and_the_creator_and_never_an_extension_in_
     assert not say(org, "wang", "/task edit 1 title:别人的").ok
     assert not say(org, "zhang", "/task edit 1").ok
     assert snapshot(engine) == before
-    assert say(org, "lin", "/task edit 1 due:2027-01-29").ok
+    assert not say(org, "lin", "/task edit 1 due:2027-01-29").ok  # not even the lead: an extension
+    assert say(org, "lin", "/task edit 1 due:12-30 内容:补充说明").ok
     shown = say(org, "zhang", "/task show 1").text
-    assert "自己的任务（修订）" in shown and "2027年1月29日（周五）" in shown
+    assert "自己的任务（修订）" in shown and "2026年12月30日（周三）" in shown
 
 
 @pytest.mark.parametrize("line", [
