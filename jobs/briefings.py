@@ -178,14 +178,37 @@ def compose(lines: list[Line], *, lang: str, name: str, day) -> tuple[str, list[
     if shown > MAX_LINES:
         more = t("brief.more", lang, n=shown - MAX_LINES)
         blocks.append({"brief": "more", "text": more})
-    foot = t("brief.foot", lang)
-    text_lines.append(foot)
-    blocks.append({"brief": "foot", "text": foot})
+    foot = footer({v for x in lines for v in x.verbs}, lang)
+    if foot:
+        text_lines.append(foot)
+        blocks.append({"brief": "foot", "text": foot})
     return "\n".join(text_lines), blocks
+
+
+# The commands a briefing's footer names, in this order, for the verbs its lines carry.
+FOOT_VERBS = ("ack", "progress", "extend", "done", "block", "approve", "reject", "verify", "reopen", "notice.ack",
+              "show")
+
+
+def footer(verbs: set[str], lang: str) -> str:
+    """The commands to type for what this briefing's lines offer (the console has no buttons)."""
+    hints = [t(f"brief.cmd.{v}", lang) for v in FOOT_VERBS if v in verbs]
+    return t("brief.foot", lang, commands=" · ".join(hints)) if hints else ""
 
 
 i18n.register(
     {
+        "brief.cmd.ack": {"zh": "收到 /task ack <编号>", "en": "acknowledge /task ack <id>"},
+        "brief.cmd.progress": {"zh": "更新进展 /task progress <编号> <n>%", "en": "report /task progress <id> <n>%"},
+        "brief.cmd.extend": {"zh": "申请延期 /task extend <编号> <日期> <原因>", "en": "more time /task extend <id> <date> <reason>"},
+        "brief.cmd.done": {"zh": "报完成 /task done <编号>", "en": "report done /task done <id>"},
+        "brief.cmd.block": {"zh": "报受阻 /task block <编号> <原因>", "en": "blocked /task block <id> <reason>"},
+        "brief.cmd.approve": {"zh": "批准 /task approve <编号>", "en": "approve /task approve <id>"},
+        "brief.cmd.reject": {"zh": "驳回 /task reject <编号> <原因>", "en": "reject /task reject <id> <reason>"},
+        "brief.cmd.verify": {"zh": "销号 /task verify <编号>", "en": "verify /task verify <id>"},
+        "brief.cmd.reopen": {"zh": "退回 /task reopen <编号> <原因>", "en": "send back /task reopen <id> <reason>"},
+        "brief.cmd.notice.ack": {"zh": "确认通知 /force notice ack <编号>", "en": "confirm a notice /force notice ack <id>"},
+        "brief.cmd.show": {"zh": "查看 /task show <编号>", "en": "see /task show <id>"},
         "brief.head": {
             "zh": "📋 {name}，{day}督办晨报：共 {n} 项（{summary}）",
             "en": "📋 {name}, your briefing for {day}: {n} items ({summary})",
@@ -201,14 +224,7 @@ i18n.register(
         "brief.group.ack": {"zh": "签收情况", "en": "Acknowledgements"},
         "brief.group.approvals": {"zh": "待你审批", "en": "Waiting for your decision"},
         "brief.more": {"zh": "……另有 {n} 项，见 /task list mine", "en": "… and {n} more: /task list mine"},
-        "brief.foot": {
-            "zh": "操作：收到 /task ack <编号> · 更新进展 /task progress <编号> <n>% · 申请延期 /task extend <编号> <日期> <原因> · "
-                  "批准 /task approve <编号> · 驳回 /task reject <编号> <原因> · 销号 /task verify <编号> · "
-                  "退回 /task reopen <编号> <原因> · 确认通知 /force notice ack <编号>",
-            "en": "Act: acknowledge /task ack <id> · report /task progress <id> <n>% · more time /task extend <id> "
-                  "<date> <reason> · approve /task approve <id> · reject /task reject <id> <reason> · verify "
-                  "/task verify <id> · send back /task reopen <id> <reason> · confirm a notice /force notice ack <id>",
-        },
+        "brief.foot": {"zh": "操作：{commands}", "en": "Act: {commands}"},
         "brief.approve.extension": {
             "zh": "#{id}「{title}」{who} 申请延期：{old} → {new}，理由：{reason}",
             "en": "#{id} “{title}”: {who} asks to move {old} → {new}: {reason}",

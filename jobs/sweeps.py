@@ -648,7 +648,7 @@ i18n.register(
             "en": "#{id} “{title}”: node “{node}” is due today",
         },
         "brief.nudge": {
-            "zh": "#{id}「{title}」已 {days} 个工作日未更新进展（自 {last} 起）· 进度 {progress}%",
+            "zh": "#{id}「{title}」已 {days} 个工作日未更新进展（自 {last}起）· 进度 {progress}%",
             "en": "#{id} “{title}”: no progress report for {days} working days (since {last}) · {progress}%",
         },
         "brief.notice": {
@@ -656,7 +656,7 @@ i18n.register(
             "en": "Notice #{id} ({force}, {author}): {text}",
         },
         "nudge.silent": {
-            "zh": "💬 任务 #{id}「{title}」已 {days} 个工作日没有更新进展（自 {last} 起，当前 {progress}%）。"
+            "zh": "💬 任务 #{id}「{title}」已 {days} 个工作日没有更新进展（自 {last}起，当前 {progress}%）。"
                   "请花一分钟报一下进展：/task progress {id} <n>% <说明>；遇到困难可报受阻：/task block {id} <原因>",
             "en": "💬 Task #{id} “{title}” has had no progress report for {days} working day(s) (since {last}; "
                   "at {progress}%). Take a minute to report: /task progress {id} <n>% <note>, or flag a blocker: "

@@ -337,7 +337,7 @@ i18n.register(
                   "{until} and resumes then if it is still overdue.",
         },
         "brief.esc.own": {
-            "zh": "{ref} {what} 已逾期 {days} 个工作日 · 进度 {progress}%",
+            "zh": "{ref} {what}已逾期 {days} 个工作日 · 进度 {progress}%",
             "en": "{ref} {what}: {days} working days overdue · {progress}%",
         },
         "brief.esc": {
