@@ -201,6 +201,7 @@ class TaskVerify(_Frozen):
 
     kind: Literal["task.verify"] = "task.verify"
     task_id: Id
+    confirm: bool = False  # verify although sub-tasks or time nodes are still open
 
 
 class TaskReopen(_Frozen):
@@ -336,6 +337,7 @@ class ForceRemoveMembers(_Frozen):
     kind: Literal["force.remove"] = "force.remove"
     users: list[UserRef] = Field(min_length=1)
     force: str | None = None
+    confirm: bool = False  # remove although they own live tasks (handed to a lead)
 
 
 class ForceList(_Frozen):
@@ -370,6 +372,7 @@ class ForceClose(_Frozen):
 
     kind: Literal["force.close"] = "force.close"
     force: str | None = None
+    confirm: bool = False  # close although tasks are live (they are cancelled)
 
 
 class ForcePolicy(_Frozen):
@@ -1073,6 +1076,15 @@ def _task_assign(ctx: _Ctx, args: list[_Token]) -> TaskAssign:
 
 
 _REMOVE_WORDS = {"remove", "移除", "删除", "去掉"}
+# The explicit go-ahead of a closing move that was refused while something was still open.
+_CONFIRM_WORDS = frozenset(_norm(w) for w in ("confirm", "confirmed", "--confirm", "确认", "确定"))
+
+
+def _confirmed(tokens: Sequence[_Token]) -> tuple[list[_Token], bool]:
+    """The tokens without a trailing confirm word (confirm / 确认), and whether it was there."""
+    if tokens and tokens[-1].norm in _CONFIRM_WORDS:
+        return list(tokens[:-1]), True
+    return list(tokens), False
 
 
 def _task_coowners(ctx: _Ctx, args: list[_Token]) -> TaskCoOwners:
@@ -1152,7 +1164,24 @@ def _force_add(ctx: _Ctx, args: list[_Token]) -> ForceAddMembers:
 
 def _force_remove(ctx: _Ctx, args: list[_Token]) -> ForceRemoveMembers:
     words, opts = _split(ctx, args, ("force",))
-    return ForceRemoveMembers(users=_members(ctx, words), force=opts.get("force"))
+    words, confirm = _confirmed(words)
+    return ForceRemoveMembers(users=_members(ctx, words), force=opts.get("force"), confirm=confirm)
+
+
+def _force_close(ctx: _Ctx, args: list[_Token]) -> ForceClose:
+    words, opts = _split(ctx, args, ("force",))
+    words, confirm = _confirmed(words)
+    if "force" in opts:
+        _no_more(ctx, words)
+        return ForceClose(force=opts["force"], confirm=confirm)
+    return ForceClose(force=ctx.name(words) or None, confirm=confirm)
+
+
+def _task_verify(ctx: _Ctx, args: list[_Token]) -> TaskVerify:
+    task_id, rest = _need_id(args)
+    rest, confirm = _confirmed(rest)
+    _no_more(ctx, rest)
+    return TaskVerify(task_id=task_id, confirm=confirm)
 
 
 def _no_args(cls: type[ForceList | MeetingList | WhoAmI | DeptList]) -> Callable[[_Ctx, list[_Token]], Any]:
@@ -1546,8 +1575,8 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
         _sub("task", "done", "完成", _id_note(TaskDone),
              ("/task 完成 <编号> [说明…]", "/task done <id> [note…]"),
              ("报告完成，等待负责人销号", "report done; the lead verifies")),
-        _sub("task", "verify", "销号", _id_only(TaskVerify),
-             ("/task 销号 <编号>", "/task verify <id>"), ("负责人确认完成（销号）", "lead verifies a done task")),
+        _sub("task", "verify", "销号", _task_verify,
+             ("/task 销号 <编号> [确认]", "/task verify <id> [confirm]"), ("负责人确认完成（销号）", "lead verifies a done task")),
         _sub("task", "reopen", "退回", _id_reason(TaskReopen),
              ("/task 退回 <编号> <原因…>", "/task reopen <id> <reason…>"),
              ("负责人退回完成申请", "lead sends a done task back")),
@@ -1591,7 +1620,7 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("/force 加入 <@某人>… [部门:<名称>] [专班:<名称>]", "/force add <@user>… [dept:<name>] [force:<name>]"),
              ("加入成员", "add members")),
         _sub("force", "remove", "移出", _force_remove,
-             ("/force 移出 <@某人>… [专班:<名称>]", "/force remove <@user>… [force:<name>]"), ("移出成员", "remove members")),
+             ("/force 移出 <@某人>… [专班:<名称>] [确认]", "/force remove <@user>… [force:<name>] [confirm]"), ("移出成员", "remove members")),
         _sub("force", "list", "列表", _no_args(ForceList),
              ("/force 列表", "/force list"), ("列出专班", "list task forces")),
         _sub("force", "map", "挂图", _force_named(ForceMap),
@@ -1608,8 +1637,8 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("向全体成员发通知；确认收到；查看谁已确认", "send a notice to every member; confirm one; see who confirmed")),
         _sub("force", "export", "导出", _force_named(ForceExport),
              ("/force 导出 [名称]", "/force export [name]"), ("导出任务清单（Excel）", "export the task list (Excel)")),
-        _sub("force", "close", "结束", _force_named(ForceClose),
-             ("/force 结束 [名称]", "/force close [name]"), ("结束专班", "close a task force")),
+        _sub("force", "close", "结束", _force_close,
+             ("/force 结束 [名称] [确认]", "/force close [name] [confirm]"), ("结束专班", "close a task force")),
     ),
     "meeting": (
         _sub("meeting", "new", "新建", _meeting_new,

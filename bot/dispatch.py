@@ -22,7 +22,7 @@ from bot.dates import format_date
 from models import forces, i18n, org, tasks
 from models.context import Ctx
 from models.db import session_scope
-from models.errors import GuatuError, role_denied
+from models.errors import GuatuError
 from models.i18n import Join, t
 from models.org import PersonRef
 from models.tasks import TaskView
@@ -233,7 +233,7 @@ def _task_done(ctx: Ctx, r) -> Reply:
 
 @handles("task.verify")
 def _task_verify(ctx: Ctx, r) -> Reply:
-    tasks.verify(ctx, r.task_id)
+    tasks.verify(ctx, r.task_id, confirm=r.confirm)
     return _card_reply(ctx, "reply.task.verified", r.task_id)
 
 
@@ -351,7 +351,7 @@ def _force_add(ctx: Ctx, r) -> Reply:
 
 @handles("force.remove")
 def _force_remove(ctx: Ctx, r) -> Reply:
-    f, people = forces.force_remove(ctx, [PersonRef.of(u) for u in r.users], force_name=r.force)
+    f, people = forces.force_remove(ctx, [PersonRef.of(u) for u in r.users], force_name=r.force, confirm=r.confirm)
     return _ok(ctx, "reply.force.removed", name=f.name, who="、".join(p.name for p in people))
 
 
@@ -362,7 +362,7 @@ def _force_list(ctx: Ctx, r) -> Reply:
 
 @handles("force.close")
 def _force_close(ctx: Ctx, r) -> Reply:
-    f = forces.force_close(ctx, r.force)
+    f = forces.force_close(ctx, r.force, confirm=r.confirm)
     return _ok(ctx, "reply.force.closed", name=f.name)
 
 
@@ -370,8 +370,7 @@ def _force_close(ctx: Ctx, r) -> Reply:
 def _force_export(ctx: Ctx, r) -> Reply:
     from bot.exchange import tasks_xlsx
 
-    f = forces.find_force(ctx, r.force, allow_closed=True)
-    forces.require_lead(ctx, f)
+    f = forces.open_force(ctx, r.force, "force.export")
     views = tasks.force_tasks(ctx, f)
     name = f"{f.name}-{ctx.today.isoformat()}.xlsx"
     return Reply(text=t("reply.force.exported", ctx.lang, n=len(views), name=name), lang=ctx.lang,
@@ -382,9 +381,7 @@ def _force_export(ctx: Ctx, r) -> Reply:
 def _force_map(ctx: Ctx, r) -> Reply:
     from models import warmap
 
-    f = forces.find_force(ctx, r.force, allow_closed=True)
-    if not (forces.can_read(ctx, f) or forces.is_lead(ctx, f, ctx.actor)):
-        raise role_denied("member")
+    f = forces.open_force(ctx, r.force, "force.map")
     views = tasks.force_tasks(ctx, f, live_only=True)
     png = warmap.render_png(views, title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)),
                             today=ctx.today, lang=ctx.lang)
@@ -396,8 +393,7 @@ def _force_map(ctx: Ctx, r) -> Reply:
 def _force_digest(ctx: Ctx, r) -> Reply:
     from models import digest, warmap
 
-    f = forces.find_force(ctx, r.force, allow_closed=True)
-    forces.require_lead(ctx, f)
+    f = forces.open_force(ctx, r.force, "force.digest")
     d = digest.build(ctx, f)
     png = warmap.render_png(tasks.force_tasks(ctx, f, live_only=True), today=ctx.today, lang=ctx.lang,
                             title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models import audit, i18n, org, outbox
+from models import audit, i18n, org, outbox, permissions
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound, UsageError, role_denied
-from models.i18n import Msg
+from models.i18n import Join, Msg
+from models.lights import LIVE
 from models.policy import Policy, effective
 from models.tables import Department, ForceMember, Person, Task, TaskForce
 from models.timing import send_time
@@ -65,11 +66,15 @@ def require_lead(ctx: Ctx, force: TaskForce | None) -> None:
 
 
 def can_read(ctx: Ctx, force: TaskForce) -> bool:
-    return (
-        membership(ctx, force, ctx.actor) is not None
-        or org.has_role(ctx.session, ctx.actor, "leader")
-        or org.has_role(ctx.session, ctx.actor, "secretary")
-    )
+    """Members, leads, secretaries and leaders read a task force's tasks (permissions.TABLE)."""
+    return permissions.can(ctx, "force.tasks", force=force)
+
+
+def open_force(ctx: Ctx, name: str | None, action: str, *, allow_closed: bool = True) -> TaskForce:
+    """The task force named (else this channel's), if the caller may do ``action`` on it; else the refusal."""
+    force = find_force(ctx, name, allow_closed=allow_closed)
+    permissions.require(ctx, action, force=force)
+    return force
 
 
 def leads(ctx: Ctx, force: TaskForce) -> list[Person]:
@@ -114,8 +119,9 @@ def announce(ctx: Ctx, force: TaskForce, msg: Msg, *, key: str, kind: str = "ann
 
 
 def force_new(ctx: Ctx, name: str, *, lead: org.PersonRef | None = None) -> TaskForce:
-    """Lead role: creates a task force bound to this channel; the caller (or ``lead``) leads it."""
-    org.require_role(ctx.session, ctx.actor, "lead")
+    """Lead role: creates a task force bound to this channel, led by the caller and by ``lead`` if named
+    (the creator stays a lead, so naming someone else never locks them out of what they just made)."""
+    permissions.require(ctx, "force.new")
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("force.bad_name")
@@ -132,16 +138,20 @@ def force_new(ctx: Ctx, name: str, *, lead: org.PersonRef | None = None) -> Task
     ctx.session.add(force)
     ctx.session.flush()
     add_member(ctx, force, lead_person, dept_id=None, lead=True)
+    if lead_person.id != ctx.actor.id:
+        add_member(ctx, force, ctx.actor, dept_id=None, lead=True)
     audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.created", entity="force",
-                 entity_id=force.id, now=ctx.now, name=name, channel=ctx.channel_id, lead=lead_person.id)
-    announce(ctx, force, Msg("force.announce.created", name=name, lead=lead_person.name), key=f"force:{force.id}:created")
+                 entity_id=force.id, now=ctx.now, name=name, channel=ctx.channel_id, lead=lead_person.id,
+                 leads=sorted({lead_person.id, ctx.actor.id}))
+    names = [lead_person.name] + ([ctx.actor.name] if lead_person.id != ctx.actor.id else [])
+    announce(ctx, force, Msg("force.announce.created", name=name, lead=Join(names)), key=f"force:{force.id}:created")
     return force
 
 
 def force_add(ctx: Ctx, refs: list[org.PersonRef], *, dept: str | None = None, force_name: str | None = None) -> tuple[TaskForce, list[Person]]:
     """Lead of the force: adds members (optionally for a department)."""
     force = find_force(ctx, force_name)
-    require_lead(ctx, force)
+    permissions.require(ctx, "force.add", force=force)
     dept_row = org.find_department(ctx.session, ctx.ws, dept) if dept else None
     people = [org.find_person(ctx.session, ctx.ws, r, now=ctx.now) for r in refs]
     for p in people:
@@ -151,24 +161,54 @@ def force_add(ctx: Ctx, refs: list[org.PersonRef], *, dept: str | None = None, f
     return force, people
 
 
-def force_remove(ctx: Ctx, refs: list[org.PersonRef], *, force_name: str | None = None) -> tuple[TaskForce, list[Person]]:
-    """Lead of the force: removes members; refuses to remove the last lead."""
+def _live(ctx: Ctx, force: TaskForce, owner_ids: set[int] | None = None) -> list[Task]:
+    q = select(Task).where(Task.force_id == force.id, Task.status.in_(LIVE))
+    if owner_ids is not None:
+        q = q.where(Task.owner_id.in_(owner_ids))
+    return list(ctx.session.exec(q.order_by(Task.id)).all())
+
+
+def force_remove(ctx: Ctx, refs: list[org.PersonRef], *, force_name: str | None = None,
+                 confirm: bool = False) -> tuple[TaskForce, list[Person]]:
+    """Lead of the force: removes members; refuses to remove the last lead. Someone who still owns live
+    tasks here is refused, naming them and writing nothing, unless ``confirm``: then their tasks go to
+    the caller (or, if the caller is not a lead here or is leaving, the first remaining lead)."""
+    from models import tasks
+
     force = find_force(ctx, force_name)
-    require_lead(ctx, force)
-    removed: list[Person] = []
+    permissions.require(ctx, "force.remove", force=force)
+    people: list[Person] = []
+    rows: list[ForceMember] = []
     for r in refs:
         p = org.find_person(ctx.session, ctx.ws, r, now=ctx.now, create=False)
         m = membership(ctx, force, p)
         if m is None:
             raise NotFound("force.not_member", who=p.name, force=force.name)
-        if m.is_lead and len(leads(ctx, force)) <= 1:
+        if p.id not in {x.id for x in people}:
+            people.append(p)
+            rows.append(m)
+    leaving = {p.id for p in people}
+    staying_leads = [p for p in leads(ctx, force) if p.id not in leaving]
+    for p, m in zip(people, rows):
+        if m.is_lead and not staying_leads:
             raise Conflict("force.last_lead", who=p.name)
+    owned = _live(ctx, force, leaving)
+    mine = membership(ctx, force, ctx.actor)
+    heir = ctx.actor if mine is not None and mine.is_lead and ctx.actor.id not in leaving else staying_leads[0]
+    if owned and not confirm:
+        owners = [p.name for p in people if any(t.owner_id == p.id for t in owned)]
+        raise Conflict("force.remove_live", who=Join(owners), force=force.name, n=len(owned),
+                       ids=tasks.shown_ids([t.id for t in owned]), heir=heir.name,
+                       again=" ".join(f"@{p.chat_user_id}" for p in people) + f" force:{force.name}")
+    owned_by = {p.id: [t.id for t in owned if t.owner_id == p.id] for p in people}
+    tasks.hand_over(ctx, owned, heir, why="force.member_removed")
+    for p, m in zip(people, rows):
         ctx.session.delete(m)
-        removed.append(p)
         audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.member_removed",
-                     entity="force", entity_id=force.id, now=ctx.now, person=p.id)
+                     entity="force", entity_id=force.id, now=ctx.now, person=p.id, handed_over=owned_by[p.id],
+                     heir=heir.id if owned_by[p.id] else None)
     ctx.session.flush()
-    return force, removed
+    return force, people
 
 
 @dataclass(frozen=True)
@@ -205,14 +245,23 @@ def force_list(ctx: Ctx, *, limit: int = 50) -> list[ForceSummary]:
                          tasks.get(f.id, 0), f.channel_id) for f in forces]
 
 
-def force_close(ctx: Ctx, force_name: str | None = None) -> TaskForce:
-    """Lead of the force: closes it; its channel may then be bound again."""
+def force_close(ctx: Ctx, force_name: str | None = None, *, confirm: bool = False) -> TaskForce:
+    """Lead of the force: closes it; its channel may then be bound again. With live tasks (they would keep
+    being reminded and escalated) it is refused, naming them and writing nothing, unless ``confirm``:
+    then they are cancelled with the closing as their reason, each owner told once."""
+    from models import tasks
+
     force = find_force(ctx, force_name)
-    require_lead(ctx, force)
+    permissions.require(ctx, "force.close", force=force)
+    live = _live(ctx, force)
+    if live and not confirm:
+        raise Conflict("force.close_live", force=force.name, n=len(live), ids=tasks.shown_ids([t.id for t in live]))
+    if live:
+        tasks.cancel_all(ctx, live, Msg("force.close_reason", name=force.name).render(ctx.default_lang))
     force.status = "closed"
     force.closed_at = ctx.now
     audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.closed", entity="force",
-                 entity_id=force.id, now=ctx.now)
+                 entity_id=force.id, now=ctx.now, cancelled=[t.id for t in live])
     announce(ctx, force, Msg("force.announce.closed", name=force.name), key=f"force:{force.id}:closed")
     return force
 
@@ -221,10 +270,9 @@ def force_policy(ctx: Ctx, changes: dict, *, force_name: str | None = None) -> t
     """Shows the policy; with changes (lead of the force), validates and stores them."""
     force = find_force(ctx, force_name)
     if not changes:
-        if not (can_read(ctx, force) or is_lead(ctx, force, ctx.actor)):
-            raise role_denied("member")
+        permissions.require(ctx, "force.policy.show", force=force)
         return force, effective(force.policy)
-    require_lead(ctx, force)
+    permissions.require(ctx, "force.policy.set", force=force)
     merged = {**(force.policy or {}), **changes}
     try:
         policy = effective(merged)
@@ -272,6 +320,21 @@ i18n.register(
         "force.announce.created": {
             "zh": "📌 工作专班「{name}」成立，负责人：{lead}。本频道为专班频道。",
             "en": "📌 Task force “{name}” is set up, led by {lead}. This is its channel.",
+        },
+        "force.close_live": {
+            "zh": "专班「{force}」还有 {n} 项在办任务（{ids}），结束后它们仍会继续提醒和督办。请先逐项处理：改派 /task assign <编号> @某人，"
+                  "撤销 /task cancel <编号> <原因>，销号 /task verify <编号>；或确认结束并撤销全部在办任务：/force close {force} confirm",
+            "en": "“{force}” still has {n} live task(s) ({ids}); they would keep being reminded and escalated. Deal with "
+                  "them first (reassign: /task assign <id> @someone, cancel: /task cancel <id> <reason>, verify: "
+                  "/task verify <id>), or close it and cancel them all: /force close {force} confirm",
+        },
+        "force.close_reason": {"zh": "专班「{name}」已结束", "en": "task force “{name}” closed"},
+        "force.remove_live": {
+            "zh": "{who} 在专班「{force}」还负责 {n} 项在办任务（{ids}）。请先改派 /task assign <编号> @某人 或撤销 "
+                  "/task cancel <编号> <原因>；或确认移出，其任务转由 {heir} 负责：/force remove {again} confirm",
+            "en": "{who} still own(s) {n} live task(s) in “{force}” ({ids}). Reassign them first (/task assign <id> "
+                  "@someone) or cancel them (/task cancel <id> <reason>); or remove anyway and hand them to {heir}: "
+                  "/force remove {again} confirm",
         },
         "force.announce.closed": {"zh": "🏁 工作专班「{name}」已结束。", "en": "🏁 Task force “{name}” is closed."},
     }

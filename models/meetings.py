@@ -7,16 +7,16 @@ import calendar as _cal
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import select
 
-from models import audit, horizon, i18n, org, outbox, rank
+from models import audit, horizon, i18n, org, outbox, permissions, rank
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Day, Msg, t
 from models.lights import EMOJI, ORDER
 from models.policy import DEFAULT
-from models.tables import AgendaItem, Decision, ForceMember, Meeting, MeetingSeries, Person, Task, TaskForce
+from models.tables import AgendaItem, Decision, ForceMember, Meeting, MeetingSeries, Person, Task, TaskForce, TimeNode
 from models.tasks import LIVE, TaskView, create, views
 from models.timing import send_time
 
@@ -27,8 +27,8 @@ HORIZON_OCCURRENCES = 2  # a series keeps this many future meetings on the calen
 MAX_TOPIC = 500
 
 
-def _require_secretary(ctx: Ctx) -> None:
-    org.require_role(ctx.session, ctx.actor, "secretary")
+def _require_secretary(ctx: Ctx, action: str) -> None:
+    permissions.require(ctx, action)
 
 
 def get_meeting(ctx: Ctx, meeting_id: int) -> Meeting:
@@ -51,7 +51,7 @@ def new_meeting(
     chair: org.PersonRef | None = None, length: int | None = None,
 ) -> Meeting:
     """Secretary: schedules one meeting; its agenda cut-off is two working days before."""
-    _require_secretary(ctx)
+    _require_secretary(ctx, "meeting.new")
     horizon.check_day(day, ctx.today)
     chair_person = org.find_person(ctx.session, ctx.ws, chair, now=ctx.now) if chair else None
     m = _insert(ctx, kind, day, title=(title or "").strip() or None, at=at, chair_id=chair_person.id if chair_person else None,
@@ -86,7 +86,7 @@ def occurrence_day(ctx: Ctx, series: MeetingSeries, seq: int) -> date:
 def new_series(ctx: Ctx, kind: str, every_months: int, start: date, *, at: time | None = None,
                chair: org.PersonRef | None = None) -> tuple[MeetingSeries, list[Meeting]]:
     """Secretary: a recurring meeting (专题会议 every 2 months, 例会 monthly); the next ones are scheduled."""
-    _require_secretary(ctx)
+    _require_secretary(ctx, "meeting.series")
     horizon.check_day(start, ctx.today)
     if not 1 <= every_months <= 12:
         raise InvalidInput("meeting.bad_every")
@@ -120,8 +120,10 @@ def ensure_occurrences(ctx: Ctx, series: MeetingSeries) -> list[Meeting]:
 
 def propose(ctx: Ctx, meeting_id: int, topic: str, *, presenter: org.PersonRef | None = None,
             length: int | None = None) -> AgendaItem:
-    """Anyone: proposes a topic; after the cut-off it is accepted but marked late."""
+    """A member of a task force (or a lead, secretary, leader): proposes a topic; after the cut-off it is
+    accepted but marked late."""
     m = get_meeting(ctx, meeting_id)
+    permissions.require(ctx, "meeting.propose", meeting=m)
     if m.day < ctx.today:
         raise Conflict("meeting.past", id=m.id)
     topic = " ".join(topic.split())
@@ -160,10 +162,32 @@ class Agenda:
         return max(0, self.total - self.meeting.length_min)
 
 
+def _before(ctx: Ctx, m: Meeting):
+    """Meetings of the same kind held before ``m`` (same day: created before it)."""
+    return select(Meeting).where(Meeting.workspace_id == ctx.ws.id, Meeting.kind == m.kind,
+                                 or_(Meeting.day < m.day, and_(Meeting.day == m.day, Meeting.id < m.id)))
+
+
 def previous_meeting(ctx: Ctx, m: Meeting) -> Meeting | None:
-    """The last meeting of the same kind before this one (its decisions are followed up first)."""
-    return ctx.session.exec(select(Meeting).where(Meeting.workspace_id == ctx.ws.id, Meeting.kind == m.kind,
-                                                  Meeting.day < m.day).order_by(Meeting.day.desc(), Meeting.id.desc())).first()
+    """The last meeting of the same kind before this one, in a series or not."""
+    return ctx.session.exec(_before(ctx, m).order_by(Meeting.day.desc(), Meeting.id.desc())).first()
+
+
+def followed_up(ctx: Ctx, m: Meeting) -> list[Meeting]:
+    """The meetings whose decisions this one follows up, oldest first. A series' meeting: the series'
+    previous meeting and the ad-hoc meetings of its kind held since; an ad-hoc meeting (or a series'
+    first): the previous meeting of its kind."""
+    if m.series_id is not None:
+        prev = ctx.session.exec(_before(ctx, m).where(Meeting.series_id == m.series_id)
+                                .order_by(Meeting.day.desc(), Meeting.id.desc())).first()
+        if prev is not None:
+            adhoc = ctx.session.exec(_before(ctx, m).where(
+                Meeting.series_id.is_(None),
+                or_(Meeting.day > prev.day, and_(Meeting.day == prev.day, Meeting.id > prev.id)),
+            ).order_by(Meeting.day, Meeting.id)).all()
+            return [prev, *adhoc]
+    prev = previous_meeting(ctx, m)
+    return [prev] if prev is not None else []
 
 
 def decisions_of(ctx: Ctx, m: Meeting) -> list[tuple[Decision, TaskView]]:
@@ -173,28 +197,49 @@ def decisions_of(ctx: Ctx, m: Meeting) -> list[tuple[Decision, TaskView]]:
     return [(d, vs[d.task_id]) for d in rows if d.task_id in vs]
 
 
+def _red_or_blocked(ctx: Ctx):
+    """The SQL form of "red or blocked": a live task whose deadline or an open time node has passed (the
+    light's red rule; a done report is green), or one flagged blocked."""
+    node_passed = select(TimeNode.task_id).where(TimeNode.done_at.is_(None), TimeNode.due < ctx.today)
+    red = and_(Task.status.in_(("todo", "active", "blocked")), or_(Task.due < ctx.today, Task.id.in_(node_passed)))
+    return red, or_(red, Task.status == "blocked")
+
+
+def race_sides(n: int) -> tuple[int, int]:
+    """How many units to name as ahead and as behind out of ``n`` ranked: never one unit on both sides
+    (few units: fewer names, or only the leaders)."""
+    top = min(3, (n + 1) // 2)
+    bottom = min(2, n - top) if n >= 3 else 0
+    return top, bottom
+
+
 def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
-    """The agenda from live data: last decisions' follow-up, red and blocked items, task-force
-    reports, proposed topics, the horse race — time-boxed from the start time, with presenters."""
+    """Attendees, secretaries and leaders: the agenda from live data — the follow-up of the decisions of
+    the meetings it follows up (followed_up), red (deadline or time node passed) and blocked items, task-
+    force reports, proposed topics, the horse race — time-boxed from the start time, with presenters.
+    Counts are the whole truth: what is not listed is counted."""
     m = get_meeting(ctx, meeting_id)
+    permissions.require(ctx, "meeting.agenda", meeting=m)
     lang = ctx.lang
     lines: list[AgendaLine] = []
-    prev = previous_meeting(ctx, m)
-    if prev is not None:
-        for d, v in decisions_of(ctx, prev):
+    sources = followed_up(ctx, m)
+    for src in sources:
+        origin = t("meeting.from", lang, id=src.id, title=src.title) + " · " if len(sources) > 1 else ""
+        for d, v in decisions_of(ctx, src):
             state = t("status." + v.status, lang)
             lines.append(AgendaLine(None, 2, "followup", f"{EMOJI[v.light.color]} #{v.id} {d.text}", v.owner_name,
-                                    f"{state} · {v.progress}% · {v.light.explain(lang)}"))
-    hot_rows = ctx.session.exec(select(Task).where(Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE),
-                                                   (Task.due < ctx.today) | (Task.status == "blocked"))
-                                .order_by(Task.due).limit(200)).all()
-    hot = sorted((v for v in views(ctx, list(hot_rows)) if v.light.color == "red" or v.status == "blocked"),
-                 key=lambda v: (ORDER[v.light.color], v.due))
-    for v in hot[:max_hot]:
+                                    f"{origin}{state} · {v.progress}% · {v.light.explain(lang)}"))
+    red, hot_q = _red_or_blocked(ctx)
+    in_ws = and_(Task.workspace_id == ctx.ws.id, hot_q)
+    n_hot = ctx.session.exec(select(func.count()).select_from(Task).where(in_ws)).one()
+    hot_rows = ctx.session.exec(select(Task).where(in_ws).order_by(case((red, 0), else_=1), Task.due, Task.id)
+                                .limit(max_hot)).all()
+    hot = sorted(views(ctx, list(hot_rows)), key=lambda v: (ORDER[v.light.color], v.due, v.id))
+    for v in hot:
         note = v.blocked_reason or v.light.explain(lang)
         lines.append(AgendaLine(None, 3, "hot", f"{EMOJI[v.light.color]} #{v.id} {v.title}", v.owner_name, note))
-    if len(hot) > max_hot:
-        lines.append(AgendaLine(None, 0, "hot", t("digest.more", lang, n=len(hot) - max_hot).strip(), "", ""))
+    if n_hot > len(hot):
+        lines.append(AgendaLine(None, 0, "hot", t("meeting.more_hot", lang, n=n_hot - len(hot)), "", ""))
     report_len = 10 if m.kind == "thematic" else 8
     lines += _force_reports(ctx, report_len, lang)
     items = ctx.session.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
@@ -206,10 +251,12 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
                                 t("meeting.late", lang) if item.late else ""))
     ranking = rank.ranking(ctx, "dept") or rank.ranking(ctx, "force")
     if ranking:
-        top = "、".join(r.name for r in ranking[:3])
-        bottom = "、".join(r.name for r in ranking[-2:]) if len(ranking) > 3 else ""
+        n_top, n_bottom = race_sides(len(ranking))
+        top = "、".join(r.name for r in ranking[:n_top])
+        bottom = "、".join(r.name for r in ranking[len(ranking) - n_bottom:]) if n_bottom else ""
+        note = t("meeting.race_note", lang, top=top, bottom=bottom) if bottom else t("meeting.race_note_top", lang, top=top)
         lines.append(AgendaLine(None, 5, "race", t("meeting.race", lang), names.get(m.chair_id, "—") if m.chair_id else "—",
-                                t("meeting.race_note", lang, top=top, bottom=bottom or "—")))
+                                note))
     start = datetime.combine(m.day, m.at_time or DEFAULT_TIME)
     total = 0
     for line in lines:
@@ -280,7 +327,7 @@ def render_agenda(a: Agenda, lang: str) -> str:
 
 def decide(ctx: Ctx, meeting_id: int, text: str, owner: org.PersonRef, due: date) -> tuple[Decision, Task]:
     """Secretary: records a decision (议定事项); it becomes a task with an owner and a deadline."""
-    _require_secretary(ctx)
+    _require_secretary(ctx, "meeting.decide")
     m = get_meeting(ctx, meeting_id)
     text = " ".join(text.split())
     if not text:
@@ -307,7 +354,7 @@ def decide(ctx: Ctx, meeting_id: int, text: str, owner: org.PersonRef, due: date
 
 def set_minutes(ctx: Ctx, meeting_id: int, text: str) -> Meeting:
     """Secretary: records the minutes (会议纪要) text; the decisions are listed with it."""
-    _require_secretary(ctx)
+    _require_secretary(ctx, "meeting.minutes.set")
     m = get_meeting(ctx, meeting_id)
     m.minutes_text = text.strip()
     m.minutes_at = ctx.now
@@ -317,8 +364,10 @@ def set_minutes(ctx: Ctx, meeting_id: int, text: str) -> Meeting:
 
 
 def minutes_markdown(ctx: Ctx, meeting_id: int) -> str:
-    """The minutes as Markdown: meeting, attendees' topics, decisions with their live state, text."""
+    """Attendees, secretaries and leaders: the minutes as Markdown — meeting, topics, decisions with their
+    live state, text."""
     m = get_meeting(ctx, meeting_id)
+    permissions.require(ctx, "meeting.minutes", meeting=m)
     lang = ctx.lang
     chair = ctx.session.get(Person, m.chair_id).name if m.chair_id else "—"
     out = [f"# {m.title}", "", t("meeting.md_head", lang, day=Day(m.day), at=(m.at_time or DEFAULT_TIME).strftime("%H:%M"), chair=chair), ""]
@@ -405,6 +454,9 @@ i18n.register(
         "meeting.late": {"zh": "逾期申报", "en": "proposed after the cut-off"},
         "meeting.race": {"zh": "赛马晾晒", "en": "Horse race, shown openly"},
         "meeting.race_note": {"zh": "领先：{top}；靠后：{bottom}", "en": "ahead: {top}; behind: {bottom}"},
+        "meeting.race_note_top": {"zh": "领先：{top}", "en": "ahead: {top}"},
+        "meeting.more_hot": {"zh": "……另有 {n} 项红灯或受阻事项", "en": "… and {n} more red or blocked items"},
+        "meeting.from": {"zh": "会议 #{id}「{title}」", "en": "meeting #{id} “{title}”"},
         "meeting.agenda_title": {
             "zh": "📋 会议 #{id} {title} 议程\n{day} {at} · 时长 {length} 分钟 · 议题申报截止 {cutoff}",
             "en": "📋 Agenda of meeting #{id} {title}\n{day} {at} · {length} minutes · topics due by {cutoff}",

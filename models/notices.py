@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from models import audit, forces, i18n, outbox
+from models import audit, forces, i18n, outbox, permissions
 from models.context import Ctx
-from models.errors import Conflict, InvalidInput, NotFound, role_denied
+from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Msg
 from models.policy import Policy, effective
 from models.tables import ForceMember, Notice, NoticeReceipt, Person, TaskForce
@@ -54,7 +54,7 @@ def send_notice(ctx: Ctx, text: str, force_name: str | None = None) -> Notice:
     if len(text) > MAX_TEXT:
         raise InvalidInput("notice.too_long", max=MAX_TEXT)
     force = forces.find_force(ctx, force_name)
-    forces.require_lead(ctx, force)
+    permissions.require(ctx, "force.notice", force=force)
     members = list(ctx.session.exec(
         select(Person).join(ForceMember, ForceMember.person_id == Person.id)
         .where(ForceMember.force_id == force.id, Person.id != ctx.actor.id).order_by(Person.id)
@@ -118,8 +118,8 @@ def notice_status(ctx: Ctx, notice_id: int) -> NoticeStatus:
     """The author, a lead of the task force or an admin: who confirmed the notice, who not yet."""
     notice = _notice(ctx, notice_id)
     force = ctx.session.get(TaskForce, notice.force_id)
-    if notice.author_id != ctx.actor.id and not forces.is_lead(ctx, force, ctx.actor):
-        raise role_denied("force_lead")
+    if notice.author_id != ctx.actor.id:
+        permissions.require(ctx, "force.notice.status", force=force)
     rows = ctx.session.exec(
         select(NoticeReceipt, Person.name).join(Person, Person.id == NoticeReceipt.person_id)
         .where(NoticeReceipt.notice_id == notice.id).order_by(Person.name, Person.id)

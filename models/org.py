@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from models import audit, i18n
+from models import audit, i18n, permissions
 from models.calendar import WorkCalendar
 from models.errors import Conflict, InvalidInput, NotFound, role_denied
 from models.db import utcnow
@@ -143,7 +143,7 @@ def dept_add(
     parent: str | None = None, head: PersonRef | None = None,
 ) -> Department:
     """Admin: adds a department under ``parent`` (the tree: province / city / county)."""
-    require_role(session, actor, "admin")
+    permissions.check(session, actor, "org.dept")
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("dept.bad_name")
@@ -164,7 +164,7 @@ def dept_add(
 
 def dept_set_person(session: Session, actor: Person, ws: Workspace, who: PersonRef, dept_name: str, *, now: datetime) -> tuple[Person, Department]:
     """Admin: sets a person's department."""
-    require_role(session, actor, "admin")
+    permissions.check(session, actor, "org.dept")
     person = find_person(session, ws, who, now=now)
     dept = find_department(session, ws, dept_name)
     old = person.department_id
@@ -212,7 +212,7 @@ def dept_tree(session: Session, ws: Workspace) -> list[DeptLine]:
 
 def role_set(session: Session, actor: Person, ws: Workspace, who: PersonRef, role: str, *, now: datetime) -> Person:
     """Admin: grants a role ("member" clears all granted roles). Idempotent."""
-    require_role(session, actor, "admin")
+    permissions.check(session, actor, "org.role")
     if role not in ROLES:
         raise InvalidInput("role.unknown", role=role)
     person = find_person(session, ws, who, now=now)
@@ -238,7 +238,7 @@ def _admin_count(session: Session, ws: Workspace) -> int:
 
 def set_reports_to(session: Session, actor: Person, ws: Workspace, who: PersonRef, leader: PersonRef, *, now: datetime) -> tuple[Person, Person]:
     """Admin: sets the leader a person reports to; refuses a loop in the chain."""
-    require_role(session, actor, "admin")
+    permissions.check(session, actor, "org.role")
     person = find_person(session, ws, who, now=now)
     boss = find_person(session, ws, leader, now=now)
     if boss.id == person.id or any(p.id == person.id for p in leader_chain(session, boss)):
@@ -281,7 +281,7 @@ def calendar_for(session: Session, workspace_id: int) -> WorkCalendar:
 
 def calendar_set(session: Session, actor: Person, ws: Workspace, day: date, working: bool, reason: str, *, now: datetime) -> CalendarOverride:
     """Admin: marks a day working or off (e.g. next year's 调休, before the package knows it)."""
-    require_role(session, actor, "admin")
+    permissions.check(session, actor, "org.calendar")
     row = session.exec(select(CalendarOverride).where(CalendarOverride.workspace_id == ws.id, CalendarOverride.day == day)).first()
     if row is None:
         row = CalendarOverride(workspace_id=ws.id, day=day, working=working, reason=reason, set_by_id=actor.id, created_at=now)

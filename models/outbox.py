@@ -9,11 +9,10 @@ from typing import Protocol
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models import audit, i18n
+from models import audit, i18n, permissions
 from models.context import Ctx
 from models.errors import Conflict, NotFound
 from models.i18n import Msg
-from models.org import require_role
 from models.sqlutil import insert_ignore
 from models.tables import Outbox, Person
 
@@ -164,7 +163,7 @@ def _lines(ctx: Ctx, rows: list[Outbox]) -> list[OutboxLine]:
 
 def queue_counts(ctx: Ctx) -> dict[str, int]:
     """Admin: how many messages of this workspace are pending, sending, sent and failed."""
-    require_role(ctx.session, ctx.actor, "admin")
+    permissions.check(ctx.session, ctx.actor, "outbox")
     rows = ctx.session.exec(select(Outbox.status, func.count()).where(Outbox.workspace_id == ctx.ws.id)
                             .group_by(Outbox.status)).all()
     counts = dict.fromkeys(STATUSES, 0)
@@ -174,7 +173,7 @@ def queue_counts(ctx: Ctx) -> dict[str, int]:
 
 def list_messages(ctx: Ctx, which: str = "failed", *, limit: int = 20) -> list[OutboxLine]:
     """Admin: the failed messages (parked after their last attempt), or the latest of any status."""
-    require_role(ctx.session, ctx.actor, "admin")
+    permissions.check(ctx.session, ctx.actor, "outbox")
     q = select(Outbox).where(Outbox.workspace_id == ctx.ws.id)
     if which == "failed":
         q = q.where(Outbox.status == "failed")
@@ -184,7 +183,7 @@ def list_messages(ctx: Ctx, which: str = "failed", *, limit: int = 20) -> list[O
 def retry_message(ctx: Ctx, outbox_id: int) -> OutboxLine:
     """Admin: puts a failed message back in the queue for a fresh round of attempts; audited.
     Never doubles: only a failed message (one the worker gave up on) can be retried."""
-    require_role(ctx.session, ctx.actor, "admin")
+    permissions.check(ctx.session, ctx.actor, "outbox")
     row = ctx.session.get(Outbox, outbox_id)
     if row is None or row.workspace_id != ctx.ws.id:
         raise NotFound("outbox.unknown", id=outbox_id)

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import or_, union
 from sqlmodel import select
 
-from models import audit, escalation, forces, horizon, i18n, org, outbox
+from models import audit, escalation, forces, horizon, i18n, org, outbox, permissions
 from models.context import Ctx
-from models.errors import Conflict, InvalidInput, NotFound, role_denied
-from models.i18n import Day, Msg
+from models.errors import Conflict, InvalidInput, NotFound
+from models.i18n import Day, Join, Msg
 from models.lights import ORDER, Light, TaskFacts, compute
 from models.policy import effective
 from models.timing import send_time
@@ -94,28 +94,22 @@ def _is_owner(ctx: Ctx, task: Task) -> bool:
     return task.owner_id == ctx.actor.id or ctx.actor.id in _co_owner_ids(ctx, task)
 
 
-def _require_owner_or_lead(ctx: Ctx, task: Task) -> TaskForce | None:
+def _require_owner_or_lead(ctx: Ctx, task: Task, action: str) -> TaskForce | None:
+    """The owner's moves (``action`` in permissions.TABLE): an owner, a co-owner or a lead."""
     force = _force_of(ctx, task)
-    if not (_is_owner(ctx, task) or forces.is_lead(ctx, force, ctx.actor)):
-        raise role_denied("owner_or_lead")
+    permissions.require(ctx, action, force=force, task=task)
     return force
 
 
-def _require_lead(ctx: Ctx, task: Task) -> TaskForce | None:
+def _require_lead(ctx: Ctx, task: Task, action: str) -> TaskForce | None:
     """The force's lead (or an admin); a task outside any force (a meeting decision) is led by its creator."""
     force = _force_of(ctx, task)
-    if force is None and task.created_by_id == ctx.actor.id:
-        return None
-    if not forces.is_lead(ctx, force, ctx.actor):
-        raise role_denied("force_lead")
+    permissions.require(ctx, action, force=force, task=task)
     return force
 
 
 def _can_read(ctx: Ctx, task: Task) -> bool:
-    if task.created_by_id == ctx.actor.id or _is_owner(ctx, task) or org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary"):
-        return True
-    force = _force_of(ctx, task)
-    return force is not None and forces.membership(ctx, force, ctx.actor) is not None
+    return permissions.can(ctx, "task.show", task=task)
 
 
 def _require_live(task: Task) -> None:
@@ -180,8 +174,7 @@ def view(ctx: Ctx, task: Task) -> TaskView:
 def show(ctx: Ctx, task_id: int) -> TaskView:
     """Anyone who may read the task: its card."""
     task = get_task(ctx, task_id)
-    if not (_can_read(ctx, task) or escalation.was_notified(ctx.session, task, ctx.actor)):
-        raise role_denied("member")
+    permissions.require(ctx, "task.show", task=task)
     return view(ctx, task)
 
 
@@ -200,9 +193,7 @@ def list_tasks(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = No
         person = org.find_person(ctx.session, ctx.ws, user, now=ctx.now, create=False) if user else ctx.actor
         q = q.where(Task.owner_id == person.id)
     elif scope == "force" or force_name:
-        force = forces.find_force(ctx, force_name, allow_closed=True)
-        if not (forces.can_read(ctx, force) or forces.is_lead(ctx, force, ctx.actor)):
-            raise role_denied("member")
+        force = forces.open_force(ctx, force_name, "force.tasks")
         q = q.where(Task.force_id == force.id)
     elif scope == "overdue":
         q = q.where(Task.due < ctx.today, Task.status != "done_requested")
@@ -239,8 +230,7 @@ class HistoryLine:
 def history(ctx: Ctx, task_id: int) -> list[HistoryLine]:
     """Every change to the task, oldest first, with who and when."""
     task = get_task(ctx, task_id)
-    if not _can_read(ctx, task):
-        raise role_denied("member")
+    permissions.require(ctx, "task.history", task=task)
     events = ctx.session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == task.id,
                                                         AuditEvent.workspace_id == ctx.ws.id)
                               .order_by(AuditEvent.created_at, AuditEvent.id)).all()
@@ -311,11 +301,11 @@ def add_task(
     else:
         force = forces.find_force(ctx, force_name)
     owner_person = org.find_person(ctx.session, ctx.ws, owner, now=ctx.now) if owner else ctx.actor
-    lead = forces.is_lead(ctx, force, ctx.actor)
+    lead = permissions.can(ctx, "task.add.other", force=force)
     if owner_person.id != ctx.actor.id and not lead and not (parent and _is_owner(ctx, parent)):
-        raise role_denied("force_lead")
-    if force is not None and not lead and forces.membership(ctx, force, ctx.actor) is None:
-        raise role_denied("member")
+        raise permissions.refusal("task.add.other")
+    if force is not None and not lead:
+        permissions.require(ctx, "task.add", force=force)
     dept_row = org.find_department(ctx.session, ctx.ws, dept) if dept else forces.member_department(ctx, force, owner_person)
     start_date = start or ctx.today
     if start_date > due:
@@ -431,7 +421,7 @@ def progress(ctx: Ctx, task_id: int, percent: int, note: str = "") -> Task:
     if not 0 <= percent <= 100:
         raise InvalidInput("task.bad_percent", value=percent)
     task = get_task(ctx, task_id)
-    _require_owner_or_lead(ctx, task)
+    _require_owner_or_lead(ctx, task, "task.progress")
     _require_live(task)
     if task.status == "done_requested":
         raise Conflict("task.awaiting_verify", id=task.id)
@@ -449,7 +439,7 @@ def progress(ctx: Ctx, task_id: int, percent: int, note: str = "") -> Task:
 def request_done(ctx: Ctx, task_id: int, note: str = "") -> Task:
     """Owner: reports done; a lead must verify (销号). A lead's own ``done`` verifies at once."""
     task = get_task(ctx, task_id)
-    force = _require_owner_or_lead(ctx, task)
+    force = _require_owner_or_lead(ctx, task, "task.done")
     _require_live(task)
     if forces.is_lead(ctx, force, ctx.actor):
         return verify(ctx, task_id)
@@ -467,11 +457,41 @@ def request_done(ctx: Ctx, task_id: int, note: str = "") -> Task:
     return task
 
 
-def verify(ctx: Ctx, task_id: int) -> Task:
-    """Lead: verifies the task done (销号)."""
+SHOWN_IDS = 5  # ids a refusal lists; its count says how many there are in all
+
+
+def shown_ids(ids: list[int]) -> Join:
+    """The first few ids as #12、#13…, for a refusal that also gives the count."""
+    return Join([f"#{i}" for i in ids[:SHOWN_IDS]] + (["…"] if len(ids) > SHOWN_IDS else []))
+
+
+def open_parts(ctx: Ctx, task: Task) -> tuple[list[int], list[TimeNode]]:
+    """What is still open inside a task: sub-tasks not done or cancelled, and time nodes not reached."""
+    subs = list(ctx.session.exec(select(Task.id).where(Task.parent_id == task.id, Task.status.in_(LIVE))
+                                 .order_by(Task.id)).all())
+    nodes = list(ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.done_at.is_(None))
+                                  .order_by(TimeNode.no)).all())
+    return subs, nodes
+
+
+def verify(ctx: Ctx, task_id: int, *, confirm: bool = False) -> Task:
+    """Lead: verifies the task done (销号). With open sub-tasks or time nodes it is refused, naming them and
+    writing nothing, unless ``confirm``: then the open nodes are closed with it (audited) and the open
+    sub-tasks, which have their own owners, stay live."""
     task = get_task(ctx, task_id)
-    force = _require_lead(ctx, task)
+    force = _require_lead(ctx, task, "task.verify")
     _require_live(task)
+    subs, nodes = open_parts(ctx, task)
+    if (subs or nodes) and not confirm:
+        raise Conflict("task.verify_open", id=task.id, open=Join(
+            ([Msg("task.open_subtasks", n=len(subs), ids=shown_ids(subs))] if subs else [])
+            + ([Msg("task.open_nodes", n=len(nodes), nos=Join([str(n.no) for n in nodes[:SHOWN_IDS]]))] if nodes else [])),
+            how=Join(([Msg("task.verify_how_subs")] if subs else [])
+                     + ([Msg("task.verify_how_node", id=task.id, no=nodes[0].no)] if nodes else [])))
+    for node in nodes:
+        node.done_at = ctx.now
+    if subs or nodes:
+        _log(ctx, task, "task.verify_confirmed", open_subtasks=subs, closed_nodes=[n.no for n in nodes])
     task.status = "done"
     task.progress = 100
     task.done_at = ctx.now
@@ -491,7 +511,7 @@ def reopen(ctx: Ctx, task_id: int, reason: str) -> Task:
     if not reason.strip():
         raise InvalidInput("task.need_reason")
     task = get_task(ctx, task_id)
-    _require_lead(ctx, task)
+    _require_lead(ctx, task, "task.reopen")
     if task.status not in ("done_requested", "done"):
         raise Conflict("task.not_done", id=task.id)
     task.status = "active"
@@ -510,7 +530,7 @@ def block(ctx: Ctx, task_id: int, reason: str) -> Task:
     if not reason.strip():
         raise InvalidInput("task.need_reason")
     task = get_task(ctx, task_id)
-    _require_owner_or_lead(ctx, task)
+    _require_owner_or_lead(ctx, task, "task.block")
     _require_live(task)
     if task.status == "done_requested":
         raise Conflict("task.awaiting_verify", id=task.id)
@@ -525,7 +545,7 @@ def block(ctx: Ctx, task_id: int, reason: str) -> Task:
 def unblock(ctx: Ctx, task_id: int, note: str = "") -> Task:
     """Owner or lead: the blocker is gone."""
     task = get_task(ctx, task_id)
-    _require_owner_or_lead(ctx, task)
+    _require_owner_or_lead(ctx, task, "task.unblock")
     if task.status != "blocked":
         raise Conflict("task.not_blocked", id=task.id)
     task.status = "active"
@@ -539,7 +559,7 @@ def request_extension(ctx: Ctx, task_id: int, new_due: date, reason: str) -> Ext
     if not reason.strip():
         raise InvalidInput("task.need_reason")
     task = get_task(ctx, task_id)
-    force = _require_owner_or_lead(ctx, task)
+    force = _require_owner_or_lead(ctx, task, "task.extend")
     _require_live(task)
     _check_future(ctx, new_due)
     if new_due <= task.due:
@@ -568,7 +588,7 @@ def request_extension(ctx: Ctx, task_id: int, new_due: date, reason: str) -> Ext
 def decide_extension(ctx: Ctx, task_id: int, *, approve: bool, reason: str = "") -> ExtensionRequest:
     """Lead: approves (the current deadline moves, the baseline stays) or rejects with a reason."""
     task = get_task(ctx, task_id)
-    _require_lead(ctx, task)
+    _require_lead(ctx, task, "task.approve" if approve else "task.reject")
     req = ctx.session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
                                                           ExtensionRequest.status == "pending")).first()
     if req is None:
@@ -596,7 +616,7 @@ def decide_extension(ctx: Ctx, task_id: int, *, approve: bool, reason: str = "")
 def assign(ctx: Ctx, task_id: int, who: org.PersonRef) -> Task:
     """Lead: gives the task to another owner; both are told."""
     task = get_task(ctx, task_id)
-    force = _require_lead(ctx, task)
+    force = _require_lead(ctx, task, "task.assign")
     _require_live(task)
     person = org.find_person(ctx.session, ctx.ws, who, now=ctx.now)
     if person.id == task.owner_id:
@@ -620,7 +640,7 @@ def assign(ctx: Ctx, task_id: int, who: org.PersonRef) -> Task:
 def set_co_owners(ctx: Ctx, task_id: int, who: list[org.PersonRef], *, remove: bool = False) -> list[Person]:
     """Owner or lead: adds co-owners (协办人), who may then report on the task, or removes them."""
     task = get_task(ctx, task_id)
-    force = _require_owner_or_lead(ctx, task)
+    force = _require_owner_or_lead(ctx, task, "task.coowners")
     _require_live(task)
     people = [org.find_person(ctx.session, ctx.ws, ref, now=ctx.now, create=not remove) for ref in who]
     current = {c.person_id: c for c in ctx.session.exec(select(TaskCoOwner).where(TaskCoOwner.task_id == task.id)).all()}
@@ -661,7 +681,7 @@ def _add_node(ctx: Ctx, task: Task, day: date, name: str) -> TimeNode:
 def add_node(ctx: Ctx, task_id: int, day: date, name: str) -> TimeNode:
     """Owner or lead: adds a time node (时间节点) on or before the deadline."""
     task = get_task(ctx, task_id)
-    _require_owner_or_lead(ctx, task)
+    _require_owner_or_lead(ctx, task, "task.node.add")
     _require_live(task)
     return _add_node(ctx, task, day, name)
 
@@ -669,7 +689,7 @@ def add_node(ctx: Ctx, task_id: int, day: date, name: str) -> TimeNode:
 def complete_node(ctx: Ctx, task_id: int, no: int) -> TimeNode:
     """Owner or lead: marks a time node reached."""
     task = get_task(ctx, task_id)
-    _require_owner_or_lead(ctx, task)
+    _require_owner_or_lead(ctx, task, "task.node.done")
     node = ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.no == no)).first()
     if node is None:
         raise NotFound("task.node_unknown", id=task.id, no=no)
@@ -690,9 +710,10 @@ def edit(ctx: Ctx, task_id: int, *, title: str | None = None, due: date | None =
     task = get_task(ctx, task_id)
     _require_live(task)
     force = _force_of(ctx, task)
+    permissions.require(ctx, "task.edit", force=force, task=task)
     lead = forces.is_lead(ctx, force, ctx.actor) or (force is None and task.created_by_id == ctx.actor.id)
-    if not lead and not (task.created_by_id == ctx.actor.id and _is_owner(ctx, task)):
-        raise role_denied("force_lead")
+    if not lead and not _is_owner(ctx, task):  # a creator who gave the task away no longer corrects it
+        raise permissions.refusal("task.edit", force=force, task=task, session=ctx.session)
     changes: dict[str, object] = {}
     if node_no is not None:
         node = ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.no == node_no)).first()
@@ -758,7 +779,7 @@ def cancel(ctx: Ctx, task_id: int, reason: str) -> Task:
     if not reason.strip():
         raise InvalidInput("task.need_reason")
     task = get_task(ctx, task_id)
-    _require_lead(ctx, task)
+    _require_lead(ctx, task, "task.cancel")
     _require_live(task)
     task.status = "cancelled"
     task.cancelled_reason = reason.strip()
@@ -770,6 +791,49 @@ def cancel(ctx: Ctx, task_id: int, reason: str) -> Task:
     _notify(ctx, owner, Msg("task.notify.cancelled", id=task.id, title=task.title, by=ctx.actor.name, reason=reason.strip()),
             _event_key(ctx, task, "cancelled"), task)
     return task
+
+
+def cancel_all(ctx: Ctx, rows: list[Task], reason: str) -> None:
+    """Cancels many tasks with one reason (a task force closing): each is audited, pending extension
+    requests are withdrawn, and each owner is told once, listing theirs. The caller checked permissions."""
+    by_owner: dict[int, list[Task]] = {}
+    for task in rows:
+        task.status = "cancelled"
+        task.cancelled_reason = reason
+        for req in ctx.session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
+                                                                   ExtensionRequest.status == "pending")).all():
+            req.status = "withdrawn"
+        _log(ctx, task, "task.cancelled", reason=reason)
+        by_owner.setdefault(task.owner_id, []).append(task)
+    for owner_id, owned in by_owner.items():
+        owner = ctx.session.get(Person, owner_id)
+        if owner is not None:
+            _notify(ctx, owner, Msg("task.notify.cancelled_many", n=len(owned), ids=shown_ids([x.id for x in owned]),
+                                    by=ctx.actor.name, reason=reason),
+                    _event_key(ctx, owned[0], f"cancelled_many:{owner_id}"), owned[0])
+
+
+def hand_over(ctx: Ctx, rows: list[Task], heir: Person, why: str) -> None:
+    """Gives many tasks to ``heir`` (a member leaving a task force): each is audited as an assignment,
+    the old owner is told once and the heir once. The caller checked permissions."""
+    by_owner: dict[int, list[Task]] = {}
+    for task in rows:
+        by_owner.setdefault(task.owner_id, []).append(task)
+        old = task.owner_id
+        task.owner_id = heir.id
+        dept = forces.member_department(ctx, _force_of(ctx, task), heir)
+        if dept is not None:
+            task.department_id = dept.id
+        _log(ctx, task, "task.assigned", old=old, new=heir.id, why=why)
+    for owner_id, owned in by_owner.items():
+        ids = shown_ids([x.id for x in owned])
+        old_owner = ctx.session.get(Person, owner_id)
+        if old_owner is not None:
+            _notify(ctx, old_owner, Msg("task.notify.handed_over", n=len(owned), ids=ids, who=heir.name),
+                    _event_key(ctx, owned[0], f"handed_over:{owner_id}"), owned[0])
+    if rows:
+        _notify(ctx, heir, Msg("task.notify.taken_over", n=len(rows), ids=shown_ids([x.id for x in rows]),
+                               by=ctx.actor.name), _event_key(ctx, rows[0], f"taken_over:{heir.id}"), rows[0])
 
 
 @dataclass(frozen=True)
@@ -787,8 +851,7 @@ def acknowledge(ctx: Ctx, task_id: int) -> AckResult:
     and tells the levels above. From an owner or co-owner given the task by someone else: confirms
     they received it. Anyone else, or with nothing to acknowledge, is told so and nothing is written."""
     task = get_task(ctx, task_id)
-    if not (_can_read(ctx, task) or escalation.was_notified(ctx.session, task, ctx.actor)):
-        raise role_denied("owner_or_lead")
+    permissions.require(ctx, "task.ack", task=task)
     _require_live(task)
     acked = escalation.acknowledge(ctx, task)
     if acked is not None:
@@ -948,6 +1011,30 @@ i18n.register(
         "task.announce.created": {
             "zh": "🆕 新任务 #{id}「{title}」，责任人 {owner}，截止 {due}。",
             "en": "🆕 New task #{id} “{title}”, owner {owner}, due {due}.",
+        },
+        "task.verify_open": {
+            "zh": "任务 #{id} 还不能销号：{open}。请先处理（{how}），或确认一并销号：/task verify {id} confirm",
+            "en": "Task #{id} cannot be verified yet: {open}. Deal with them first ({how}), or verify anyway: "
+                  "/task verify {id} confirm",
+        },
+        "task.open_subtasks": {"zh": "还有 {n} 项子任务未完成（{ids}）", "en": "{n} sub-task(s) still open ({ids})"},
+        "task.open_nodes": {"zh": "还有 {n} 个时间节点未完成（节点 {nos}）", "en": "{n} time node(s) not reached (node {nos})"},
+        "task.verify_how_subs": {
+            "zh": "子任务逐项销号 /task verify <编号>，或撤销 /task cancel <编号> <原因>",
+            "en": "verify each sub-task with /task verify <id>, or cancel it with /task cancel <id> <reason>",
+        },
+        "task.verify_how_node": {"zh": "完成节点：/task node {id} done {no}", "en": "complete a node: /task node {id} done {no}"},
+        "task.notify.cancelled_many": {
+            "zh": "你的 {n} 项任务（{ids}）已被 {by} 撤销：{reason}",
+            "en": "{n} of your tasks ({ids}) were cancelled by {by}: {reason}",
+        },
+        "task.notify.handed_over": {
+            "zh": "你已移出专班，你负责的 {n} 项任务（{ids}）已改由 {who} 负责。",
+            "en": "You left the task force; your {n} task(s) ({ids}) are now owned by {who}.",
+        },
+        "task.notify.taken_over": {
+            "zh": "📋 {by} 将 {n} 项任务（{ids}）转由你负责。查看：/task list mine",
+            "en": "📋 {by} handed {n} task(s) ({ids}) to you. See /task list mine",
         },
         "task.announce.verified": {
             "zh": "🎉 任务 #{id}「{title}」（{owner}）已销号。",
