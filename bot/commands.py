@@ -94,6 +94,9 @@ Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Percent = Annotated[int, Field(ge=0, le=100)]
 Priority = Literal["normal", "high"]
+LightName = Literal["red", "yellow", "green", "grey"]
+MAX_PAGE = 10_000
+PageNo = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 Role = Literal["member", "lead", "secretary", "leader", "admin"]
 MeetingKind = Literal["thematic", "monthly", "other"]
 CommandName = Literal["task", "force", "meeting", "guatu"]
@@ -163,6 +166,8 @@ class TaskList(_Frozen):
     scope: Literal["mine", "overdue", "user", "force", "all"] = "mine"
     user: UserRef | None = None
     force: str | None = None
+    page: PageNo = 1
+    light: LightName | None = None
 
 
 class TaskShow(_Frozen):
@@ -344,13 +349,17 @@ class ForceList(_Frozen):
     """/force list."""
 
     kind: Literal["force.list"] = "force.list"
+    page: PageNo = 1
 
 
 class ForceMap(_Frozen):
-    """/force map: the war map picture (挂图)."""
+    """/force map: the war map pictures (挂图), filtered by department, owner or light."""
 
     kind: Literal["force.map"] = "force.map"
     force: str | None = None
+    dept: str | None = None
+    owner: UserRef | None = None
+    light: LightName | None = None
 
 
 class ForceDigest(_Frozen):
@@ -724,6 +733,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "every": ("every", "每"),
     "from": ("from", "start", "从", "开始"),
     "reports_to": ("reports_to", "reportsto", "汇报给", "上级"),
+    "page": ("page", "页", "页码"),
+    "light": ("light", "灯", "亮灯", "灯色"),
     # Policy fields (names as in models.policy.Policy; quiet sets quiet_start and quiet_end).
     "yellow_days": ("yellow_days", "yellow", "临期天数", "临期"),
     "stale_days": ("stale_days", "stale", "沉默天数", "沉默"),
@@ -942,6 +953,8 @@ def _vocab(**spellings: Sequence[str]) -> dict[str, str]:
 
 _PRIORITIES = _vocab(high=("urgent", "紧急", "高", "急"), normal=("普通", "一般", "中"))
 _LIST_SCOPES = _vocab(mine=("我的", "my", "me"), overdue=("逾期",), all=("全部", "所有"))
+_LIGHTS = _vocab(red=("红", "红灯", "r"), yellow=("黄", "黄灯", "y"), green=("绿", "绿灯", "g"),
+                 grey=("gray", "灰", "灰灯", "未开始"))
 _DONE_WORDS = _vocab(done=("完成", "达成"))
 _MEETING_KINDS = _vocab(
     thematic=("专题会议", "专题", "专题会", "thematic"),
@@ -987,21 +1000,72 @@ def _task_add(ctx: _Ctx, args: list[_Token]) -> OpenForm | TaskAdd:
     )  # fmt: skip
 
 
+_ZH_PAGE = re.compile(r"第([0-9]+)页")
+
+
+def _paged(ctx: _Ctx, args: Sequence[_Token], allowed: Iterable[str]) -> tuple[list[_Token], dict[str, Any], int]:
+    """``_split`` that also reads the page (``page:2``, ``页:2``, ``第2页``; 1 to MAX_PAGE), default 1."""
+    words, opts = _split(ctx, args, (*allowed, "page"))
+    raw = opts.pop("page", None)
+    rest = []
+    for tok in words:
+        m = _ZH_PAGE.fullmatch(tok.norm)
+        if m is None:
+            rest.append(tok)
+        elif raw is not None:
+            raise _err("cmd.duplicate_option", option="page")
+        else:
+            raw = m[1]
+    if raw is None:
+        return rest, opts, 1
+    digits = _norm(raw).strip()
+    if not digits.isdigit() or not 1 <= int(digits) <= MAX_PAGE:
+        raise _err("cmd.bad_page", text=raw, most=MAX_PAGE)
+    return rest, opts, int(digits)
+
+
+def _light(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    found = _LIGHTS.get(_norm(raw))
+    if found is None:
+        raise _err("cmd.bad_light", text=raw)
+    return found
+
+
 def _task_list(ctx: _Ctx, args: list[_Token]) -> TaskList:
-    words, opts = _split(ctx, args, ("force",))
+    words, opts, page = _paged(ctx, args, ("force", "light"))
+    light = _light(opts.get("light"))
     if "force" in opts:
         _no_more(ctx, words)
-        return TaskList(scope="force", force=opts["force"])
+        return TaskList(scope="force", force=opts["force"], page=page, light=light)
     if not words:
-        return TaskList(scope="mine")
+        return TaskList(scope="mine", page=page, light=light)
     _no_more(ctx, words[1:])
     user = parse_user(words[0].raw)
     if user is not None:
-        return TaskList(scope="user", user=user)
+        return TaskList(scope="user", user=user, page=page, light=light)
     scope = _word(_LIST_SCOPES, words[0])
     if scope is None:
         raise _err("cmd.bad_list_scope", text=words[0].raw)
-    return TaskList(scope=scope)  # type: ignore[arg-type]
+    return TaskList(scope=scope, page=page, light=light)  # type: ignore[arg-type]
+
+
+def _force_list(ctx: _Ctx, args: list[_Token]) -> ForceList:
+    words, _opts, page = _paged(ctx, args, ())
+    _no_more(ctx, words)
+    return ForceList(page=page)
+
+
+def _force_map(ctx: _Ctx, args: list[_Token]) -> ForceMap:
+    words, opts = _split(ctx, args, ("force", "dept", "owner", "light"))
+    light = _light(opts.get("light"))
+    if "force" in opts:
+        _no_more(ctx, words)
+        name = opts["force"]
+    else:
+        name = ctx.name(words) or None
+    return ForceMap(force=name, dept=opts.get("dept"), owner=opts.get("owner"), light=light)
 
 
 def _id_only(cls: type[TaskShow | TaskHistory | TaskVerify | TaskApprove | TaskAck]) -> Callable[[_Ctx, list[_Token]], Any]:
@@ -1194,7 +1258,7 @@ def _no_args(cls: type[ForceList | MeetingList | WhoAmI | DeptList]) -> Callable
     return parse_it
 
 
-def _force_named(cls: type[ForceMap | ForceDigest | ForceExport | ForceClose]) -> Callable[[_Ctx, list[_Token]], Any]:
+def _force_named(cls: type[ForceDigest | ForceExport | ForceClose]) -> Callable[[_Ctx, list[_Token]], Any]:
     """A parser for ``[name]`` (or ``force:<name>``); None means the channel's task force."""
 
     def parse_it(ctx: _Ctx, args: list[_Token]) -> Any:
@@ -1562,8 +1626,8 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
               "/task add <title…> [<@owner>] due:<date> [force:<name>] [dept:<name>] [prio:high|normal] [parent:<id>]"),
              ("新建任务；不带参数则打开表单", "create a task; with no arguments, opens a form")),
         _sub("task", "list", "列表", _task_list,
-             ("/task 列表 [我的|逾期|全部|<@某人>|专班:<名称>]",
-              "/task list [mine|overdue|all|<@user>|force:<name>]"),
+             ("/task 列表 [我的|逾期|全部|<@某人>|专班:<名称>] [灯:红|黄|绿|灰] [第<n>页]",
+              "/task list [mine|overdue|all|<@user>|force:<name>] [light:red|yellow|green|grey] [page:<n>]"),
              ("列出任务，默认我的", "list tasks, mine by default")),
         _sub("task", "show", "查看", _id_only(TaskShow),
              ("/task 查看 <编号>", "/task show <id>"), ("查看任务", "show a task")),
@@ -1621,10 +1685,12 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("加入成员", "add members")),
         _sub("force", "remove", "移出", _force_remove,
              ("/force 移出 <@某人>… [专班:<名称>] [确认]", "/force remove <@user>… [force:<name>] [confirm]"), ("移出成员", "remove members")),
-        _sub("force", "list", "列表", _no_args(ForceList),
-             ("/force 列表", "/force list"), ("列出专班", "list task forces")),
-        _sub("force", "map", "挂图", _force_named(ForceMap),
-             ("/force 挂图 [名称]", "/force map [name]"), ("作战挂图", "the war map")),
+        _sub("force", "list", "列表", _force_list,
+             ("/force 列表 [第<n>页]", "/force list [page:<n>]"), ("列出专班", "list task forces")),
+        _sub("force", "map", "挂图", _force_map,
+             ("/force 挂图 [名称] [部门:<名称>] [责任人:<@某人>] [灯:红|黄|绿|灰]",
+              "/force map [name] [dept:<name>] [owner:<@user>] [light:red|yellow|green|grey]"),
+             ("作战挂图（按责任单位分组，分页）", "the war map (by department, in pages)")),
         _sub("force", "digest", "周报", _force_named(ForceDigest),
              ("/force 周报 [名称]", "/force digest [name]"), ("本周周报", "the weekly digest")),
         _sub("force", "policy", "规则", _force_policy,
@@ -1746,6 +1812,10 @@ i18n.register(
         "cmd.missing_user": {"zh": "请 @ 提及一个人。", "en": "Please mention a person with @."},
         "cmd.too_many_users": {"zh": "这里只能指定一个人（多出了 {text}）。",
                                "en": "Only one person fits here ({text} is one too many)."},
+        "cmd.bad_page": {"zh": "页码「{text}」无效：应为 1 到 {most} 之间的整数，如 第2页 或 页:2。",
+                         "en": "Page “{text}” is invalid: a whole number from 1 to {most}, such as page:2."},
+        "cmd.bad_light": {"zh": "灯色「{text}」无效，可选：红、黄、绿、灰。",
+                          "en": "Light “{text}” is invalid; use red, yellow, green or grey."},
         "cmd.bad_list_scope": {"zh": "不认识「{text}」，可选：我的、逾期、全部、@某人、专班:<名称>。",
                                "en": "Unknown “{text}”; use mine, overdue, all, @user or force:<name>."},
         "cmd.missing_date": {"zh": "缺少日期。", "en": "The date is missing."},

@@ -91,10 +91,10 @@ class Console:
         now = self.clock() if self.clock else None
         reply = self.service.handle(Caller(CONSOLE_TEAM, self.user, self.channel, name=self.user), command, text, now=now)
         self._print(reply.text)
-        if reply.file is not None and reply.filename:
-            path = self.files_dir / reply.filename
+        for name, content in reply.attachments:
+            path = self.files_dir / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(reply.file)
+            path.write_bytes(content)
             self._print(i18n.t("console.saved", reply.lang, path=str(path)))
         if self.deliver is not None:
             self.deliver()

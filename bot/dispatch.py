@@ -53,6 +53,10 @@ class Reply:
     form: C.OpenForm | None = None
     file: bytes | None = None
     filename: str | None = None
+    # More files (a war map's pages), in order, after ``file``: (filename, content).
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    # A last line shown after the cards too (a list's "N more · page:n" hint).
+    footer: str | None = None
     # Chat users whose home view shows something this reply changed.
     touched_users: set[str] = field(default_factory=set)
     # The catalogue key of a refusal, so a form can flag the field it is about.
@@ -60,6 +64,12 @@ class Reply:
     # Extra one-click actions a surface may offer ({"action", "value", "label"}), e.g. moving a
     # deadline that falls on a day off to the working day before it; the text names the command too.
     actions: list[dict] = field(default_factory=list)
+
+    @property
+    def attachments(self) -> list[tuple[str, bytes]]:
+        """Every file to send, in order: ``file`` first, then ``files``."""
+        first = [(self.filename or "guatu.bin", self.file)] if self.file is not None else []
+        return first + list(self.files)
 
 
 class _Refused(Exception):
@@ -198,11 +208,37 @@ def _task_edit(ctx: Ctx, r) -> Reply:
     return _with_day_off_hint(ctx, reply, r.task_id, r.due, r.node_no) if r.due else reply
 
 
+def _list_command(r, page: int) -> str:
+    """The command that shows ``page`` of the same list, as a hint to type."""
+    words = ["/task list"]
+    if r.scope == "force":
+        words.append(f"force:{_quoted(r.force or '')}")
+    elif r.scope == "user" and r.user is not None:
+        words.append(f"<@{r.user.user_id}>" if r.user.user_id else f"@{_quoted(r.user.name or '')}")
+    elif r.scope in ("overdue", "all"):
+        words.append(r.scope)
+    if getattr(r, "light", None):
+        words.append(f"light:{r.light}")
+    if page > 1:
+        words.append(f"page:{page}")
+    return " ".join(words)
+
+
+def _quoted(name: str) -> str:
+    return f"“{name}”" if any(c.isspace() for c in name) else name
+
+
 @handles("task.list")
 def _task_list(ctx: Ctx, r) -> Reply:
-    views = tasks.list_tasks(ctx, r.scope, user=_ref(r.user), force_name=r.force)
+    from models import lists
+
+    page = lists.task_page(ctx, r.scope, user=_ref(r.user), force_name=r.force, page=r.page, light=r.light)
     title = t(f"reply.task.list.{r.scope}", ctx.lang, force=r.force or "", user=getattr(r.user, "name", None) or getattr(r.user, "user_id", "") or "")
-    return Reply(text=render.task_list(views, ctx.lang, title), lang=ctx.lang, cards=views)
+    if r.light:
+        title += " · " + t(f"light.{r.light}", ctx.lang)
+    command = lambda n: _list_command(r, n)  # noqa: E731
+    return Reply(text=render.task_page(page, ctx.lang, title, command), lang=ctx.lang, cards=list(page.items),
+                 footer=render.page_hint(page, ctx.lang, command))
 
 
 @handles("task.show")
@@ -357,7 +393,9 @@ def _force_remove(ctx: Ctx, r) -> Reply:
 
 @handles("force.list")
 def _force_list(ctx: Ctx, r) -> Reply:
-    return Reply(text=render.force_list(forces.force_list(ctx), ctx.lang), lang=ctx.lang)
+    page = forces.force_list(ctx, page=r.page)
+    return Reply(text=render.force_list(page, ctx.lang, lambda n: "/force list" + (f" page:{n}" if n > 1 else "")),
+                 lang=ctx.lang)
 
 
 @handles("force.close")
@@ -377,28 +415,37 @@ def _force_export(ctx: Ctx, r) -> Reply:
                  file=tasks_xlsx(views, ctx.lang, f.name), filename=name)
 
 
-@handles("force.map")
-def _force_map(ctx: Ctx, r) -> Reply:
+def _map_files(ctx: Ctx, f, views: list[TaskView], prefix: str) -> tuple[list, list[tuple[str, bytes]]]:
+    """The war map's pages and their files (``prefix-<force>-<day>[-p<n>].png``), every task on one page."""
     from models import warmap
 
+    pages = warmap.render_pages(views, title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)),
+                                today=ctx.today, lang=ctx.lang)
+    stem = f"{prefix}-{f.id}-{ctx.today.isoformat()}"
+    return pages, [(f"{stem}.png" if len(pages) == 1 else f"{stem}-p{p.no}.png", p.png) for p in pages]
+
+
+@handles("force.map")
+def _force_map(ctx: Ctx, r) -> Reply:
+    from models import lists
+
     f = forces.open_force(ctx, r.force, "force.map")
-    views = tasks.force_tasks(ctx, f, live_only=True)
-    png = warmap.render_png(views, title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)),
-                            today=ctx.today, lang=ctx.lang)
-    summary = render.task_list(views, ctx.lang, t("reply.force.map", ctx.lang, name=f.name))
-    return Reply(text=summary, lang=ctx.lang, file=png, filename=f"warmap-{f.id}-{ctx.today.isoformat()}.png")
+    views = lists.map_tasks(ctx, f, dept=r.dept, owner=_ref(r.owner), light=r.light)
+    pages, files = _map_files(ctx, f, views, "warmap")
+    filters = [x for x in (r.dept and f"dept:{r.dept}", r.owner and f"owner:@{r.owner.name or r.owner.user_id}",
+                           r.light and f"light:{r.light}") if x]
+    text = render.war_map(views, pages, ctx.lang, t("reply.force.map", ctx.lang, name=f.name), filters)
+    return Reply(text=text, lang=ctx.lang, files=files)
 
 
 @handles("force.digest")
 def _force_digest(ctx: Ctx, r) -> Reply:
-    from models import digest, warmap
+    from models import digest
 
     f = forces.open_force(ctx, r.force, "force.digest")
     d = digest.build(ctx, f)
-    png = warmap.render_png(tasks.force_tasks(ctx, f, live_only=True), today=ctx.today, lang=ctx.lang,
-                            title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)))
-    return Reply(text=digest.render(d, ctx.lang, ctx.tz), lang=ctx.lang, file=png,
-                 filename=f"digest-{f.id}-{ctx.today.isoformat()}.png")
+    _pages, files = _map_files(ctx, f, tasks.force_tasks(ctx, f, live_only=True), "digest")
+    return Reply(text=digest.render(d, ctx.lang, ctx.tz), lang=ctx.lang, files=files)
 
 
 @handles("force.notice")

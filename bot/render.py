@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.dates import format_date
-from models import i18n
-from models.forces import ForceSummary
+from models import i18n, warmap
 from models.i18n import t
 from models.lights import EMOJI
+from models.lists import Page
 from models.org import DeptLine
 from models.policy import Policy
 from models.tasks import HistoryLine, TaskView
@@ -53,12 +53,70 @@ def progress_bar(p: int, width: int = 10) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
+def light_counts(counts: dict[str, int]) -> str:
+    """``🔴20  🟡30``: the lights that occur, over whatever ``counts`` was counted on."""
+    return "  ".join(f"{EMOJI[c]}{n}" for c, n in counts.items() if n)
+
+
+def page_head(page: Page, lang: str, title: str, *, counts: bool = True) -> str:
+    """A list's one-line header: counts over everything that matched, the total, and the page if there are several."""
+    parts = [title]
+    if counts and light_counts(page.counts):
+        parts.append(light_counts(page.counts))
+    parts.append(t("render.list.total", lang, n=page.total))
+    if page.pages > 1 and not page.beyond:
+        parts.append(t("render.list.page", lang, page=page.page, pages=page.pages))
+    return "  ".join(parts[:2]) + "".join(f" · {x}" for x in parts[2:])
+
+
+def page_hint(page: Page, lang: str, command: Callable[[int], str]) -> str | None:
+    """What a page leaves out after it and the command for the next page; None on the last page."""
+    if page.beyond:
+        return t("render.list.beyond", lang, page=page.page, pages=page.pages, n=page.total, command=command(page.pages))
+    if page.after:
+        return t("render.list.more", lang, n=page.after, command=command(page.page + 1))
+    return None
+
+
+def task_page(page: Page, lang: str, title: str, command: Callable[[int], str]) -> str:
+    """A page of a task list: the header (counts over all), its rows, and what it left out."""
+    lines = [page_head(page, lang, title)]
+    if not page.total:
+        lines.append(t("render.no_tasks", lang))
+    lines += [task_line(v, lang) for v in page.items]
+    hint = page_hint(page, lang, command)
+    return "\n".join(lines + ([hint] if hint else []))
+
+
 def task_list(views: list[TaskView], lang: str, title: str) -> str:
     if not views:
         return title + "\n" + t("render.no_tasks", lang)
     counts = {c: sum(1 for v in views if v.light.color == c) for c in ("red", "yellow", "green", "grey")}
     summary = "  ".join(f"{EMOJI[c]}{n}" for c, n in counts.items() if n)
     return "\n".join([f"{title}  {summary}", *(task_line(v, lang) for v in views)])
+
+
+def war_map(views: list[TaskView], pages: list, lang: str, title: str, filters: list[str]) -> str:
+    """The war map's reply: counts over every task drawn, how many pages are attached, and on which
+    page(s) each department is."""
+    counts = {c: sum(1 for v in views if v.light.color == c) for c in ("red", "yellow", "green", "grey")}
+    head = "  ".join(x for x in (title, light_counts(counts)) if x)
+    lines = [head + " · " + t("render.list.total", lang, n=len(views)) + " · "
+             + t("render.map.pages", lang, n=len(pages), per=warmap.BARS_PER_PAGE)]
+    if filters:
+        lines.append(t("render.map.filters", lang, filters=" · ".join(filters)))
+    if not views:
+        return "\n".join(lines + [t("render.no_tasks", lang)])
+    page_of = {tid: p.no for p in pages for tid in p.task_ids}
+    depts: dict[str, list[TaskView]] = {}
+    for v in views:
+        depts.setdefault(warmap.dept_of(v, lang), []).append(v)
+    for name, vs in sorted(depts.items(), key=lambda kv: min(page_of.get(v.id, 0) for v in kv[1])):
+        nos = sorted({page_of.get(v.id, 0) for v in vs})
+        where = t("render.map.on_page", lang, pages=str(nos[0]) if len(nos) == 1 else f"{nos[0]}–{nos[-1]}")
+        c = {k: sum(1 for v in vs if v.light.color == k) for k in counts}
+        lines.append(f"  {name} · {t('render.list.total', lang, n=len(vs))}  {light_counts(c)} · {where}")
+    return "\n".join(lines)
 
 
 def history(lines: list[HistoryLine], lang: str, tz) -> str:
@@ -71,14 +129,21 @@ def history(lines: list[HistoryLine], lang: str, tz) -> str:
     return "\n".join(out)
 
 
-def force_list(forces: list[ForceSummary], lang: str) -> str:
-    if not forces:
+def force_list(page: Page, lang: str, command: Callable[[int], str]) -> str:
+    """A page of task forces: how many there are (open, closed), this page's, and what it left out."""
+    if not page.total:
         return t("render.no_forces", lang)
-    return "\n".join(
+    head = t("render.force_head", lang, n=page.total, open=page.counts.get("open", 0),
+             closed=page.counts.get("closed", 0))
+    if page.pages > 1 and not page.beyond:
+        head += " · " + t("render.list.page", lang, page=page.page, pages=page.pages)
+    lines = [head] + [
         t("render.force_line", lang, name=f.name, status=t(f"force.status.{f.status}", lang), leads="、".join(f.leads) or "—",
           members=f.members, tasks=f.tasks, channel=f"<#{f.channel_id}>" if f.channel_id else "—")
-        for f in forces
-    )
+        for f in page.items
+    ]
+    hint = page_hint(page, lang, command)
+    return "\n".join(lines + ([hint] if hint else []))
 
 
 def dept_tree(lines: list[DeptLine], lang: str) -> str:
@@ -179,6 +244,19 @@ i18n.register(
         },
         "render.card.parent": {"zh": "上级任务：#{id}", "en": "Parent task: #{id}"},
         "render.no_tasks": {"zh": "（没有任务）", "en": "(no tasks)"},
+        "render.list.total": {"zh": "共 {n} 项", "en": "{n} in all"},
+        "render.list.page": {"zh": "第 {page}/{pages} 页", "en": "page {page}/{pages}"},
+        "render.list.more": {"zh": "另有 {n} 项 · {command}", "en": "{n} more · {command}"},
+        "render.list.beyond": {
+            "zh": "没有第 {page} 页：共 {n} 项，{pages} 页。最后一页：{command}",
+            "en": "There is no page {page}: {n} in all, {pages} page(s). The last one: {command}",
+        },
+        "render.map.pages": {"zh": "挂图 {n} 页（按责任单位分组，每页至多 {per} 项）",
+                             "en": "{n} map page(s) attached (by department, at most {per} a page)"},
+        "render.map.filters": {"zh": "筛选：{filters}", "en": "Filtered: {filters}"},
+        "render.map.on_page": {"zh": "第 {pages} 页", "en": "page {pages}"},
+        "render.force_head": {"zh": "专班共 {n} 个（进行中 {open} · 已结束 {closed}）",
+                              "en": "{n} task force(s) ({open} open · {closed} closed)"},
         "render.no_forces": {"zh": "你还不在任何专班中。负责人可用 /force new <名称> 新建。", "en": "You are in no task force yet. A lead can create one with /force new <name>."},
         "render.force_line": {
             "zh": "• {name}（{status}）负责人 {leads} · 成员 {members} · 任务 {tasks} · 频道 {channel}",

@@ -64,14 +64,21 @@ def build(ctx: Ctx, force: TaskForce, *, days: int = 7) -> Digest:
     return d
 
 
-def _section(title_key: str, items: list[TaskView], lang: str, line) -> list[str]:
+def _section(title_key: str, items: list[TaskView], lang: str, line, command: str) -> list[str]:
+    """A section's first MAX_LINES items; when there are more, how many and the command that lists them."""
     if not items:
         return []
     out = [t(title_key, lang, n=len(items))]
     out += [line(v) for v in items[:MAX_LINES]]
     if len(items) > MAX_LINES:
-        out.append(t("digest.more", lang, n=len(items) - MAX_LINES))
+        out.append(t("digest.more", lang, n=len(items) - MAX_LINES, command=command))
     return out
+
+
+def _list_command(force: str, light: str | None = None) -> str:
+    # /task list shows a force red first, 40 a page: the rows after the first MAX_LINES are on its first page.
+    name = f"“{force}”" if any(c.isspace() for c in force) else force
+    return f"/task list force:{name}" + (f" light:{light}" if light else "")
 
 
 def render(d: Digest, lang: str, tz) -> str:
@@ -85,15 +92,17 @@ def render(d: Digest, lang: str, tz) -> str:
     lines = [t("digest.title", lang, force=d.force, since=Day(d.since.astimezone(tz).date()).render(lang),
                until=Day(d.until.astimezone(tz).date()).render(lang)),
              "  ".join(f"{EMOJI[c]} {t('light.' + c, lang)} {n}" for c, n in d.counts.items())]
-    lines += _section("digest.red", d.red, lang, why)
-    lines += _section("digest.blocked", d.blocked, lang, lambda v: basic(v) + f" · ⛔ {v.blocked_reason}")
+    every = _list_command(d.force)
+    lines += _section("digest.red", d.red, lang, why, _list_command(d.force, "red"))
+    lines += _section("digest.blocked", d.blocked, lang, lambda v: basic(v) + f" · ⛔ {v.blocked_reason}", every)
     lines += _section("digest.approvals", d.approvals, lang, lambda v: basic(v) + " · " + (
         t("digest.ext", lang, date=Day(v.pending_extension.new_due).render(lang)) if v.pending_extension
-        else t("status.done_requested", lang)))
-    lines += _section("digest.yellow", d.yellow, lang, why)
-    lines += _section("digest.silent", d.silent, lang, basic)
-    lines += _section("digest.done", d.done, lang, basic)
-    lines += _section("digest.new", d.new, lang, basic)
+        else t("status.done_requested", lang)), every)
+    lines += _section("digest.yellow", d.yellow, lang, why, _list_command(d.force, "yellow"))
+    lines += _section("digest.silent", d.silent, lang, basic, every)
+    export = f"/force export {d.force}"  # done tasks are in no list; the export has every task of the force
+    lines += _section("digest.done", d.done, lang, basic, export)
+    lines += _section("digest.new", d.new, lang, basic, export)
     if d.standings:
         lines.append(t("digest.standings", lang))
         lines += [f"  {r.rank}. {r.name} · {r.score} · " + t("digest.standing", lang, live=r.live, overdue=r.overdue, done=r.done)
@@ -114,7 +123,7 @@ i18n.register(
         "digest.ext": {"zh": "申请延期至 {date}", "en": "extension to {date} requested"},
         "digest.done": {"zh": "✅ 本周销号 {n} 项：", "en": "✅ Done this week ({n}):"},
         "digest.new": {"zh": "🆕 本周新增 {n} 项：", "en": "🆕 New this week ({n}):"},
-        "digest.more": {"zh": "  ……另有 {n} 项", "en": "  … and {n} more"},
+        "digest.more": {"zh": "  ……另有 {n} 项 · {command}", "en": "  … {n} more · {command}"},
         "digest.standings": {"zh": "🏇 部门赛马：", "en": "🏇 Department standings:"},
         "digest.standing": {"zh": "在办 {live} · 逾期 {overdue} · 完成 {done}", "en": "{live} live · {overdue} overdue · {done} done"},
         "digest.quiet": {"zh": "本周没有需要关注的变化。", "en": "Nothing needs your attention this week."},

@@ -222,16 +222,22 @@ class ForceSummary:
     channel_id: str | None
 
 
-def force_list(ctx: Ctx, *, limit: int = 50) -> list[ForceSummary]:
-    """Task forces the caller belongs to (open first); leaders, secretaries and admins see all,
-    up to ``limit`` (a province has thousands)."""
+def force_list(ctx: Ctx, *, page: int = 1, size: int = 40):
+    """One page of the task forces the caller belongs to (open first; leaders and secretaries see all),
+    with ``total`` and the count per status over all of them (a province has thousands)."""
+    from models.lists import Page
+
     q = select(TaskForce).where(TaskForce.workspace_id == ctx.ws.id)
     if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
         q = q.join(ForceMember, ForceMember.force_id == TaskForce.id).where(ForceMember.person_id == ctx.actor.id)
-    forces = ctx.session.exec(q.order_by(TaskForce.status.desc(), TaskForce.name).limit(limit)).all()
+    listed = q.subquery()
+    by_status = dict(ctx.session.exec(select(listed.c.status, func.count()).group_by(listed.c.status)).all())
+    counts = {"open": by_status.get("open", 0), "closed": by_status.get("closed", 0)}
+    forces = ctx.session.exec(q.order_by(TaskForce.status.desc(), TaskForce.name, TaskForce.id)
+                              .offset((page - 1) * size).limit(size)).all()
     ids = [f.id for f in forces]
     if not ids:
-        return []
+        return Page((), sum(counts.values()), page, size, counts=counts)
     members = dict(ctx.session.exec(select(ForceMember.force_id, func.count()).where(
         ForceMember.force_id.in_(ids)).group_by(ForceMember.force_id)).all())
     tasks = dict(ctx.session.exec(select(Task.force_id, func.count()).where(
@@ -241,8 +247,9 @@ def force_list(ctx: Ctx, *, limit: int = 50) -> list[ForceSummary]:
     lead_names: dict[int, list[str]] = {}
     for fid, n in lead_rows:
         lead_names.setdefault(fid, []).append(n)
-    return [ForceSummary(f.id, f.name, f.status, tuple(lead_names.get(f.id, [])), members.get(f.id, 0),
-                         tasks.get(f.id, 0), f.channel_id) for f in forces]
+    items = tuple(ForceSummary(f.id, f.name, f.status, tuple(lead_names.get(f.id, [])), members.get(f.id, 0),
+                               tasks.get(f.id, 0), f.channel_id) for f in forces)
+    return Page(items, sum(counts.values()), page, size, counts=counts)
 
 
 def force_close(ctx: Ctx, force_name: str | None = None, *, confirm: bool = False) -> TaskForce:

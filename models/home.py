@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_
 from sqlmodel import select
 
+from models import lists
 from models.context import Ctx
-from models.lights import GREEN, GREY, ORDER, RED, YELLOW, TaskFacts, compute
+from models.lights import GREEN, GREY, RED, YELLOW, TaskFacts, compute
 from models.policy import effective
-from models.tables import ExtensionRequest, ForceMember, Task, TaskCoOwner, TaskForce, TimeNode
+from models.tables import ExtensionRequest, ForceMember, Task, TaskForce, TimeNode
 from models.tasks import LIVE, TaskView, views
 
 COLORS = (RED, YELLOW, GREEN, GREY)
-# A person with more live tasks than this is not helped by a home page; lights are counted on these.
-MAX_OWN = 500
 
 
 @dataclass(frozen=True)
@@ -60,13 +59,9 @@ def home(ctx: Ctx, *, tasks: int = 30, approvals: int = 10, forces: int = 10) ->
 
 
 def _my_tasks(ctx: Ctx, limit: int) -> tuple[tuple[TaskView, ...], dict[str, int], int]:
-    co = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id)
-    where = (Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE), or_(Task.owner_id == ctx.actor.id, Task.id.in_(co)))
-    total = ctx.session.exec(select(func.count()).select_from(Task).where(*where)).one()
-    rows = list(ctx.session.exec(select(Task).where(*where).order_by(Task.due, Task.id).limit(MAX_OWN)).all())
-    cards = sorted(views(ctx, rows), key=lambda v: (ORDER[v.light.color], v.due, v.id))
-    counts = Counter(v.light.color for v in cards)
-    return tuple(cards[:limit]), {c: counts.get(c, 0) for c in COLORS}, total
+    """The first ``limit`` of my live tasks as ``/task list`` orders them; counts and total over all of them."""
+    page = lists.task_page(ctx, "mine", size=limit)
+    return page.items, page.counts, page.total
 
 
 def _led_force_ids(ctx: Ctx):

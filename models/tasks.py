@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, union
 from sqlmodel import select
 
 from models import audit, escalation, forces, horizon, i18n, org, outbox, permissions
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Day, Join, Msg
-from models.lights import ORDER, Light, TaskFacts, compute
+from models.lights import Light, TaskFacts, compute
 from models.policy import effective
 from models.timing import send_time
 from models.tables import (
@@ -180,36 +179,10 @@ def show(ctx: Ctx, task_id: int) -> TaskView:
 
 def list_tasks(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = None, force_name: str | None = None,
                limit: int = 50) -> list[TaskView]:
-    """Live tasks in a scope, red first then by deadline."""
-    q = select(Task).where(Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE))
-    if scope == "mine":
-        # A UNION of two indexed lookups: "owner = me OR id IN (co-owned)" made SQLite scan the workspace.
-        mine = union(
-            select(Task.id).where(Task.owner_id == ctx.actor.id, Task.status.in_(LIVE)),
-            select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id),
-        ).subquery()
-        q = q.where(Task.id.in_(select(mine.c.id)))
-    elif scope == "user":
-        person = org.find_person(ctx.session, ctx.ws, user, now=ctx.now, create=False) if user else ctx.actor
-        q = q.where(Task.owner_id == person.id)
-    elif scope == "force" or force_name:
-        force = forces.open_force(ctx, force_name, "force.tasks")
-        q = q.where(Task.force_id == force.id)
-    elif scope == "overdue":
-        q = q.where(Task.due < ctx.today, Task.status != "done_requested")
-        if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
-            visible = select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id)
-            q = q.where(or_(Task.force_id.in_(visible), Task.owner_id == ctx.actor.id))
-    elif scope == "all":
-        if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
-            visible = select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id)
-            q = q.where(or_(Task.force_id.in_(visible), Task.owner_id == ctx.actor.id))
-    tasks = list(ctx.session.exec(q.order_by(Task.due, Task.id).limit(limit * 4)).all())
-    if scope == "user" and user:
-        tasks = [t for t in tasks if _can_read(ctx, t)]
-    out = views(ctx, tasks)
-    out.sort(key=lambda v: (ORDER[v.light.color], v.due, v.id))
-    return out[:limit]
+    """The first ``limit`` live tasks in a scope, red first then by deadline (``lists.task_page`` says what it left out)."""
+    from models import lists
+
+    return list(lists.task_page(ctx, scope, user=user, force_name=force_name, size=limit).items)
 
 
 def force_tasks(ctx: Ctx, force: TaskForce, *, live_only: bool = False) -> list[TaskView]:

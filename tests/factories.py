@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from models import forces, org, tasks
 from models.context import Ctx
 from models.org import PersonRef
-from models.tables import Person, Workspace
+from models.tables import Department, Person, Task, TimeNode, Workspace
 from tests.conftest import TZ
 
 
@@ -50,6 +51,35 @@ class World:
              now: datetime | None = None, **kw):
         return tasks.add_task(self.ctx(by, now=now), title, due=due, owner=PersonRef(name=owner) if owner else None,
                               force_name=force, **kw)
+
+    def bulk_tasks(self, force_name: str, n: int, *, by: str, depts: int = 8, owners: int = 12, seed: int = 1) -> list[Task]:
+        """``n`` live tasks inserted as rows (fast), spread over departments, owners, deadlines and progress,
+        so every light occurs; one in ten has a passed time node before a later deadline."""
+        rng = random.Random(seed)
+        ctx = self.ctx(by)
+        force = forces.find_force(ctx, force_name)
+        dept_rows = [Department(workspace_id=self.ws.id, name=f"第{i + 1}责任单位") for i in range(depts)]
+        self.session.add_all(dept_rows)
+        self.session.flush()
+        people = [self.person(f"owner{i + 1}") for i in range(owners)]
+        today = ctx.today
+        rows = []
+        for i in range(n):
+            start = today - timedelta(days=rng.randint(-5, 60))
+            due = max(start, today + timedelta(days=rng.randint(-15, 150)))
+            rows.append(Task(workspace_id=self.ws.id, force_id=force.id, title=f"批量任务{i + 1:03d} 数据归集",
+                             owner_id=people[i % owners].id, department_id=dept_rows[i % depts].id if i % 17 else None,
+                             status=rng.choice(("todo", "active", "active", "active", "blocked")),
+                             progress=rng.choice((0, 0, 10, 30, 50, 70, 90)), start_date=start, baseline_due=due,
+                             due=due + timedelta(days=7) if i % 11 == 0 else due, created_by_id=ctx.actor.id,
+                             created_at=self.now, updated_at=self.now, last_progress_at=self.now))
+        self.session.add_all(rows)
+        self.session.flush()
+        nodes = [TimeNode(task_id=t.id, no=1, name="阶段节点", due=today - timedelta(days=2), created_at=self.now)
+                 for t in rows[::10] if t.due > today + timedelta(days=5)]
+        self.session.add_all(nodes)
+        self.session.flush()
+        return rows
 
 
 def standard_world(session: Session, now: datetime) -> World:

@@ -96,12 +96,12 @@ def test_every_reply_that_took_a_date_echoes_it(org):
 
 
 def test_unexpected_error_gives_an_apology_with_a_reference(org, monkeypatch):
-    from models import tasks
+    from models import lists
 
     def boom(*a, **k):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(tasks, "list_tasks", boom)
+    monkeypatch.setattr(lists, "task_page", boom)
     reply = say(org, "zhang", "/task list")
     assert not reply.ok and "参考编号" in reply.text and "fire" not in reply.text
     assert reply.error_key == "error.internal"

@@ -112,7 +112,7 @@ def test_a_full_home_stays_within_the_100_blocks_of_a_view_and_says_what_is_left
     view = blocks.home_view(_home(500, 40, 30), "zh", updated="2026-11-23 10:00", notice=notice)
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     text = json.dumps(view, ensure_ascii=False)
-    assert "还有 470 个任务" in text and "……还有 30 项" in text and "……还有 20 项" in text
+    assert "还有 470 个任务" in text and "……还有 30 项" in text and "另有 20 个专班 · /force list" in text
     contexts = [b["elements"][0]["text"] for b in view["blocks"] if b["type"] == "context"]
     groups = [c for c in contexts if c.startswith("*")]
     assert [g.split(" ")[0] for g in groups] == ["*🔴", "*🟡", "*🟢", "*⚪"]  # red first

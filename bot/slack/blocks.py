@@ -17,6 +17,7 @@ from models import i18n
 from models.home import COLORS, Home
 from models.i18n import t
 from models.lights import EMOJI
+from models.lists import PAGE_SIZE
 from models.tasks import LIVE, TaskView
 
 Block = dict[str, Any]
@@ -24,8 +25,9 @@ Block = dict[str, Any]
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 SECTION_CHARS = 3000
-# Rows in a list reply: the rest of the 50 blocks is the header, the card and "and N more".
-LIST_ROWS = 40
+# Rows in a list reply: the rest of the 50 blocks is the header, the card and "and N more". A list's page
+# fits, so the rows shown are the text's rows.
+LIST_ROWS = PAGE_SIZE
 NOTICE_BLOCKS = 12
 
 # Buttons on task cards and outbox messages: the action id is "task.<verb>", the value the task id.
@@ -111,8 +113,13 @@ def reply_blocks(reply: Reply, limit: int) -> list[Block]:
         blocks += task_card(reply.cards[0], reply.lang)
     elif reply.cards:
         blocks += task_rows(reply.cards, reply.lang, LIST_ROWS)
-    if reply.file is not None:
-        blocks.append(context(t("slack.file.sent", reply.lang, name=escape(reply.filename or ""))))
+    if reply.cards and reply.footer:
+        blocks.append(context(chat_text(reply.footer)))  # the same "N more · page:n" as the text's last line
+    files = reply.attachments
+    if len(files) == 1:
+        blocks.append(context(t("slack.file.sent", reply.lang, name=escape(files[0][0]))))
+    elif files:
+        blocks.append(context(t("slack.files.sent", reply.lang, n=len(files))))
     extra = [{"type": "button", "action_id": a["action"], "value": str(a["value"]), "text": plain(a["label"])}
              for a in reply.actions[:5]]
     if extra:
@@ -361,7 +368,7 @@ def _home_forces(home: Home, lang: str) -> list[Block]:
         role = t("slack.home.lead", lang) if f.lead else ""
         blocks.append(section(f"*{escape(f.name)}*{role}\n{light_counts(f.counts)}　{t('slack.home.total', lang, n=f.total)}"))
     if home.forces_total > len(home.forces):
-        blocks.append(context(t("slack.more", lang, n=home.forces_total - len(home.forces))))
+        blocks.append(context(t("slack.home.more_forces", lang, n=home.forces_total - len(home.forces))))
     return blocks
 
 
@@ -451,6 +458,8 @@ def first_input(view: dict[str, Any]) -> str | None:
 i18n.register(
     {
         "slack.more": {"zh": "……还有 {n} 项", "en": "… and {n} more"},
+        "slack.files.sent": {"zh": "📎 {n} 个文件已发到你与挂图的私信中。",
+                             "en": "📎 {n} files are in your direct messages with Guatu."},
         "slack.file.sent": {"zh": "📎 文件 {name} 已发到你与挂图的私信中。",
                             "en": "📎 {name} is in your direct messages with Guatu."},
         "slack.working": {"zh": "⏳ 正在处理，完成后回复你……", "en": "⏳ Working on it; the answer follows…"},
@@ -472,6 +481,7 @@ i18n.register(
         "slack.home.title": {"zh": "挂图 · 我的工作台", "en": "Guatu · my desk"},
         "slack.home.mine": {"zh": "我的任务", "en": "My tasks"},
         "slack.home.no_tasks": {"zh": "没有进行中的任务。新建任务：/task add", "en": "No live tasks. Create one: /task add"},
+        "slack.home.more_forces": {"zh": "另有 {n} 个专班 · /force list", "en": "{n} more · /force list"},
         "slack.home.more_tasks": {"zh": "还有 {n} 个任务，用 /task list 查看。", "en": "{n} more: see /task list."},
         "slack.home.approvals": {"zh": "待我审批", "en": "Waiting for my decision"},
         "slack.home.no_approvals": {"zh": "没有待审批的事项。", "en": "Nothing waits for your decision."},

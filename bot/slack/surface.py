@@ -123,7 +123,7 @@ class Surface:
 
     def follow_up(self, reply: Reply, origin: Origin) -> None:
         """What comes after the answer itself: the file, then the App Homes of everyone touched."""
-        if reply.file is not None:
+        if reply.attachments:
             self.send_file(reply, origin)
         if reply.ok:  # a refusal wrote nothing, so no home changed
             for user_id in sorted(reply.touched_users - {"", origin.user_id if origin.home else ""}):
@@ -142,10 +142,11 @@ class Surface:
             self.client.chat_postMessage(channel=origin.user_id, text=message["text"], blocks=message["blocks"])
 
     def send_file(self, reply: Reply, origin: Origin) -> None:
-        """Into the user's direct messages with the bot: a lead's export is not for the whole channel."""
+        """Into the user's direct messages with the bot (a lead's export is not for the whole channel), every
+        file in order (a war map's pages)."""
         channel = self.client.conversations_open(users=origin.user_id)["channel"]["id"]
-        self.client.files_upload_v2(channel=channel, file=reply.file, filename=reply.filename or "guatu.bin",
-                                    title=reply.filename)
+        for name, content in reply.attachments:
+            self.client.files_upload_v2(channel=channel, file=content, filename=name, title=name)
 
     def publish_home(self, team_id: str, user_id: str, *, notice: Sequence[dict[str, Any]] = (),
                      client: WebClient | None = None) -> None:

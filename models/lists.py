@@ -1,0 +1,223 @@
+"""Lists that tell the truth: counts per light over every matching row, and one explicit page of it.
+
+A list never cuts silently: the lights of every matching task are computed from their facts (two
+queries, no cards), counted, and ordered red first; cards are built for the asked page only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import or_, union
+from sqlmodel import select
+
+from models import forces, org
+from models.calendar import WorkCalendar
+from models.context import Ctx
+from models.lights import GREEN, GREY, ORDER, RED, YELLOW, TaskFacts, compute
+from models.policy import effective
+from models.tables import ForceMember, Task, TaskCoOwner, TaskForce, TimeNode
+
+COLORS = (RED, YELLOW, GREEN, GREY)
+LIVE = ("todo", "active", "blocked", "done_requested")
+PAGE_SIZE = 40  # rows a page: fits a Slack message (50 blocks) with its header and hint
+MAX_PAGE = 10_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; ``total`` and ``counts`` are over every matching row, not just the page's."""
+
+    items: tuple[T, ...]
+    total: int
+    page: int = 1
+    size: int = PAGE_SIZE
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first row."""
+        return (self.page - 1) * self.size + 1
+
+    @property
+    def after(self) -> int:
+        """Rows after this page (what a "N more · page:n+1" hint counts)."""
+        return max(0, self.total - (self.page - 1) * self.size - len(self.items))
+
+    @property
+    def beyond(self) -> bool:
+        """Asked for a page past the last one (an empty list has one, empty, page)."""
+        return self.page > self.pages
+
+
+def paginate(rows: list[T], page: int, size: int = PAGE_SIZE, **counts: Any) -> Page[T]:
+    start = (page - 1) * size
+    return Page(tuple(rows[start:start + size]), len(rows), page, size, **counts)
+
+
+# ---------------------------------------------------------------- lights of many tasks
+
+
+class _MemoCalendar:
+    """Working days between two dates, remembered: thousands of lights share a few hundred date pairs."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self._calendar = calendar
+        self._memo: dict[tuple[date, date], int] = {}
+
+    def working_days_between(self, start: date, end: date) -> int:
+        key = (start, end)
+        if key not in self._memo:
+            self._memo[key] = self._calendar.working_days_between(start, end)
+        return self._memo[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._calendar, name)
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A task's light from its facts alone, with what lists order and filter by."""
+
+    id: int
+    color: str
+    due: date
+    force_id: int | None
+    owner_id: int
+    department_id: int | None
+
+    @property
+    def order(self) -> tuple[int, date, int]:
+        return ORDER[self.color], self.due, self.id
+
+
+def lit(ctx: Ctx, *where: Any) -> list[Lit]:
+    """Every task matching ``where``, lit as its card would be (same ``compute``), red first then by deadline."""
+    rows = ctx.session.exec(select(Task.id, Task.force_id, Task.owner_id, Task.department_id, Task.status,
+                                   Task.progress, Task.start_date, Task.due, Task.created_at, Task.last_progress_at)
+                            .where(*where)).all()
+    if not rows:
+        return []
+    matching = select(Task.id).where(*where)
+    open_nodes: dict[int, list[tuple[str, date]]] = {}
+    for task_id, name, due in ctx.session.exec(select(TimeNode.task_id, TimeNode.name, TimeNode.due).where(
+            TimeNode.task_id.in_(matching), TimeNode.done_at.is_(None)).order_by(TimeNode.no)).all():
+        open_nodes.setdefault(task_id, []).append((name, due))
+    force_ids = {r[1] for r in rows if r[1] is not None}
+    policies = {fid: effective(p) for fid, p in ctx.session.exec(
+        select(TaskForce.id, TaskForce.policy).where(TaskForce.id.in_(force_ids))).all()} if force_ids else {}
+    default = effective(None)
+    calendar = _MemoCalendar(ctx.calendar)
+    out = []
+    for tid, fid, owner, dept, status, progress, start, due, created, last in rows:
+        facts = TaskFacts(status, progress, start, due, created, last, tuple(open_nodes.get(tid, ())))
+        light = compute(facts, now=ctx.now, tz=ctx.tz, calendar=calendar, policy=policies.get(fid, default))
+        out.append(Lit(tid, light.color, due, fid, owner, dept))
+    out.sort(key=lambda x: x.order)
+    return out
+
+
+def count(lits: list[Lit]) -> dict[str, int]:
+    c = Counter(x.color for x in lits)
+    return {k: c.get(k, 0) for k in COLORS}
+
+
+# ---------------------------------------------------------------- /task list
+
+
+def _sees_all(ctx: Ctx) -> bool:
+    return org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")
+
+
+def _readable(ctx: Ctx) -> Any:
+    """What the caller may read, as SQL (mirrors tasks._can_read, so a list can count before it fetches)."""
+    mine = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id)
+    visible = select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id)
+    return or_(Task.created_by_id == ctx.actor.id, Task.owner_id == ctx.actor.id, Task.id.in_(mine),
+               Task.force_id.in_(visible))
+
+
+def task_scope(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = None,
+               force_name: str | None = None) -> list[Any]:
+    """The SQL conditions of a ``/task list`` scope, after checking the caller may read it."""
+    where: list[Any] = [Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE)]
+    if scope == "mine":
+        # A UNION of two indexed lookups: "owner = me OR id IN (co-owned)" made SQLite scan the workspace.
+        mine = union(
+            select(Task.id).where(Task.owner_id == ctx.actor.id, Task.status.in_(LIVE)),
+            select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id),
+        ).subquery()
+        where.append(Task.id.in_(select(mine.c.id)))
+    elif scope == "user":
+        person = org.find_person(ctx.session, ctx.ws, user, now=ctx.now, create=False) if user else ctx.actor
+        where.append(Task.owner_id == person.id)
+        if not _sees_all(ctx):
+            where.append(_readable(ctx))
+    elif scope == "force" or force_name:
+        force = forces.open_force(ctx, force_name, "force.tasks")
+        where.append(Task.force_id == force.id)
+    elif scope == "overdue":
+        # Red by its deadline or by a time node: two indexed lookups (ix_task_live_due, ix_timenode_open_due).
+        late = union(
+            select(Task.id).where(Task.due < ctx.today, Task.status.in_(LIVE)),
+            select(TimeNode.task_id).where(TimeNode.due < ctx.today, TimeNode.done_at.is_(None)),
+        ).subquery()
+        where += [Task.id.in_(select(late.c.id)), Task.status != "done_requested"]
+        if not _sees_all(ctx):
+            where.append(_readable(ctx))
+    elif scope == "all":
+        if not _sees_all(ctx):
+            where.append(_readable(ctx))
+    return where
+
+
+def task_page(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = None, force_name: str | None = None,
+              page: int = 1, size: int = PAGE_SIZE, light: str | None = None):
+    """One page of live tasks in a scope, red first then by deadline; counts per light over the whole scope
+    (before ``light`` narrows it), ``total`` over what is listed."""
+    from models.tasks import views  # tasks imports this module
+
+    lits = lit(ctx, *task_scope(ctx, scope, user=user, force_name=force_name))
+    if scope == "overdue":
+        lits = [x for x in lits if x.color == RED]  # the query selects candidates; the light decides
+    counts = count(lits)
+    if light:
+        lits = [x for x in lits if x.color == light]
+    shown = paginate(lits, page, size)
+    return Page(tuple(cards(ctx, [x.id for x in shown.items], views)), shown.total, page, size, counts=counts)
+
+
+def cards(ctx: Ctx, ids: list[int], views) -> list:
+    """Cards for ``ids``, in that order."""
+    if not ids:
+        return []
+    rows = ctx.session.exec(select(Task).where(Task.id.in_(ids))).all()
+    by_id = {v.id: v for v in views(ctx, list(rows))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# ---------------------------------------------------------------- the war map's tasks
+
+
+def map_tasks(ctx: Ctx, force: TaskForce, *, dept: str | None = None, owner: org.PersonRef | None = None,
+              light: str | None = None) -> list:
+    """The live tasks of a force's war map, narrowed by department, owner and light; an unknown
+    department or person is refused (NotFound), not answered with an empty map."""
+    from models.tasks import views  # tasks imports this module
+
+    q = select(Task).where(Task.force_id == force.id, Task.status.in_(LIVE))
+    if dept:
+        q = q.where(Task.department_id == org.find_department(ctx.session, ctx.ws, dept).id)
+    if owner is not None:
+        q = q.where(Task.owner_id == org.find_person(ctx.session, ctx.ws, owner, now=ctx.now, create=False).id)
+    out = views(ctx, list(ctx.session.exec(q.order_by(Task.due, Task.id)).all()))
+    return [v for v in out if v.light.color == light] if light else out
