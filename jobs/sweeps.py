@@ -35,6 +35,7 @@ from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
 from models.sqlutil import insert_ignore, literal_in, skip_locked
+from models.status import LIVE, OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
     EscalationState, EscalationStep, ForceMember, Notice, NoticeReceipt, Person, SweepLog, Task, TaskCoOwner,
     TaskForce, TimeNode, Workspace,
@@ -47,8 +48,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_LANG = "zh"
-LIVE = ("todo", "active", "blocked", "done_requested")  # the predicate of ix_task_live_due
-OPEN = ("todo", "active", "blocked")  # live and not reported done: reminders, nudges and escalations apply
 # A silence that began longer ago than this when first seen is not nudged: it was nudged when it
 # began (unless the bot was down for a month), and digests list silent tasks anyway.
 NUDGE_LOOKBACK = timedelta(days=30)

@@ -14,7 +14,6 @@ from models.policy import Policy
 RED, YELLOW, GREEN, GREY = "red", "yellow", "green", "grey"
 ORDER = {RED: 0, YELLOW: 1, GREEN: 2, GREY: 3}
 EMOJI = {RED: "🔴", YELLOW: "🟡", GREEN: "🟢", GREY: "⚪"}
-LIVE = ("todo", "active", "blocked", "done_requested")
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from models import i18n
 from models.context import Ctx
 from models.db import UTCDateTime
 from models.policy import DEFAULT
+from models.status import LIVE, OPEN
 from models.tables import Department, Task, TaskForce
 
-LIVE = ("todo", "active", "blocked", "done_requested")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365, force_id: int 
             func.sum(case((and_(done, Task.done_at >= since), 1), else_=0)),
             func.sum(case((and_(done, Task.done_at >= since, _local_date(Task.done_at, ctx) <= Task.due), 1), else_=0)),
             func.sum(case((live, 1), else_=0)),
-            func.sum(case((and_(live, Task.due < today, Task.status != "done_requested"), 1), else_=0)),
+            func.sum(case((and_(Task.status.in_(OPEN), Task.due < today), 1), else_=0)),  # overdue: models.status
             func.sum(case((and_(live, func.coalesce(Task.last_progress_at, Task.created_at) >= fresh_cutoff), 1), else_=0)),
         )
         .where(Task.workspace_id == ctx.ws.id, key.is_not(None))

@@ -17,7 +17,8 @@ from models import i18n
 from models.home import COLORS, Home
 from models.i18n import t
 from models.lights import EMOJI
-from models.tasks import LIVE, TaskView
+from models.status import LIVE
+from models.tasks import TaskView
 
 Block = dict[str, Any]
 
