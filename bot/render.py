@@ -178,7 +178,6 @@ i18n.register(
             "en": "⏳ {who} asks to move it to {new}: {reason} (awaiting decision)",
         },
         "render.card.parent": {"zh": "上级任务：#{id}", "en": "Parent task: #{id}"},
-        "render.no_tasks": {"zh": "（没有任务）", "en": "(no tasks)"},
         "render.no_forces": {"zh": "你还不在任何专班中。负责人可用 /force new <名称> 新建。", "en": "You are in no task force yet. A lead can create one with /force new <name>."},
         "render.force_line": {
             "zh": "• {name}（{status}）负责人 {leads} · 成员 {members} · 任务 {tasks} · 频道 {channel}",
