@@ -323,7 +323,7 @@ def _task_assign(ctx: Ctx, r) -> Reply:
 def _task_coowners(ctx: Ctx, r) -> Reply:
     people = tasks.set_co_owners(ctx, r.task_id, [PersonRef.of(u) for u in r.users], remove=r.remove)
     reply = _card_reply(ctx, "reply.task.co_removed" if r.remove else "reply.task.co_added", r.task_id,
-                        who="、".join(p.name for p in people))
+                        who="、".join(p.name for p in people), n=len(people))
     reply.touched_users |= {p.chat_user_id for p in people}
     return reply
 
@@ -668,8 +668,8 @@ i18n.register(
         "reply.task.approved": {"zh": "已批准任务 #{id} 延期至 {date}（原定截止日期保留为基线）。", "en": "Approved: task #{id} now due {date} (the baseline is kept)."},
         "reply.task.rejected": {"zh": "已驳回任务 #{id} 的延期申请。", "en": "Rejected the extension of task #{id}."},
         "reply.task.assigned": {"zh": "已将任务 #{id} 指派给新的责任人。", "en": "Task #{id} has a new owner."},
-        "reply.task.co_added": {"zh": "已请 {who} 协办任务 #{id}。", "en": "{who} now co-own(s) task #{id}."},
-        "reply.task.co_removed": {"zh": "{who} 不再协办任务 #{id}。", "en": "{who} no longer co-own(s) task #{id}."},
+        "reply.task.co_added": {"zh": "已请 {who} 协办任务 #{id}。", "en": "{who} now {n:co-owns|co-own} task #{id}."},
+        "reply.task.co_removed": {"zh": "{who} 不再协办任务 #{id}。", "en": "{who} no longer {n:co-owns|co-own} task #{id}."},
         "reply.task.node_added": {"zh": "已为任务 #{id} 添加节点 {no}，日期 {date}。", "en": "Added node {no} to task #{id}, on {date}."},
         "reply.task.node_done": {"zh": "任务 #{id} 的节点 {no} 已完成。", "en": "Node {no} of task #{id} is done."},
         "reply.task.acked": {
@@ -692,14 +692,14 @@ i18n.register(
         "reply.force.added": {"zh": "已将 {who} 加入专班「{name}」。", "en": "Added {who} to “{name}”."},
         "reply.force.removed": {"zh": "已将 {who} 移出专班「{name}」。", "en": "Removed {who} from “{name}”."},
         "reply.force.closed": {"zh": "专班「{name}」已结束。", "en": "Task force “{name}” is closed."},
-        "reply.force.exported": {"zh": "已导出 {n} 个任务：{name}", "en": "Exported {n} task(s): {name}"},
+        "reply.force.exported": {"zh": "已导出 {n} 个任务：{name}", "en": "Exported {n} {n:task|tasks}: {name}"},
         "reply.force.map": {"zh": "专班「{name}」挂图", "en": "War map of “{name}”"},
         "reply.force.map_title": {"zh": "{name} · 挂图作战 · {day}", "en": "{name} · war map · {day}"},
         "reply.meeting.created": {
             "zh": "已安排会议 #{id}「{title}」：{day} {at}，议题申报截止 {cutoff}。已附日历文件。",
             "en": "Scheduled meeting #{id} “{title}”: {day} {at}; topics due by {cutoff}. Calendar file attached.",
         },
-        "reply.meeting.series": {"zh": "已设置周期会议：每 {every} 个月，自 {start} 起。已安排：", "en": "Series set: every {every} month(s) from {start}. Scheduled:"},
+        "reply.meeting.series": {"zh": "已设置周期会议：每 {every} 个月，自 {start} 起。已安排：", "en": "Series set: every {every} {every:month|months} from {start}. Scheduled:"},
         "reply.meeting.proposed": {"zh": "已向会议 #{id} 申报议题「{topic}」（{mins} 分钟）。", "en": "Proposed “{topic}” ({mins} min) for meeting #{id}."},
         "reply.meeting.proposed_late": {
             "zh": "已向会议 #{id} 申报议题「{topic}」（{mins} 分钟）。已过申报截止日，议题标为逾期申报，由会务决定是否列入。",

@@ -227,9 +227,9 @@ i18n.register(
         "exchange.row_error": {"zh": "第 {line} 行：{error}", "en": "Line {line}: {error}"},
         "exchange.nothing_written": {
             "zh": "有 {n} 行有问题，什么也没有导入。改正后重试，或加 --skip-bad 只导入没问题的行。",
-            "en": "{n} row(s) have problems; nothing was imported. Fix them and retry, or add --skip-bad to import the good rows.",
+            "en": "{n} {n:row has|rows have} problems; nothing was imported. Fix them and retry, or add --skip-bad to import the good rows.",
         },
-        "exchange.imported": {"zh": "已向专班「{force}」导入 {n} 个任务（跳过 {bad} 行）。", "en": "Imported {n} task(s) into “{force}” ({bad} row(s) skipped)."},
-        "exchange.exported": {"zh": "已导出 {n} 个任务到 {path}。", "en": "Exported {n} task(s) to {path}."},
+        "exchange.imported": {"zh": "已向专班「{force}」导入 {n} 个任务（跳过 {bad} 行）。", "en": "Imported {n} {n:task|tasks} into “{force}” ({bad} {bad:row|rows} skipped)."},
+        "exchange.exported": {"zh": "已导出 {n} 个任务到 {path}。", "en": "Exported {n} {n:task|tasks} to {path}."},
     }
 )

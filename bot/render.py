@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable
 from bot.dates import format_date
 from models import i18n, warmap
 from models.i18n import t
-from models.lights import EMOJI
+from models.lights import EMOJI, Light
 from models.lists import Page
 from models.org import DeptLine
 from models.policy import Policy
-from models.tasks import HistoryLine, TaskView
+from models.status import TaskStatus, is_open
+from models.tasks import HistoryLine, NodeView, SubTaskView, TaskView
 
 
 def task_line(v: TaskView, lang: str) -> str:
@@ -23,29 +24,100 @@ def task_line(v: TaskView, lang: str) -> str:
 
 
 def task_card(v: TaskView, lang: str) -> str:
-    """The task's card: title, owner, department, deadline (and baseline if moved), light, progress."""
-    lines = [f"{EMOJI[v.light.color]} #{v.id} {v.title}" + (" ❗" if v.priority == "high" else "")]
-    lines.append(t("render.card.owner", lang, owner=v.owner_name, dept=v.dept_name or "—", force=v.force_name or "—"))
-    due = format_date(v.due, lang)
+    """The task's card, each fact once: state (with its reason), light, people, deadline (baseline →
+    current when moved), pending extension, time nodes, sub-tasks, the last progress note, parent."""
+    lines = [card_title(v), t("render.card.state", lang, state=card_state(v, lang), progress=v.progress,
+                                 bar=progress_bar(v.progress))]
+    lines.append(t("render.card.owner", lang, owner=v.owner_name, co=card_co_owners(v, lang), dept=v.dept_name or "—",
+                   force=v.force_name or "—"))
+    lines.append(t("render.card.due", lang, due=card_due(v, lang)))
+    lines += card_details(v, lang)
+    return "\n".join(lines)
+
+
+# Reasons a light gives that the card already says elsewhere: in the state's words (受阻, 待销号,
+# 未开始, 已销号, 已撤销) or on the time nodes' own lines.
+_SAID_ELSEWHERE = {"light.why.blocked", "light.why.awaiting_verify", "light.why.not_started", "light.why.done",
+                   "light.why.cancelled", "light.why.node_overdue", "light.why.node_soon"}
+_CLOSED_ICON = {TaskStatus.DONE: "✅", TaskStatus.CANCELLED: "🚫"}
+
+
+def card_icon(status: str, light: Light) -> str:
+    """The light's colour while the task is live; a closed task shows its state, never a light that contradicts it."""
+    return _CLOSED_ICON.get(status, EMOJI[light.color])
+
+
+def card_title(v: TaskView) -> str:
+    return f"{card_icon(v.status, v.light)} #{v.id} {v.title}" + (" ❗" if v.priority == "high" else "")
+
+
+def status_words(v: TaskView, lang: str) -> str:
+    """未开始, 进行中, 受阻（原因）, 待销号, 已销号（by whom, when）, 已撤销（原因）."""
+    if v.status == TaskStatus.BLOCKED and v.blocked_reason:
+        return t("render.card.status_blocked", lang, reason=v.blocked_reason)
+    if v.status == TaskStatus.CANCELLED and v.cancelled_reason:
+        return t("render.card.status_cancelled", lang, reason=v.cancelled_reason)
+    if v.status == TaskStatus.DONE and v.verified_by and v.done_on:
+        return t("render.card.status_done", lang, who=v.verified_by, on=i18n.format_short_day(v.done_on, lang))
+    return t(f"status.{v.status}", lang)
+
+
+def card_light(v: TaskView, lang: str) -> str | None:
+    """The light and what it says beyond the state, for an open task; None when it would only repeat it."""
+    if not is_open(v.status) or v.light.color == "grey":
+        return None  # a done report is green by definition; grey is "not started", which the state says
+    reasons = [r.render(lang) for r in v.light.reasons if r.key not in _SAID_ELSEWHERE]
+    if not reasons and any(r.key.startswith("light.why.node_") for r in v.light.reasons):
+        reasons = [t("render.card.see_nodes", lang)]  # the node's own line says which and why
+    if not reasons:
+        return v.light.label(lang)
+    why = ("; " if lang == "en" else "；").join(reasons)
+    return v.light.label(lang) + (f" ({why})" if lang == "en" else f"（{why}）")
+
+
+def card_state(v: TaskView, lang: str) -> str:
+    return " · ".join(x for x in (status_words(v, lang), card_light(v, lang)) if x)
+
+
+def card_co_owners(v: TaskView, lang: str) -> str:
+    return t("render.card.co", lang, names=i18n.Join(v.co_owner_names)) if v.co_owner_names else ""
+
+
+def card_due(v: TaskView, lang: str) -> str:
     if v.moved:
-        due = t("render.card.moved", lang, due=due, baseline=format_date(v.baseline_due, lang))
-    lines.append(t("render.card.due", lang, due=due))
-    why = v.light.explain(lang)
-    status = t(f"status.{v.status}", lang)
-    # Say each thing once: a grey light already says "not started", a status its reason already gave is dropped.
-    light = v.light.label(lang) + ("" if v.light.color == "grey" else f"（{why}）" if lang == "zh" else f" ({why})")
-    parts = [light] + ([] if v.status == "todo" or status in why else [status])
-    lines.append(t("render.card.state", lang, state=" · ".join(parts), progress=v.progress, bar=progress_bar(v.progress)))
-    if v.blocked_reason:
-        lines.append(t("render.card.blocked", lang, reason=v.blocked_reason))
+        return t("render.card.moved", lang, due=i18n.Day(v.due), baseline=i18n.Day(v.baseline_due))
+    return format_date(v.due, lang)
+
+
+def card_node(n: NodeView, lang: str) -> str:
+    on = i18n.format_short_day(n.done_on, lang) if n.done_on else ""
+    return t(f"render.card.node.{n.state}", lang, no=n.no, name=n.name, due=i18n.Day(n.due), on=on)
+
+
+def card_subtask(s: SubTaskView, lang: str) -> str:
+    return t("render.card.sub", lang, icon=card_icon(s.status, s.light), id=s.id, title=s.title, owner=s.owner_name,
+             status=t(f"status.{s.status}", lang), progress=s.progress)
+
+
+def card_details(v: TaskView, lang: str) -> list[str]:
+    """The card's lines under its head: extension, nodes, sub-tasks, last note, parent (shared with Slack)."""
+    lines = []
     if v.pending_extension:
         e = v.pending_extension
-        lines.append(t("render.card.extension", lang, who=e.requested_by, new=format_date(e.new_due, lang), reason=e.reason))
-    for n in v.nodes:
-        lines.append(f"   {'☑' if n.done else '☐'} {n.no}. {n.name} · {format_date(n.due, lang)}")
+        lines.append(t("render.card.extension", lang, who=e.requested_by, new=i18n.Day(e.new_due), reason=e.reason))
+    if v.nodes:
+        lines.append(t("render.card.nodes", lang))
+        lines += [f"   {card_node(n, lang)}" for n in v.nodes]
+    if v.subtasks:
+        lines.append(t("render.card.subs", lang, n=len(v.subtasks)))
+        lines += [f"   {card_subtask(x, lang)}" for x in v.subtasks]
+    if v.last_note:
+        n = v.last_note
+        lines.append(t("render.card.note", lang, note=n.note, who=n.who, at=i18n.format_moment(n.at, lang),
+                       percent=n.percent))
     if v.parent_id:
         lines.append(t("render.card.parent", lang, id=v.parent_id))
-    return "\n".join(lines)
+    return lines
 
 
 def progress_bar(p: int, width: int = 10) -> str:
@@ -120,13 +192,8 @@ def war_map(views: list[TaskView], pages: list, lang: str, title: str, filters: 
 
 
 def history(lines: list[HistoryLine], lang: str, tz) -> str:
-    out = []
-    for h in lines:
-        when = h.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        action = t(f"audit.{h.action}", lang) if i18n.has(f"audit.{h.action}") else h.action
-        detail = ", ".join(f"{k}={v}" for k, v in h.detail.items() if v not in (None, "", []))
-        out.append(f"{when}  {h.actor}  {action}" + (f"  ({detail})" if detail else ""))
-    return "\n".join(out)
+    """One sentence a change, oldest first: "12月1日 10:00 林芳 把任务指派给 张伟" (names, never ids)."""
+    return "\n".join(f"{i18n.format_moment(h.at.astimezone(tz), lang)}  {h.says.render(lang)}" for h in lines)
 
 
 def force_list(page: Page, lang: str, command: Callable[[int], str]) -> str:
@@ -203,45 +270,40 @@ def outbox(counts: dict[str, int], lines, lang: str, tz) -> str:
     return "\n".join(out)
 
 
-AUDIT_LABELS = {
-    "task.created": ("新建", "created"),
-    "task.progress": ("更新进展", "progress"),
-    "task.done_requested": ("报告完成", "reported done"),
-    "task.verified": ("销号", "verified done"),
-    "task.reopened": ("退回", "sent back"),
-    "task.blocked": ("受阻", "blocked"),
-    "task.unblocked": ("解除受阻", "unblocked"),
-    "task.extension_requested": ("申请延期", "asked for an extension"),
-    "task.extension_approved": ("批准延期", "extension approved"),
-    "task.extension_rejected": ("驳回延期", "extension rejected"),
-    "task.assigned": ("指派", "reassigned"),
-    "task.node_added": ("添加节点", "node added"),
-    "task.co_owners_added": ("添加协办人", "co-owners added"),
-    "task.co_owners_removed": ("移除协办人", "co-owners removed"),
-    "task.node_done": ("节点完成", "node done"),
-    "task.acknowledged": ("确认收到", "acknowledged"),
-    "task.cancelled": ("撤销", "cancelled"),
-}
-i18n.register({f"audit.{k}": {"zh": zh, "en": en} for k, (zh, en) in AUDIT_LABELS.items()})
-
 i18n.register(
     {
         "render.task_line": {
             "zh": "{light} #{id} {title} · {owner} · 截止 {due} · {progress}%{flags}",
             "en": "{light} #{id} {title} · {owner} · due {due} · {progress}%{flags}",
         },
-        "render.card.owner": {"zh": "责任人：{owner}　责任单位：{dept}　专班：{force}", "en": "Owner: {owner}  Department: {dept}  Task force: {force}"},
+        "render.card.owner": {"zh": "责任人：{owner}{co}　责任单位：{dept}　专班：{force}",
+                              "en": "Owner: {owner}{co}  Department: {dept}  Task force: {force}"},
+        "render.card.co": {"zh": "　协办：{names}", "en": "  Co-owners: {names}"},
         "render.card.due": {"zh": "截止：{due}", "en": "Due: {due}"},
-        "render.card.moved": {"zh": "{due}（原定 {baseline}）", "en": "{due} (baseline {baseline})"},
+        "render.card.moved": {"zh": "原定 {baseline} → 现 {due}", "en": "baseline {baseline} → now {due}"},
         "render.card.state": {
             "zh": "状态：{state} · 进度 {bar} {progress}%",
             "en": "State: {state} · progress {bar} {progress}%",
         },
-        "render.card.blocked": {"zh": "⛔ 受阻原因：{reason}", "en": "⛔ Blocked: {reason}"},
+        "render.card.status_blocked": {"zh": "受阻（{reason}）", "en": "blocked ({reason})"},
+        "render.card.status_cancelled": {"zh": "已撤销（{reason}）", "en": "cancelled ({reason})"},
+        "render.card.status_done": {"zh": "已销号（{who}，{on}）", "en": "done, verified by {who} on {on}"},
         "render.card.extension": {
             "zh": "⏳ {who} 申请延期至 {new}：{reason}（待审批）",
             "en": "⏳ {who} asks to move it to {new}: {reason} (awaiting decision)",
         },
+        "render.card.nodes": {"zh": "时间节点：", "en": "Time nodes:"},
+        "render.card.see_nodes": {"zh": "见时间节点", "en": "see the time nodes"},
+        "render.card.node.done": {"zh": "✓ {no}. {name} · {due} · {on}完成", "en": "✓ {no}. {name} · {due} · done {on}"},
+        "render.card.node.overdue": {"zh": "⚠ {no}. {name} · {due} · 已逾期", "en": "⚠ {no}. {name} · {due} · overdue"},
+        "render.card.node.soon": {"zh": "◔ {no}. {name} · {due} · 临期", "en": "◔ {no}. {name} · {due} · due soon"},
+        "render.card.node.upcoming": {"zh": "○ {no}. {name} · {due} · 未到期", "en": "○ {no}. {name} · {due} · upcoming"},
+        "render.card.node.missed": {"zh": "○ {no}. {name} · {due} · 未完成", "en": "○ {no}. {name} · {due} · not done"},
+        "render.card.subs": {"zh": "子任务 {n} 项：", "en": "{n} {n:sub-task|sub-tasks}:"},
+        "render.card.sub": {"zh": "{icon} #{id} {title} · {owner} · {status} · {progress}%",
+                            "en": "{icon} #{id} {title} · {owner} · {status} · {progress}%"},
+        "render.card.note": {"zh": "最新进展：{note}（{who}，{at}，{percent}%）",
+                             "en": "Latest note: {note} ({who}, {at}, {percent}%)"},
         "render.card.parent": {"zh": "上级任务：#{id}", "en": "Parent task: #{id}"},
         "render.no_tasks": {"zh": "（没有任务）", "en": "(no tasks)"},
         "render.list.total": {"zh": "共 {n} 项", "en": "{n} in all"},
@@ -249,27 +311,27 @@ i18n.register(
         "render.list.more": {"zh": "另有 {n} 项 · {command}", "en": "{n} more · {command}"},
         "render.list.beyond": {
             "zh": "没有第 {page} 页：共 {n} 项，{pages} 页。最后一页：{command}",
-            "en": "There is no page {page}: {n} in all, {pages} page(s). The last one: {command}",
+            "en": "There is no page {page}: {n} in all, {pages} {pages:page|pages}. The last one: {command}",
         },
         "render.map.pages": {"zh": "挂图 {n} 页（按责任单位分组，每页至多 {per} 项）",
-                             "en": "{n} map page(s) attached (by department, at most {per} a page)"},
+                             "en": "{n} map {n:page|pages} attached (by department, at most {per} a page)"},
         "render.map.filters": {"zh": "筛选：{filters}", "en": "Filtered: {filters}"},
         "render.map.on_page": {"zh": "第 {pages} 页", "en": "page {pages}"},
         "render.force_head": {"zh": "专班共 {n} 个（进行中 {open} · 已结束 {closed}）",
-                              "en": "{n} task force(s) ({open} open · {closed} closed)"},
+                              "en": "{n} task {n:force|forces} ({open} open · {closed} closed)"},
         "render.no_forces": {"zh": "你还不在任何专班中。负责人可用 /force new <名称> 新建。", "en": "You are in no task force yet. A lead can create one with /force new <name>."},
         "render.force_line": {
             "zh": "• {name}（{status}）负责人 {leads} · 成员 {members} · 任务 {tasks} · 频道 {channel}",
-            "en": "• {name} ({status}) led by {leads} · {members} members · {tasks} tasks · channel {channel}",
+            "en": "• {name} ({status}) led by {leads} · {members} {members:member|members} · {tasks} {tasks:task|tasks} · channel {channel}",
         },
         "force.status.open": {"zh": "进行中", "en": "open"},
         "force.status.closed": {"zh": "已结束", "en": "closed"},
         "render.no_depts": {"zh": "还没有部门。管理员可用 /guatu dept add <名称> [parent:<上级>] 新建。", "en": "No departments yet. An admin can add one: /guatu dept add <name> [parent:<name>]."},
         "render.dept_head": {"zh": "（负责人 {head}）", "en": " (head {head})"},
-        "render.dept_people": {"zh": " · {n} 人", "en": " · {n} people"},
+        "render.dept_people": {"zh": " · {n} 人", "en": " · {n} {n:person|people}"},
         "render.policy": {
             "zh": "专班「{force}」规则：临期 {yellow} 个工作日 · 沉默 {stale} 个工作日 · 进度落后 {lag}% 亮黄灯 · 提前 {remind} 个工作日 {hour}:00 提醒 · 督办间隔 {escalate} 个工作日 · 免打扰 {quiet} · 通知未确认每 {renotice} 小时重发，最多 {limit} 次\n督办：逾期未完成即逐级升级（责任人 → 专班负责人 → 分管领导 → 主要领导）；报完成、销号、延期获批、节点完成或撤销即终止；收到（/task ack）后暂停 {pause} 个工作日，仍逾期则继续；仅更新进度不重置；紧急任务从{entry}起",
-            "en": "Policy of “{force}”: due soon {yellow} working days · silent {stale} working days · yellow when {lag}% behind · reminders {remind} working days before at {hour}:00 · escalation delays {escalate} working days · quiet hours {quiet} · unconfirmed notices re-sent every {renotice} h, at most {limit} times\nEscalation: an overdue task climbs owner → task-force lead → leader in charge → chief; reporting done, verification, an approved extension, a completed node or cancellation ends it; 收到 (/task ack) pauses it for {pause} working days, then it resumes while still overdue; a progress update alone does not reset it; urgent tasks enter at {entry}",
+            "en": "Policy of “{force}”: due soon {yellow} {yellow:working day|working days} · silent {stale} {stale:working day|working days} · yellow when {lag}% behind · reminders {remind} working days before at {hour}:00 · escalation delays {escalate} working days · quiet hours {quiet} · unconfirmed notices re-sent every {renotice} h, at most {limit} times\nEscalation: an overdue task climbs owner → task-force lead → leader in charge → chief; reporting done, verification, an approved extension, a completed node or cancellation ends it; 收到 (/task ack) pauses it for {pause} {pause:working day|working days}, then it resumes while still overdue; a progress update alone does not reset it; urgent tasks enter at {entry}",
         },
         "render.policy.level.0": {"zh": "提示单（责任人）", "en": "the owner's reminder notice"},
         "render.policy.level.1": {"zh": "提示单（专班负责人）", "en": "the lead's reminder notice"},

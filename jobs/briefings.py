@@ -211,7 +211,7 @@ i18n.register(
         "brief.cmd.show": {"zh": "查看 /task show <编号>", "en": "see /task show <id>"},
         "brief.head": {
             "zh": "📋 {name}，{day}督办晨报：共 {n} 项（{summary}）",
-            "en": "📋 {name}, your briefing for {day}: {n} items ({summary})",
+            "en": "📋 {name}, your briefing for {day}: {n} {n:item|items} ({summary})",
         },
         "brief.group.tongbao": {"zh": "通报", "en": "Circulars"},
         "brief.group.duban": {"zh": "督办单", "en": "Supervision notices"},

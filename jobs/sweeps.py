@@ -35,6 +35,7 @@ from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
 from models.sqlutil import insert_ignore, literal_in, skip_locked
+from models.status import LIVE, OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
     EscalationState, EscalationStep, ForceMember, Notice, NoticeReceipt, Person, SweepLog, Task, TaskCoOwner,
     TaskForce, TimeNode, Workspace,
@@ -47,8 +48,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_LANG = "zh"
-LIVE = ("todo", "active", "blocked", "done_requested")  # the predicate of ix_task_live_due
-OPEN = ("todo", "active", "blocked")  # live and not reported done: reminders, nudges and escalations apply
 # A silence that began longer ago than this when first seen is not nudged: it was nudged when it
 # began (unless the bot was down for a month), and digests list silent tasks anyway.
 NUDGE_LOOKBACK = timedelta(days=30)
@@ -591,7 +590,7 @@ i18n.register(
         "remind.deadline.days": {
             "zh": "⏰ 任务 #{id}「{title}」将于 {due}截止，还有 {days} 个工作日，当前进度 {progress}%。"
                   "请按时推进并更新进展：/task progress {id} <n>%",
-            "en": "⏰ Task #{id} “{title}” is due {due}, in {days} working day(s); progress {progress}%. "
+            "en": "⏰ Task #{id} “{title}” is due {due}, in {days} {days:working day|working days}; progress {progress}%. "
                   "Keep it moving and report: /task progress {id} <n>%",
         },
         "remind.deadline.last": {
@@ -610,7 +609,7 @@ i18n.register(
         "remind.node.days": {
             "zh": "⏰ 任务 #{id}「{title}」的节点「{node}」将于 {due}到期，还有 {days} 个工作日。"
                   "完成后请更新进展：/task progress {id} <n>%",
-            "en": "⏰ Node “{node}” of task #{id} “{title}” is due {due}, in {days} working day(s). "
+            "en": "⏰ Node “{node}” of task #{id} “{title}” is due {due}, in {days} {days:working day|working days}. "
                   "Report progress when it is reached: /task progress {id} <n>%",
         },
         "remind.node.last": {
@@ -625,7 +624,7 @@ i18n.register(
         },
         "brief.remind.deadline.days": {
             "zh": "#{id}「{title}」{due}截止，还有 {days} 个工作日 · 进度 {progress}%",
-            "en": "#{id} “{title}” due {due}, in {days} working days · {progress}%",
+            "en": "#{id} “{title}” due {due}, in {days} {days:working day|working days} · {progress}%",
         },
         "brief.remind.deadline.last": {
             "zh": "#{id}「{title}」{due}（非工作日）截止，今天是最后一个工作日 · 进度 {progress}%",
@@ -637,7 +636,7 @@ i18n.register(
         },
         "brief.remind.node.days": {
             "zh": "#{id}「{title}」节点「{node}」{due}到期，还有 {days} 个工作日",
-            "en": "#{id} “{title}”: node “{node}” due {due}, in {days} working days",
+            "en": "#{id} “{title}”: node “{node}” due {due}, in {days} {days:working day|working days}",
         },
         "brief.remind.node.last": {
             "zh": "#{id}「{title}」节点「{node}」{due}（非工作日）到期，今天是最后一个工作日",
@@ -649,7 +648,7 @@ i18n.register(
         },
         "brief.nudge": {
             "zh": "#{id}「{title}」已 {days} 个工作日未更新进展（自 {last}起）· 进度 {progress}%",
-            "en": "#{id} “{title}”: no progress report for {days} working days (since {last}) · {progress}%",
+            "en": "#{id} “{title}”: no progress report for {days} {days:working day|working days} (since {last}) · {progress}%",
         },
         "brief.notice": {
             "zh": "通知 #{id}（{force}，{author}）：{text}",
@@ -658,7 +657,7 @@ i18n.register(
         "nudge.silent": {
             "zh": "💬 任务 #{id}「{title}」已 {days} 个工作日没有更新进展（自 {last}起，当前 {progress}%）。"
                   "请花一分钟报一下进展：/task progress {id} <n>% <说明>；遇到困难可报受阻：/task block {id} <原因>",
-            "en": "💬 Task #{id} “{title}” has had no progress report for {days} working day(s) (since {last}; "
+            "en": "💬 Task #{id} “{title}” has had no progress report for {days} {days:working day|working days} (since {last}; "
                   "at {progress}%). Take a minute to report: /task progress {id} <n>% <note>, or flag a blocker: "
                   "/task block {id} <reason>",
         },

@@ -307,7 +307,7 @@ i18n.register(
             "zh": "🔴 提示单 {ref}\n你负责的{what}截止 {due}，已逾期 {days} 个工作日，进度 {progress}%。"
                   "请尽快推进并更新进展（/task progress {id} <n>%），或申请延期（/task extend {id} <日期> <原因>）。"
                   "收到请点「收到」或输入 /task ack {id}。\n{route}",
-            "en": "🔴 Reminder notice {ref}\nYour {what} was due {due} and is {days} working days overdue, at "
+            "en": "🔴 Reminder notice {ref}\nYour {what} was due {due} and is {days} {days:working day|working days} overdue, at "
                   "{progress}%. Please move it forward and report (/task progress {id} <n>%), or ask for more time "
                   "(/task extend {id} <date> <reason>). Acknowledge with 收到 or /task ack {id}.\n{route}",
         },
@@ -328,7 +328,7 @@ i18n.register(
         "esc.level.3": {
             "zh": "📣 通报 {ref}\n{what}（专班「{force}」，责任人 {owner}）截止 {due}，已逾期 {days} 个工作日，"
                   "进度 {progress}%{before}。签收情况：{acked}。\n{route}",
-            "en": "📣 Circular {ref}\n{what} ({force}, owner {owner}) was due {due} and is {days} working days "
+            "en": "📣 Circular {ref}\n{what} ({force}, owner {owner}) was due {due} and is {days} {days:working day|working days} "
                   "overdue, at {progress}%{before}. Acknowledgement: {acked}.\n{route}",
         },
         "esc.ack_notice": {
@@ -338,11 +338,11 @@ i18n.register(
         },
         "brief.esc.own": {
             "zh": "{ref} {what}已逾期 {days} 个工作日 · 进度 {progress}%",
-            "en": "{ref} {what}: {days} working days overdue · {progress}%",
+            "en": "{ref} {what}: {days} {days:working day|working days} overdue · {progress}%",
         },
         "brief.esc": {
             "zh": "{ref} {what} · {owner} · 已逾期 {days} 个工作日 · 进度 {progress}% · {acked}",
-            "en": "{ref} {what} · {owner} · {days} working days overdue · {progress}% · {acked}",
+            "en": "{ref} {what} · {owner} · {days} {days:working day|working days} overdue · {progress}% · {acked}",
         },
         "brief.ack": {
             "zh": "{ref} #{id}「{title}」已由 {who} 签收",

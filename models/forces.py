@@ -11,7 +11,7 @@ from models import audit, i18n, org, outbox, permissions
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound, UsageError, role_denied
 from models.i18n import Join, Msg
-from models.lights import LIVE
+from models.status import LIVE
 from models.policy import Policy, effective
 from models.tables import Department, ForceMember, Person, Task, TaskForce
 from models.timing import send_time
@@ -331,7 +331,7 @@ i18n.register(
         "force.close_live": {
             "zh": "专班「{force}」还有 {n} 项在办任务（{ids}），结束后它们仍会继续提醒和督办。请先逐项处理：改派 /task assign <编号> @某人，"
                   "撤销 /task cancel <编号> <原因>，销号 /task verify <编号>；或确认结束并撤销全部在办任务：/force close {force} confirm",
-            "en": "“{force}” still has {n} live task(s) ({ids}); they would keep being reminded and escalated. Deal with "
+            "en": "“{force}” still has {n} live {n:task|tasks} ({ids}); they would keep being reminded and escalated. Deal with "
                   "them first (reassign: /task assign <id> @someone, cancel: /task cancel <id> <reason>, verify: "
                   "/task verify <id>), or close it and cancel them all: /force close {force} confirm",
         },
@@ -339,7 +339,7 @@ i18n.register(
         "force.remove_live": {
             "zh": "{who} 在专班「{force}」还负责 {n} 项在办任务（{ids}）。请先改派 /task assign <编号> @某人 或撤销 "
                   "/task cancel <编号> <原因>；或确认移出，其任务转由 {heir} 负责：/force remove {again} confirm",
-            "en": "{who} still own(s) {n} live task(s) in “{force}” ({ids}). Reassign them first (/task assign <id> "
+            "en": "{who} still has {n} live {n:task|tasks} in “{force}” ({ids}). Reassign them first (/task assign <id> "
                   "@someone) or cancel them (/task cancel <id> <reason>); or remove anyway and hand them to {heir}: "
                   "/force remove {again} confirm",
         },

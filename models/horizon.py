@@ -34,6 +34,10 @@ def check_day(day: date, today: date) -> None:
 
 i18n.register(
     {
+        "task.date_past": {
+            "zh": "日期 {date} 已经过去了（今天是 {today}）。请给一个今天或以后的日期。",
+            "en": "{date} is in the past (today is {today}). Give today or a later date.",
+        },
         "date.too_far": {
             "zh": "日期 {date} 太远了：最晚可以定到 {latest}（{years} 年内）。请检查年份。",
             "en": "{date} is too far ahead: the latest accepted is {latest} (within {years} years). Check the year.",

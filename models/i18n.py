@@ -7,6 +7,9 @@ string lives next to the code that uses it (a command's usage next to its parser
 
 from __future__ import annotations
 
+import logging
+import os
+import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +17,7 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
 _CATALOG: dict[str, dict[str, str]] = {}
+log = logging.getLogger(__name__)
 
 
 def register(entries: Mapping[str, Mapping[str, str]]) -> None:
@@ -39,16 +43,76 @@ def normalise_lang(lang: str | None) -> str:
     return DEFAULT_LANG
 
 
+class MissingMessage(LookupError):
+    """A key the catalogue lacks, or a template parameter its caller did not give (strict mode only)."""
+
+
+def strict() -> bool:
+    """Whether a catalogue leak raises: the test suite sets ``GUATU_STRICT_I18N=1`` (tests/conftest.py)."""
+    return os.environ.get("GUATU_STRICT_I18N") == "1"
+
+
+class _Blank(dict):
+    # Production's best effort: a parameter nobody gave reads as "—", never as "{name}".
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus English plurals: ``{n} {n:task|tasks}`` reads "1 task", "2 tasks"."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, _, many = format_spec.partition("|")
+            return one if _count(value) == 1 else many
+        return super().format_field(value, format_spec)
+
+
+class _Lenient(_Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        try:
+            return super().format_field(value, format_spec)
+        except (TypeError, ValueError):
+            return str(value)
+
+
+def _count(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float(len(value)) if hasattr(value, "__len__") else 2.0
+
+
+_FORMATTER, _LENIENT = _Formatter(), _Lenient()
+
+
+def _leak(problem: str) -> None:
+    if strict():
+        raise MissingMessage(problem)
+    log.warning("message catalogue: %s", problem)
+
+
 def t(key: str, lang: str | None = None, /, **params: Any) -> str:
-    """Render ``key`` in ``lang``; unknown keys render as the key itself (never raise)."""
+    """Render ``key`` in ``lang``. Strict (tests): an unknown key or a missing parameter raises
+    :class:`MissingMessage`. Production: it is logged and the text degrades (the key, "—" for a
+    missing parameter) rather than failing the user's action."""
     texts = _CATALOG.get(key)
     if texts is None:
+        _leak(f"unknown key {key!r}")
         return key
     template = texts[normalise_lang(lang)]
     params = {k: (v.render(lang) if hasattr(v, "render") else v) for k, v in params.items()}
     try:
+        if "|" in template:
+            return _FORMATTER.vformat(template, (), params)
         return template.format(**params)
-    except (KeyError, IndexError, ValueError):
+    except KeyError as exc:
+        _leak(f"{key!r} needs parameter {exc.args[0]!r}")
+    except (IndexError, ValueError) as exc:
+        _leak(f"{key!r} cannot be formatted: {exc}")
+    try:
+        return _LENIENT.vformat(template, (), _Blank(params))
+    except (IndexError, ValueError):
         return template
 
 
@@ -81,6 +145,18 @@ def format_day(d: Any, lang: str | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日（周{_ZH_WD[d.weekday()]}）"
 
 
+def format_short_day(d: Any, lang: str | None) -> str:
+    """A day within the year, for lines that repeat dates: zh "12月1日", en "1 Dec"."""
+    if normalise_lang(lang) == "en":
+        return f"{d.day} {_EN_MON[d.month - 1]}"
+    return f"{d.month}月{d.day}日"
+
+
+def format_moment(dt: Any, lang: str | None) -> str:
+    """A local time of day on a day: zh "12月1日 10:00", en "1 Dec 10:00" (the caller picks the zone)."""
+    return f"{format_short_day(dt, lang)} {dt.strftime('%H:%M')}"
+
+
 class Day:
     """A date parameter rendered late, in the reader's language."""
 
@@ -110,6 +186,21 @@ class Join:
 
     def __repr__(self) -> str:
         return f"Join({self.items!r})"
+
+
+class Cat:
+    """Parameters rendered late and joined with nothing between them (optional parts of a sentence)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, *items: Any) -> None:
+        self.items = [i for i in items if i is not None and i != ""]
+
+    def render(self, lang: str | None) -> str:
+        return "".join(i.render(lang) if hasattr(i, "render") else str(i) for i in self.items)
+
+    def __repr__(self) -> str:
+        return f"Cat({self.items!r})"
 
 
 def has(key: str) -> bool:

@@ -14,7 +14,6 @@ from models.policy import Policy
 RED, YELLOW, GREEN, GREY = "red", "yellow", "green", "grey"
 ORDER = {RED: 0, YELLOW: 1, GREEN: 2, GREY: 3}
 EMOJI = {RED: "🔴", YELLOW: "🟡", GREEN: "🟢", GREY: "⚪"}
-LIVE = ("todo", "active", "blocked", "done_requested")
 
 
 @dataclass(frozen=True)
@@ -100,16 +99,16 @@ i18n.register(
         "light.why.done": {"zh": "已销号", "en": "done and verified"},
         "light.why.cancelled": {"zh": "已撤销", "en": "cancelled"},
         "light.why.awaiting_verify": {"zh": "已报完成，待负责人销号", "en": "reported done, awaiting verification"},
-        "light.why.overdue": {"zh": "已逾期 {days} 个工作日", "en": "overdue by {days} working day(s)"},
+        "light.why.overdue": {"zh": "已逾期 {days} 个工作日", "en": "overdue by {days} {days:working day|working days}"},
         "light.why.node_overdue": {"zh": "节点「{name}」（{date}）已逾期", "en": "node “{name}” ({date}) is overdue"},
-        "light.why.due_soon": {"zh": "距截止还有 {days} 个工作日", "en": "{days} working day(s) to the deadline"},
+        "light.why.due_soon": {"zh": "距截止还有 {days} 个工作日", "en": "{days} {days:working day|working days} to the deadline"},
         "light.why.node_soon": {"zh": "节点「{name}」（{date}）临期", "en": "node “{name}” ({date}) is due soon"},
         "light.why.blocked": {"zh": "受阻", "en": "blocked"},
         "light.why.behind": {
             "zh": "进度 {actual}% 落后于计划 {expected}%",
             "en": "progress {actual}% is behind the plan's {expected}%",
         },
-        "light.why.silent": {"zh": "已 {days} 个工作日无进展更新", "en": "no update for {days} working day(s)"},
+        "light.why.silent": {"zh": "已 {days} 个工作日无进展更新", "en": "no update for {days} {days:working day|working days}"},
         "light.why.not_started": {"zh": "尚未开始", "en": "not started yet"},
         "light.why.on_track": {"zh": "按计划推进", "en": "on track"},
     }

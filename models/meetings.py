@@ -16,6 +16,7 @@ from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Day, Msg, t
 from models.lights import EMOJI, ORDER
 from models.policy import DEFAULT
+from models.status import OPEN
 from models.tables import AgendaItem, Decision, ForceMember, Meeting, MeetingSeries, Person, Task, TaskForce, TimeNode
 from models.tasks import LIVE, TaskView, create, views
 from models.timing import send_time
@@ -271,7 +272,7 @@ MAX_REPORTS = 8  # oral reports a meeting can hear; the other task forces report
 def _force_reports(ctx: Ctx, length: int, lang: str) -> list[AgendaLine]:
     """Task-force reports, those most in trouble first; one aggregate query, not one per force."""
     live = Task.status.in_(LIVE)
-    overdue = func.sum(case((and_(Task.due < ctx.today, Task.status != "done_requested"), 1), else_=0))
+    overdue = func.sum(case((and_(Task.due < ctx.today, Task.status.in_(OPEN)), 1), else_=0))
     blocked = func.sum(case((Task.status == "blocked", 1), else_=0))
     rows = ctx.session.exec(
         select(TaskForce.id, TaskForce.name, func.count(Task.id), overdue, blocked)
@@ -449,6 +450,7 @@ i18n.register(
         "meeting.title.monthly": {"zh": "{year}年{month}月工作例会", "en": "Monthly work meeting {year}-{month:02d}"},
         "meeting.title.other": {"zh": "{year}年{month}月会议", "en": "Meeting {year}-{month:02d}"},
         "meeting.report": {"zh": "{force} 工作汇报", "en": "Report of {force}"},
+        "meeting.more": {"zh": "……另有 {n} 项", "en": "… and {n} more"},
         "meeting.report_note": {"zh": "在办 {live} · 逾期 {overdue} · 受阻 {blocked}", "en": "{live} live · {overdue} overdue · {blocked} blocked"},
         "meeting.written_reports": {"zh": "另有 {n} 个专班书面汇报", "en": "{n} more task forces report in writing"},
         "meeting.late": {"zh": "逾期申报", "en": "proposed after the cut-off"},

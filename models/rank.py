@@ -18,9 +18,9 @@ from models import i18n
 from models.context import Ctx
 from models.db import UTCDateTime
 from models.policy import DEFAULT
+from models.status import LIVE, OPEN
 from models.tables import Department, Task, TaskForce
 
-LIVE = ("todo", "active", "blocked", "done_requested")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,10 @@ def _score(done: int, on_time: int, live: int, overdue: int, fresh: int) -> floa
     return round(50 * on_time_rate + 30 * (1 - overdue_share) + 20 * fresh_rate, 1)
 
 
-def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365, force_id: int | None = None) -> list[RankRow]:
+SINCE_DAYS = 365  # completions counted: the last year
+
+
+def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = SINCE_DAYS, force_id: int | None = None) -> list[RankRow]:
     """The table, best first; one aggregate query, so its cost does not grow with a loop over units."""
     today = ctx.today
     fresh_cutoff = _fresh_cutoff(ctx)
@@ -61,7 +64,7 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = 365, force_id: int 
             func.sum(case((and_(done, Task.done_at >= since), 1), else_=0)),
             func.sum(case((and_(done, Task.done_at >= since, _local_date(Task.done_at, ctx) <= Task.due), 1), else_=0)),
             func.sum(case((live, 1), else_=0)),
-            func.sum(case((and_(live, Task.due < today, Task.status != "done_requested"), 1), else_=0)),
+            func.sum(case((and_(Task.status.in_(OPEN), Task.due < today), 1), else_=0)),  # overdue: models.status
             func.sum(case((and_(live, func.coalesce(Task.last_progress_at, Task.created_at) >= fresh_cutoff), 1), else_=0)),
         )
         .where(Task.workspace_id == ctx.ws.id, key.is_not(None))
@@ -116,12 +119,13 @@ def _local_date(col, ctx: Ctx):
     return func.date(col, f"{minutes:+d} minutes")
 
 
-def render(rows: list[RankRow], by: str, lang: str) -> str:
+def render(rows: list[RankRow], by: str, lang: str, *, since_days: int = SINCE_DAYS) -> str:
+    """The table with its formula in full, including the neutral 0.5 of a unit with nothing completed."""
     title = i18n.t(f"rank.title.{by}", lang)
     if not rows:
         return title + "\n" + i18n.t("rank.empty", lang)
     medal = {1: "🥇", 2: "🥈", 3: "🥉"}
-    lines = [title, i18n.t("rank.legend", lang)]
+    lines = [title, i18n.t("rank.legend", lang, days=since_days)]
     for r in rows:
         rate = f"{round(100 * r.on_time_rate)}%" if r.on_time_rate is not None else "—"
         lines.append(i18n.t("rank.row", lang, medal=medal.get(r.rank, f"{r.rank}."), name=r.name, score=r.score,
@@ -135,8 +139,15 @@ i18n.register(
         "rank.title.force": {"zh": "🏇 赛马 · 专班排名", "en": "🏇 Horse race · task forces"},
         "rank.empty": {"zh": "（还没有可排名的任务）", "en": "(nothing to rank yet)"},
         "rank.legend": {
-            "zh": "得分 = 按期完成率×50 + (1−逾期占比)×30 + 及时更新率×20",
-            "en": "score = on-time rate×50 + (1−overdue share)×30 + update timeliness×20",
+            "zh": "得分（满分 100）= 50 × 按期完成率 + 30 × (1 − 逾期占比) + 20 × 及时更新率。"
+                  "按期完成率 = 按期销号数 ÷ 近 {days} 天销号数，尚无销号的单位按 0.5（中性）计，不算满分；"
+                  "逾期占比 = 逾期的在办任务 ÷ 在办任务（没有在办任务计 0）；"
+                  "及时更新率 = 在专班沉默期限内有更新的在办任务 ÷ 在办任务（没有在办任务计 1）。",
+            "en": "score (out of 100) = 50 × on-time rate + 30 × (1 − overdue share) + 20 × update timeliness. "
+                  "On-time rate = tasks verified by their deadline ÷ tasks verified in the last {days} days; a unit "
+                  "with nothing verified yet scores 0.5 (neutral), not full marks. Overdue share = overdue live "
+                  "tasks ÷ live tasks (0 with none live). Update timeliness = live tasks updated within their task "
+                  "force's silence window ÷ live tasks (1 with none live).",
         },
         "rank.row": {
             "zh": "{medal} {name} · {score} 分 · 按期 {rate}（完成 {done}）· 在办 {live} · 逾期 {overdue} · 及时更新 {fresh}",

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from models.db import UTCDateTime, utcnow
+from models.status import LIVE, OPEN, sql_in
 
 
 def _ts(**kw: Any) -> Any:
@@ -100,6 +101,9 @@ class ForceMember(SQLModel, table=True):
     joined_at: datetime = _ts()
 
 
+TASK_LIVE_SQL = sql_in("status", LIVE)  # "status IN ('todo','active','blocked','done_requested')"
+
+
 class Task(SQLModel, table=True):
     """任务: owner, owning department, baseline and current deadline, progress, status."""
 
@@ -110,8 +114,8 @@ class Task(SQLModel, table=True):
         Index(
             "ix_task_live_due",
             "due",
-            postgresql_where=text("status IN ('todo','active','blocked','done_requested')"),
-            sqlite_where=text("status IN ('todo','active','blocked','done_requested')"),
+            postgresql_where=text(TASK_LIVE_SQL),
+            sqlite_where=text(TASK_LIVE_SQL),
         ),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -283,7 +287,7 @@ class ProcessedEvent(SQLModel, table=True):
 
 # Literal SQL, shared by the partial indexes below and by the queries that must match them.
 OUTBOX_LIVE_SQL = "status IN ('pending','sending')"
-TASK_OPEN_SQL = "status IN ('todo','active','blocked')"  # live and not reported done: reminders apply
+TASK_OPEN_SQL = sql_in("status", OPEN)  # "status IN ('todo','active','blocked')": reminders apply
 
 # Silence (no progress since …) is looked up in two halves, each through its own partial index:
 # tasks with a progress report by its time, tasks never reported on by their creation time.

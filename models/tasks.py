@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import select
 
 from models import audit, escalation, forces, horizon, i18n, org, outbox, permissions
@@ -13,13 +14,13 @@ from models.errors import Conflict, InvalidInput, NotFound
 from models.i18n import Day, Join, Msg
 from models.lights import Light, TaskFacts, compute
 from models.policy import effective
+from models.status import FINISHED, LIVE, OPEN, TaskStatus, is_open, node_overdue  # noqa: F401 (LIVE re-exported)
 from models.timing import send_time
 from models.tables import (
     AuditEvent, Department, ExtensionRequest, ForceMember, Person, ProgressUpdate, Task, TaskCoOwner,
     TaskForce, TimeNode,
 )
 
-LIVE = ("todo", "active", "blocked", "done_requested")
 MAX_TITLE = 500
 MAX_DESCRIPTION = 4000
 
@@ -29,10 +30,14 @@ MAX_DESCRIPTION = 4000
 
 @dataclass(frozen=True)
 class NodeView:
+    """A time node on a card; ``state`` is done, overdue, soon, upcoming or missed (past, task closed)."""
+
     no: int
     name: str
     due: date
     done: bool
+    done_on: date | None = None
+    state: str = "upcoming"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,28 @@ class ExtensionView:
     old_due: date
     reason: str
     requested_by: str
+
+
+@dataclass(frozen=True)
+class SubTaskView:
+    """A sub-task (任务分解) as its parent's card lists it, with its own light."""
+
+    id: int
+    title: str
+    status: str
+    progress: int
+    owner_name: str
+    light: Light
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """The last progress report with words: who wrote it, when (local time), at what percent."""
+
+    who: str
+    at: datetime
+    percent: int
+    note: str
 
 
 @dataclass(frozen=True)
@@ -68,6 +95,12 @@ class TaskView:
     parent_id: int | None
     viewer_is_lead: bool
     viewer_is_owner: bool
+    co_owner_names: tuple[str, ...] = ()
+    subtasks: tuple[SubTaskView, ...] = ()
+    last_note: NoteView | None = None
+    cancelled_reason: str | None = None
+    verified_by: str | None = None
+    done_on: date | None = None
 
     @property
     def moved(self) -> bool:
@@ -116,52 +149,98 @@ def _require_live(task: Task) -> None:
         raise Conflict("task.not_live", id=task.id, status=Msg(f"status.{task.status}"))
 
 
+def _node_state(ctx: Ctx, status: str, node: TimeNode, yellow_days: int) -> str:
+    """The node's state as the light reads it (models.lights: "due soon" within yellow_days working days)."""
+    today = ctx.today
+    if node.done_at is not None:
+        return "done"
+    if node_overdue(status, node, today):
+        return "overdue"
+    if node.due < today:
+        return "missed"  # past and undone, but the task is reported done or closed: not "overdue"
+    soon = is_open(status) and ctx.calendar.working_days_between(today, node.due) <= yellow_days
+    return "soon" if soon else "upcoming"
+
+
 def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
     """Cards for many tasks with a fixed number of queries (no query per task)."""
     if not tasks:
         return []
     ids = [t.id for t in tasks]
-    people_ids = {t.owner_id for t in tasks}
+    people_ids = {t.owner_id for t in tasks} | {t.verified_by_id for t in tasks if t.verified_by_id}
+    subs = list(ctx.session.exec(select(Task).where(Task.parent_id.in_(ids)).order_by(Task.due, Task.id)).all())
+    node_ids = ids + [x.id for x in subs]
     nodes: dict[int, list[TimeNode]] = {}
-    for n in ctx.session.exec(select(TimeNode).where(TimeNode.task_id.in_(ids)).order_by(TimeNode.no)).all():
+    for n in ctx.session.exec(select(TimeNode).where(TimeNode.task_id.in_(node_ids)).order_by(TimeNode.no)).all():
         nodes.setdefault(n.task_id, []).append(n)
     pending: dict[int, ExtensionRequest] = {
         e.task_id: e for e in ctx.session.exec(select(ExtensionRequest).where(
             ExtensionRequest.task_id.in_(ids), ExtensionRequest.status == "pending")).all()
     }
-    people_ids |= {e.requested_by_id for e in pending.values()}
+    co_rows = ctx.session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id).where(TaskCoOwner.task_id.in_(ids))
+                               .order_by(TaskCoOwner.id)).all()
+    co_owners: dict[int, list[int]] = {}
+    for task_id, person_id in co_rows:
+        co_owners.setdefault(task_id, []).append(person_id)
+    # The last report that has words, one per task: the newest id among each task's noted reports.
+    last_ids = select(func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(ids), ProgressUpdate.note != "") \
+        .group_by(ProgressUpdate.task_id)
+    notes = {u.task_id: u for u in ctx.session.exec(select(ProgressUpdate).where(ProgressUpdate.id.in_(last_ids))).all()}
+    people_ids |= {e.requested_by_id for e in pending.values()} | {p for _, p in co_rows}
+    people_ids |= {x.owner_id for x in subs} | {u.person_id for u in notes.values()}
     people = {p.id: p for p in ctx.session.exec(select(Person).where(Person.id.in_(people_ids))).all()}
     dept_ids = {t.department_id for t in tasks if t.department_id}
     depts = {d.id: d.name for d in ctx.session.exec(select(Department).where(Department.id.in_(dept_ids))).all()} if dept_ids else {}
-    force_ids = {t.force_id for t in tasks if t.force_id}
+    force_ids = {t.force_id for t in tasks + subs if t.force_id}
     force_rows = ctx.session.exec(select(TaskForce).where(TaskForce.id.in_(force_ids))).all() if force_ids else []
     force_map = {f.id: f for f in force_rows}
     lead_of = set(ctx.session.exec(select(ForceMember.force_id).where(
         ForceMember.person_id == ctx.actor.id, ForceMember.is_lead == True)).all())  # noqa: E712
     admin = org.has_role(ctx.session, ctx.actor, "admin")
-    co = set(ctx.session.exec(select(TaskCoOwner.task_id).where(
-        TaskCoOwner.task_id.in_(ids), TaskCoOwner.person_id == ctx.actor.id)).all())
-    out = []
-    for t in tasks:
+    co = {task_id for task_id, person_id in co_rows if person_id == ctx.actor.id}
+
+    def name(person_id: int | None) -> str:
+        return people[person_id].name if person_id in people else "?"
+
+    def light_of(t: Task):
         force = force_map.get(t.force_id) if t.force_id else None
         policy = effective(force.policy if force else None)
         open_nodes = tuple((n.name, n.due) for n in nodes.get(t.id, []) if n.done_at is None)
         facts = TaskFacts(t.status, t.progress, t.start_date, t.due, t.created_at, t.last_progress_at, open_nodes)
-        light = compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy)
+        return compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy), policy
+
+    children: dict[int, list[SubTaskView]] = {}
+    for x in subs:
+        children.setdefault(x.parent_id, []).append(
+            SubTaskView(x.id, x.title, x.status, x.progress, name(x.owner_id), light_of(x)[0]))
+    out = []
+    for t in tasks:
+        force = force_map.get(t.force_id) if t.force_id else None
+        light, policy = light_of(t)
         ext = pending.get(t.id)
         owner = people.get(t.owner_id)
+        note = notes.get(t.id)
         out.append(TaskView(
             id=t.id, title=t.title, status=t.status, progress=t.progress, priority=t.priority,
             owner_name=owner.name if owner else "?", owner_chat_id=owner.chat_user_id if owner else "",
             dept_name=depts.get(t.department_id), force_id=t.force_id, force_name=force.name if force else None,
             start_date=t.start_date, due=t.due, baseline_due=t.baseline_due, light=light,
             blocked_reason=t.blocked_reason,
-            pending_extension=ExtensionView(ext.id, ext.new_due, ext.old_due, ext.reason,
-                                            people[ext.requested_by_id].name if ext.requested_by_id in people else "?") if ext else None,
-            nodes=tuple(NodeView(n.no, n.name, n.due, n.done_at is not None) for n in nodes.get(t.id, [])),
+            pending_extension=ExtensionView(ext.id, ext.new_due, ext.old_due, ext.reason, name(ext.requested_by_id))
+            if ext else None,
+            nodes=tuple(NodeView(n.no, n.name, n.due, n.done_at is not None,
+                                 n.done_at.astimezone(ctx.tz).date() if n.done_at else None,
+                                 _node_state(ctx, t.status, n, policy.yellow_days)) for n in nodes.get(t.id, [])),
             parent_id=t.parent_id,
             viewer_is_lead=admin or (t.force_id in lead_of) or (t.force_id is None and t.created_by_id == ctx.actor.id),
             viewer_is_owner=t.owner_id == ctx.actor.id or t.id in co,
+            co_owner_names=tuple(name(p) for p in co_owners.get(t.id, [])),
+            subtasks=tuple(children.get(t.id, [])),
+            last_note=NoteView(name(note.person_id), note.created_at.astimezone(ctx.tz), note.percent, note.note)
+            if note else None,
+            cancelled_reason=t.cancelled_reason if t.status == TaskStatus.CANCELLED else None,
+            verified_by=name(t.verified_by_id) if t.status == TaskStatus.DONE and t.verified_by_id else None,
+            done_on=t.done_at.astimezone(ctx.tz).date() if t.status == TaskStatus.DONE and t.done_at else None,
         ))
     return out
 
@@ -194,22 +273,135 @@ def force_tasks(ctx: Ctx, force: TaskForce, *, live_only: bool = False) -> list[
 
 @dataclass(frozen=True)
 class HistoryLine:
+    """One audit event: when, who, the raw action, and ``says``, the sentence in the reader's language
+    with people, departments and task forces by name (never their ids)."""
+
     at: datetime
     actor: str
     action: str
     detail: dict
+    says: Msg
 
 
 def history(ctx: Ctx, task_id: int) -> list[HistoryLine]:
-    """Every change to the task, oldest first, with who and when."""
+    """Every change to the task, oldest first, with who and when, each told as a sentence."""
     task = get_task(ctx, task_id)
     permissions.require(ctx, "task.history", task=task)
     events = ctx.session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == task.id,
                                                         AuditEvent.workspace_id == ctx.ws.id)
                               .order_by(AuditEvent.created_at, AuditEvent.id)).all()
-    names = {p.id: p.name for p in ctx.session.exec(select(Person).where(
-        Person.id.in_({e.actor_id for e in events if e.actor_id}))).all()}
-    return [HistoryLine(e.created_at, names.get(e.actor_id, "—"), e.action, e.detail) for e in events]
+    person_ids = {e.actor_id for e in events if e.actor_id}
+    dept_ids, force_ids = set(), set()
+    for e in events:
+        d = e.detail or {}
+        person_ids |= {_int(d.get(k)) for k in ("owner", "old", "new") if e.action in ("task.created", "task.assigned")}
+        person_ids |= {_int(x) for x in d.get("people") or []}
+        dept_ids.add(_int(d.get("dept")))
+        force_ids.add(_int(d.get("force")))
+    names = Names(
+        people=dict(ctx.session.exec(select(Person.id, Person.name).where(Person.id.in_(person_ids - {None}))).all()),
+        depts=dict(ctx.session.exec(select(Department.id, Department.name).where(Department.id.in_(dept_ids - {None}))).all()),
+        forces=dict(ctx.session.exec(select(TaskForce.id, TaskForce.name).where(TaskForce.id.in_(force_ids - {None}))).all()),
+    )
+    return [HistoryLine(e.created_at, names.people.get(e.actor_id, "—"), e.action, e.detail or {},
+                        sentence(e.action, e.detail or {}, names.person(e.actor_id), names)) for e in events]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Who and what an audit detail's ids stand for; an id nobody can resolve reads as "—", never as a number."""
+
+    people: dict[int, str]
+    depts: dict[int, str]
+    forces: dict[int, str]
+
+    def person(self, pid: object) -> object:
+        pid = _int(pid)
+        if pid is None:
+            return Msg("history.nobody")
+        return self.people.get(pid, "—")
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _day(value: object) -> object:
+    try:
+        return Day(date.fromisoformat(str(value)))
+    except ValueError:
+        return "—"
+
+
+def _text(value: object) -> str:
+    return str(value).strip() if value not in (None, "") else ""
+
+
+def sentence(action: str, d: dict, who: object, names: Names) -> Msg:
+    """An audit action as a sentence ``history.<action>``; one it does not know reads neutrally."""
+    def part(key: str, value: object, **more: object) -> Msg | str:
+        return Msg(key, value=value, **more) if value not in (None, "", []) else ""
+
+    note = part("history.part.note", _text(d.get("note")))
+    if action == "task.created":
+        extra = i18n.Cat(part("history.part.dept", names.depts.get(_int(d.get("dept")))),
+                         part("history.part.force", names.forces.get(_int(d.get("force")))),
+                         Msg("history.part.urgent") if d.get("priority") == "high" else "",
+                         part("history.part.parent", _int(d.get("parent"))),
+                         part("history.part.source", _text(d.get("source"))))
+        return Msg("history.task.created", who=who, title=_text(d.get("title")) or "—",
+                   owner=names.person(d.get("owner")), due=_day(d.get("due")), extra=extra)
+    if action == "task.progress":
+        return Msg("history.task.progress", who=who, old=_int(d.get("old")) or 0, new=_int(d.get("new")) or 0, note=note)
+    if action in ("task.done_requested", "task.unblocked"):
+        return Msg(f"history.{action}", who=who, note=note)
+    if action in ("task.reopened", "task.blocked", "task.cancelled", "task.extension_rejected"):
+        return Msg(f"history.{action}", who=who, reason=_text(d.get("reason")) or "—")
+    if action == "task.extension_requested":
+        return Msg("history.task.extension_requested", who=who, new=_day(d.get("new_due")),
+                   reason=_text(d.get("reason")) or "—")
+    if action == "task.extension_approved":
+        return Msg("history.task.extension_approved", who=who, old=_day(d.get("old_due")), new=_day(d.get("new_due")))
+    if action == "task.assigned":
+        if _int(d.get("old")) is None:
+            return Msg("history.task.assigned_first", who=who, new=names.person(d.get("new")))
+        return Msg("history.task.assigned", who=who, old=names.person(d.get("old")), new=names.person(d.get("new")))
+    if action in ("task.co_owners_added", "task.co_owners_removed"):
+        people = [names.person(x) for x in d.get("people") or []]
+        return Msg(f"history.{action}", who=who, people=i18n.Join(people) if people else "—", n=len(people))
+    if action in ("task.node_added", "task.node_done"):
+        return Msg(f"history.{action}", who=who, no=_int(d.get("no")) or "—", name=_text(d.get("name")) or "—",
+                   due=_day(d.get("due")))
+    if action == "task.acknowledged":
+        refs = [str(r) for r in d.get("refs") or []]
+        resume = part("history.part.resume", _day(d.get("resume")) if d.get("resume") else "")
+        return Msg("history.task.acknowledged", who=who, refs=i18n.Join(refs) if refs else Msg("history.part.esc"),
+                   resume=resume)
+    if action in ("task.verified", "task.received"):
+        return Msg(f"history.{action}", who=who)
+    if action == "task.verify_confirmed":
+        nodes = [str(n) for n in d.get("closed_nodes") or []]
+        return Msg("history.task.verify_confirmed", who=who, nodes=i18n.Join(nodes) if nodes else "—")
+    if action == "task.edited":
+        parts = []
+        if "title" in d:
+            parts.append(Msg("history.edit.title", new=_text((d["title"] or {}).get("new")) or "—"))
+        if "description" in d:
+            parts.append(Msg("history.edit.description"))
+        if "priority" in d:
+            parts.append(Msg("history.edit.urgent" if (d["priority"] or {}).get("new") == "high" else "history.edit.normal"))
+        if "dept" in d:
+            parts.append(Msg("history.edit.dept", new=names.depts.get(_int((d["dept"] or {}).get("new"))) or "—"))
+        if "due" in d:
+            parts.append(Msg("history.edit.due", old=_day((d["due"] or {}).get("old")), new=_day((d["due"] or {}).get("new"))))
+        if "node" in d:
+            node = d["node"] or {}
+            parts.append(Msg("history.edit.node", no=_int(node.get("no")) or "—", new=_day(node.get("new"))))
+        return Msg("history.task.edited", who=who, what=i18n.Join(parts) if parts else "—")
+    return Msg("history.other", who=who)
 
 
 # ---------------------------------------------------------------- changing
@@ -872,6 +1064,54 @@ STATUS = {
 i18n.register(STATUS)
 i18n.register(
     {
+        "history.nobody": {"zh": "挂图", "en": "Guatu"},
+        "history.other": {"zh": "{who} 更改了任务", "en": "{who} changed the task"},
+        "history.task.verify_confirmed": {"zh": "{who} 确认销号，同时关闭未完成的节点 {nodes}",
+                                          "en": "{who} confirmed the close-out, closing open nodes {nodes}"},
+        "history.task.edited": {"zh": "{who} 修改了任务：{what}", "en": "{who} corrected the task: {what}"},
+        "history.edit.title": {"zh": "标题改为「{new}」", "en": "title “{new}”"},
+        "history.edit.description": {"zh": "具体内容", "en": "the description"},
+        "history.edit.urgent": {"zh": "改为紧急", "en": "now urgent"},
+        "history.edit.normal": {"zh": "改为普通", "en": "now normal priority"},
+        "history.edit.dept": {"zh": "责任单位改为 {new}", "en": "department {new}"},
+        "history.edit.due": {"zh": "截止由 {old} 提前到 {new}", "en": "due {new} instead of {old}"},
+        "history.edit.node": {"zh": "节点 {no} 改到 {new}", "en": "node {no} moved to {new}"},
+        "history.task.created": {"zh": "{who} 新建任务「{title}」，责任人 {owner}，截止 {due}{extra}",
+                                 "en": "{who} created the task “{title}”, owner {owner}, due {due}{extra}"},
+        "history.part.dept": {"zh": "，责任单位 {value}", "en": ", department {value}"},
+        "history.part.force": {"zh": "，专班「{value}」", "en": ", task force “{value}”"},
+        "history.part.urgent": {"zh": "，紧急", "en": ", urgent"},
+        "history.part.parent": {"zh": "，上级任务 #{value}", "en": ", a sub-task of #{value}"},
+        "history.part.source": {"zh": "（导入自 {value}）", "en": " (imported from {value})"},
+        "history.part.note": {"zh": "：{value}", "en": ": {value}"},
+        "history.part.resume": {"zh": "，督办暂停至 {value}", "en": ", escalation paused until {value}"},
+        "history.part.esc": {"zh": "督办", "en": "the escalation"},
+        "history.task.progress": {"zh": "{who} 更新进展 {old}% → {new}%{note}",
+                                  "en": "{who} updated progress {old}% → {new}%{note}"},
+        "history.task.done_requested": {"zh": "{who} 报告完成{note}", "en": "{who} reported it done{note}"},
+        "history.task.verified": {"zh": "{who} 销号", "en": "{who} verified it done"},
+        "history.task.reopened": {"zh": "{who} 退回任务，原因：{reason}", "en": "{who} sent it back: {reason}"},
+        "history.task.blocked": {"zh": "{who} 报告受阻：{reason}", "en": "{who} reported it blocked: {reason}"},
+        "history.task.unblocked": {"zh": "{who} 解除受阻{note}", "en": "{who} cleared the blocker{note}"},
+        "history.task.extension_requested": {"zh": "{who} 申请延期至 {new}，理由：{reason}",
+                                             "en": "{who} asked to move the deadline to {new}: {reason}"},
+        "history.task.extension_approved": {"zh": "{who} 批准延期，截止日期由 {old} 改为 {new}",
+                                            "en": "{who} approved the extension: due {old} → {new}"},
+        "history.task.extension_rejected": {"zh": "{who} 驳回延期申请，理由：{reason}",
+                                            "en": "{who} rejected the extension: {reason}"},
+        "history.task.assigned_first": {"zh": "{who} 把任务指派给 {new}", "en": "{who} gave the task to {new}"},
+        "history.task.assigned": {"zh": "{who} 把任务从 {old} 改派给 {new}",
+                                  "en": "{who} reassigned the task from {old} to {new}"},
+        "history.task.co_owners_added": {"zh": "{who} 请 {people} 协办", "en": "{who} added {people} as {n:co-owner|co-owners}"},
+        "history.task.co_owners_removed": {"zh": "{who} 不再请 {people} 协办",
+                                           "en": "{who} removed {people} as {n:co-owner|co-owners}"},
+        "history.task.node_added": {"zh": "{who} 添加时间节点 {no}「{name}」，{due}",
+                                    "en": "{who} added time node {no} “{name}”, due {due}"},
+        "history.task.node_done": {"zh": "{who} 完成时间节点 {no}「{name}」", "en": "{who} completed time node {no} “{name}”"},
+        "history.task.cancelled": {"zh": "{who} 撤销任务，原因：{reason}", "en": "{who} cancelled the task: {reason}"},
+        "history.task.acknowledged": {"zh": "{who} 确认收到 {refs}{resume}", "en": "{who} acknowledged {refs}{resume}"},
+        "history.task.received": {"zh": "{who} 确认收到任务", "en": "{who} confirmed receiving the task"},
+        "render.no_tasks": {"zh": "（没有任务）", "en": "(no tasks)"},  # lists and the war map (models.warmap)
         "task.unknown": {"zh": "找不到任务 #{id}。用 /task list 查看你的任务。", "en": "No task #{id}. See /task list."},
         "task.not_live": {"zh": "任务 #{id} {status}，不能再做这个操作。", "en": "Task #{id} is {status}; that is no longer possible."},
         "task.awaiting_verify": {
@@ -918,7 +1158,7 @@ i18n.register(
         "task.node_done_already": {"zh": "节点 {no} 已完成。", "en": "Node {no} is already done."},
         "task.notify.batch": {
             "zh": "📋 {by} 通过导入（{source}）给你派了 {n} 项任务：",
-            "en": "📋 {by} gave you {n} tasks by import ({source}):",
+            "en": "📋 {by} gave you {n} {n:task|tasks} by import ({source}):",
         },
         "task.notify.batch_line": {"zh": "#{id}「{title}」截止 {due}", "en": "#{id} “{title}”, due {due}"},
         "task.notify.batch_more": {"zh": "……另有 {n} 项，见 /task list mine", "en": "… and {n} more: /task list mine"},
@@ -929,7 +1169,7 @@ i18n.register(
         "task.announce.batch": {
             "zh": "📥 {by} 向专班「{force}」导入 {n} 项任务（{source}）：责任人 {owners} 人，其中紧急 {high} 项，"
                   "截止日期 {first} 至 {last}。查看：/task list force:{force}",
-            "en": "📥 {by} imported {n} tasks into “{force}” ({source}): {owners} owners, {high} urgent, due "
+            "en": "📥 {by} imported {n} {n:task|tasks} into “{force}” ({source}): {owners} {owners:owner|owners}, {high} urgent, due "
                   "{first} to {last}. See /task list force:{force}",
         },
         "task.notify.edited": {
@@ -990,8 +1230,8 @@ i18n.register(
             "en": "Task #{id} cannot be verified yet: {open}. Deal with them first ({how}), or verify anyway: "
                   "/task verify {id} confirm",
         },
-        "task.open_subtasks": {"zh": "还有 {n} 项子任务未完成（{ids}）", "en": "{n} sub-task(s) still open ({ids})"},
-        "task.open_nodes": {"zh": "还有 {n} 个时间节点未完成（节点 {nos}）", "en": "{n} time node(s) not reached (node {nos})"},
+        "task.open_subtasks": {"zh": "还有 {n} 项子任务未完成（{ids}）", "en": "{n} {n:sub-task|sub-tasks} still open ({ids})"},
+        "task.open_nodes": {"zh": "还有 {n} 个时间节点未完成（节点 {nos}）", "en": "{n} time {n:node|nodes} not reached (node {nos})"},
         "task.verify_how_subs": {
             "zh": "子任务逐项销号 /task verify <编号>，或撤销 /task cancel <编号> <原因>",
             "en": "verify each sub-task with /task verify <id>, or cancel it with /task cancel <id> <reason>",
@@ -1003,11 +1243,11 @@ i18n.register(
         },
         "task.notify.handed_over": {
             "zh": "你已移出专班，你负责的 {n} 项任务（{ids}）已改由 {who} 负责。",
-            "en": "You left the task force; your {n} task(s) ({ids}) are now owned by {who}.",
+            "en": "You left the task force; your {n} {n:task|tasks} ({ids}) are now owned by {who}.",
         },
         "task.notify.taken_over": {
             "zh": "📋 {by} 将 {n} 项任务（{ids}）转由你负责。查看：/task list mine",
-            "en": "📋 {by} handed {n} task(s) ({ids}) to you. See /task list mine",
+            "en": "📋 {by} handed {n} {n:task|tasks} ({ids}) to you. See /task list mine",
         },
         "task.announce.verified": {
             "zh": "🎉 任务 #{id}「{title}」（{owner}）已销号。",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import uuid
+
+# The catalogue cannot leak: in the suite (and the processes it starts) an unknown message key or a
+# missing template parameter raises instead of printing the key (models.i18n.strict).
+os.environ["GUATU_STRICT_I18N"] = "1"
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo

@@ -598,7 +598,7 @@ def test_malformed_command_says_what_is_wrong_and_shows_the_right_form(case: tup
         assert usage_line != usage, "usage line is in the catalogue"
         assert usage_line in rendered
         assert rendered.index(usage_line) > 0, "the problem comes first"
-        assert i18n.t(problem, lang) != problem or problem == "date.invalid"
+        assert i18n.has(problem) or problem == "date.invalid"
     assert error.render("zh") != error.render("en")
 
 

@@ -73,14 +73,15 @@ def test_two_people_run_a_task_force_through_the_console(db, tmp_path):
 """, tmp_path)
     before, after = out.split("已批准任务 #1 延期至")
     assert "🟡 #1" in before and "距截止还有 2 个工作日" in before
-    assert "截止：2026年3月6日（周五）（原定 2026年2月24日（周二））" in after  # baseline kept
+    assert "截止：原定 2026年2月24日（周二） → 现 2026年3月6日（周五）" in after  # baseline kept
 
     # zhang reports done; the lead verifies (销号).
     out = console(db, "zhang", "2026-03-02T10:00:00+08:00", "/task done 1 目录已发布\n", tmp_path)
     assert "等待负责人销号" in out
     out = console(db, "lin", "2026-03-02T11:00:00+08:00", "/task verify 1\n/task history 1\n", tmp_path)
     assert "任务 #1 已销号" in out
-    assert "lin  销号" in out.split("变更记录")[1] and "zhang  申请延期" in out.split("变更记录")[1]
+    said = out.split("变更记录")[1]
+    assert "3月2日 11:00  lin 销号" in said and "zhang 申请延期至 2026年3月6日（周五），理由：" in said
 
 
 def test_the_console_prints_the_command_to_act_on_each_message(db, tmp_path):

@@ -54,14 +54,15 @@ def test_a_closed_task_has_no_buttons() -> None:
 
 
 def test_the_card_shows_deadline_baseline_department_light_and_progress() -> None:
-    moved = card(due=date(2027, 1, 15), light=Light("red", (Msg("light.why.overdue", days=2),)), blocked_reason="等接口",
-                 nodes=(NodeView(1, "初稿", date(2026, 12, 1), True),))
+    moved = card(due=date(2027, 1, 15), light=Light("red", (Msg("light.why.overdue", days=2),)), status="blocked",
+                 blocked_reason="等接口", nodes=(NodeView(1, "初稿", date(2026, 12, 1), True, date(2026, 11, 30), "done"),))
     text = json.dumps(blocks.task_card(moved, "zh"), ensure_ascii=False)
-    for part in ("🔴 *#12 编制数据目录*", "*责任单位*\\n省大数据局", "2027年1月15日（周五）（原定 2026年12月31日（周四））",
-                 "▓▓▓▓░░░░░░ 40%", "红灯（已逾期 2 个工作日）", "⛔ 受阻原因：等接口", "☑ 1. 初稿"):
+    for part in ("🔴 *#12 编制数据目录*", "*责任单位*\\n省大数据局", "原定 2026年12月31日（周四） → 现 2027年1月15日（周五）",
+                 "▓▓▓▓░░░░░░ 40%", "受阻（等接口） · 🔴 红灯（已逾期 2 个工作日）", "✓ 1. 初稿 · 2026年12月1日（周二） · 11月30日完成"):
         assert part in text, part
     english = json.dumps(blocks.task_card(moved, "en"), ensure_ascii=False)
-    assert "*Department*" in english and "(baseline Thu 31 Dec 2026)" in english and '"Update progress"' in english
+    assert "*Department*" in english and "baseline Thu 31 Dec 2026 → now Fri 15 Jan 2027" in english
+    assert "overdue by 2 working days" in english and '"Update progress"' in english
 
 
 def test_user_text_cannot_smuggle_markup_into_a_card() -> None:

@@ -73,7 +73,7 @@ def test_report_a_blocker_through_its_modal(slack: Harness) -> None:
     assert view["callback_id"] == "task_block"
     slack.submit(view, {"reason": "数据接口未开放"}, user="U2")
     answer = slack.fake.wait_for("response_url")[0].body
-    assert "⛔ 受阻原因：数据接口未开放" in json.dumps(answer["blocks"], ensure_ascii=False)
+    assert "受阻（数据接口未开放）" in json.dumps(answer["blocks"], ensure_ascii=False)
     assert slack.task(1).status == "blocked"
 
 

@@ -118,7 +118,7 @@ def test_reminders_speak_the_owners_language_and_reach_co_owners(engine, world):
     assert sweep_reminders(engine, now=at("2026-02-25 09:00")) == 2  # 1 working day before Thu 02-26
     [mine] = messages(engine, "reminder", "zhang")
     [theirs] = messages(engine, "reminder", "wang")
-    assert "in 1 working day(s)" in mine.text and "还有 1 个工作日" in theirs.text
+    assert "in 1 working day;" in mine.text and "还有 1 个工作日" in theirs.text
 
 
 def test_a_moved_deadline_is_reminded_of_again_and_repeat_sweeps_never_double(engine, world):

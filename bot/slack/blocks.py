@@ -18,7 +18,8 @@ from models.home import COLORS, Home
 from models.i18n import t
 from models.lights import EMOJI
 from models.lists import PAGE_SIZE
-from models.tasks import LIVE, TaskView
+from models.status import LIVE
+from models.tasks import TaskView
 
 Block = dict[str, Any]
 
@@ -148,55 +149,35 @@ def _cap(blocks: list[Block], limit: int, lang: str) -> list[Block]:
 
 
 def task_card(v: TaskView, lang: str) -> list[Block]:
-    """A task's card: title, owner, department, deadline (and baseline), light, progress, buttons."""
-    due = i18n.format_day(v.due, lang)
-    if v.moved:
-        due = t("render.card.moved", lang, due=due, baseline=i18n.format_day(v.baseline_due, lang))
+    """A task's card, the same facts as the text card (bot.render) once each: title, owner and
+    co-owners, department, deadline (baseline → current), progress, state, details, buttons."""
+    owner = escape(v.owner_name) + (f"\n{escape(render.card_co_owners(v, lang).strip())}" if v.co_owner_names else "")
     fields = [
-        (t("slack.card.owner", lang), escape(v.owner_name)),
+        (t("slack.card.owner", lang), owner),
         (t("slack.card.dept", lang), escape(v.dept_name or "—")),
-        (t("slack.card.due", lang), due),
+        (t("slack.card.due", lang), render.card_due(v, lang)),
         (t("slack.card.progress", lang), f"{render.progress_bar(v.progress)} {v.progress}%"),
     ]
     blocks: list[Block] = [
         {"type": "section", "text": mrkdwn(_title(v)), "fields": [mrkdwn(f"*{k}*\n{x}") for k, x in fields]},
         context(_state(v, lang)),
     ]
-    notes = _notes(v, lang)
-    if notes:
-        blocks.append(context(*notes))
+    details = render.card_details(v, lang)
+    if details:
+        blocks.append(section(escape("\n".join(details))))
     blocks += _actions(v, lang)
     return blocks
 
 
 def _title(v: TaskView) -> str:
-    return f"{EMOJI[v.light.color]} *#{v.id} {escape(v.title)}*" + (" ❗" if v.priority == "high" else "")
+    return f"{render.card_icon(v.status, v.light)} *#{v.id} {escape(v.title)}*" + (" ❗" if v.priority == "high" else "")
 
 
 def _state(v: TaskView, lang: str) -> str:
-    light, why = v.light.label(lang), v.light.explain(lang)
-    if why:
-        light += f"（{escape(why)}）" if lang == "zh" else f" ({escape(why)})"
-    parts = [light]
-    if v.status not in ("todo", "active"):  # the light already says "not started" or "on track"
-        parts.append(t(f"status.{v.status}", lang))
+    parts = [escape(render.card_state(v, lang))]
     if v.force_name:
         parts.append(f"{t('slack.card.force', lang)} {escape(v.force_name)}")
     return " · ".join(parts)
-
-
-def _notes(v: TaskView, lang: str) -> list[str]:
-    notes = []
-    if v.blocked_reason:
-        notes.append(escape(t("render.card.blocked", lang, reason=v.blocked_reason)))
-    if v.pending_extension:
-        e = v.pending_extension
-        notes.append(escape(t("render.card.extension", lang, who=e.requested_by, new=i18n.format_day(e.new_due, lang),
-                              reason=e.reason)))
-    if v.nodes:
-        notes.append(escape("  ".join(f"{'☑' if n.done else '☐'} {n.no}. {n.name} · {i18n.format_day(n.due, lang)}"
-                                      for n in v.nodes)))
-    return notes
 
 
 def card_verbs(v: TaskView) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 from bot import commands as C
 from bot.dates import parse_date
 from models import i18n
+from models import tasks as _tasks  # noqa: F401 (registers task.date_past, raised below)
 from models.calendar import WorkCalendar
 from models.errors import GuatuError, InvalidInput, UsageError
 from models.i18n import Day, t
