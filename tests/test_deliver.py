@@ -493,15 +493,15 @@ def test_a_worker_dying_after_the_send_is_reconciled_by_a_notifier_that_can_tell
 
 def test_a_send_slower_than_the_lease_is_not_taken_and_sent_again_by_another_worker(engine):
     """The lease of a message in flight is renewed on the real clock, so a second worker polling during a
-    send that takes 2.5 leases finds nothing to take."""
+    send that takes 2.5 leases finds nothing to take (without the renewal it takes the row)."""
     queue(engine, [("U1", "slow")], now=NOW)
-    lease = timedelta(seconds=0.6)
+    lease = timedelta(seconds=1.2)
     seen: list[list] = []
 
     class Slow(Recorder):
         def send(self, recipient, text, blocks=None):
-            for _ in range(5):  # 1.5 s in all, polled like a second worker would
-                time.sleep(0.3)
+            for _ in range(6):  # 3 s in all, polled like a second worker would
+                time.sleep(0.5)
                 seen.append(claim(engine, now=NOW, limit=10, worker_id="other", lease=lease))
             return super().send(recipient, text, blocks)
 
