@@ -8,20 +8,31 @@ Guarantees, with any number of worker processes on PostgreSQL (one process on SQ
 * **Not doubled by workers.** A worker claims rows with ``FOR UPDATE SKIP LOCKED`` and a lease
   (``status='sending'``, ``claimed_by``, ``claimed_until``); others skip them. A worker stops
   sending from a claim when half its lease has passed and hands the rest back, so a live claim
-  never expires under it.
+  never expires under it (and renews the lease of the one message in flight).
 * **In order per recipient.** A message waits while an earlier one to the same recipient is in
   flight or being retried; other recipients are not held up. (A message deferred to the morning
   by quiet hours does not hold back a later one that may go now.)
 * **Paced.** About one message per second per recipient (``Notifier.min_interval``), and after an
   HTTP 429 nothing to that recipient until Retry-After has passed, through a gate row per recipient
   that all workers share.
+* **Bounded.** A platform's Retry-After is clamped to an hour (a non-number, ``inf`` or a negative
+  value waits 30 s); a recipient's gate further ahead than that is ignored as stale. A message whose
+  next attempt is more than ``MAX_HOLD`` after it was queued, or whose claim ends absurdly far beyond
+  the real clock (a run at a simulated future time that was killed), is parked as failed with a clear
+  ``last_error``, so an admin sees it in ``/guatu outbox failed``.
+* **Leases on the real clock.** ``now`` (``--at``) decides which messages are due and stamps what is
+  written about them; claims (``claimed_until``) and their expiry always use the real clock
+  (``clock``), so a run at a simulated time never steals or strands a live worker's rows. While a
+  send is in flight its lease is renewed (up to ``MAX_IN_FLIGHT``): a slow answer is not sent twice.
 
-The one window that cannot be closed: a worker that dies *after* the platform accepted a message
-and *before* its "sent" mark committed. Its lease expires, another worker claims the row again and
-cannot know whether the first send happened. We choose to send again (at-least-once in that
-window) rather than to drop it (at-most-once), because the same re-claim is what makes a worker
-killed *before* sending deliver the message exactly once. The window is narrowed to one network
-round trip: the mark is its own short transaction right after each send, never batched.
+Uncertain sends are reconciled. When a send's outcome is unknown (no answer, connection cut while
+waiting for it, a bare 5xx; or a claim whose worker died), the row is marked ``uncertain:`` in
+``last_error`` and, before it is sent again, the worker asks the notifier whether it arrived
+(``Notifier.was_delivered``: Slack tags each message with its outbox id in ``metadata`` and reads the
+conversation's history). Found: marked sent, not sent again. The window that remains: a notifier
+that cannot tell (the console; Slack without history access to that conversation, or more history
+since the first attempt than it pages through) re-sends, at least once rather than never; and a
+worker that dies mid-send leaves a request Slack may still be processing when its lease runs out.
 """
 
 from __future__ import annotations
@@ -29,27 +40,29 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, case, exists, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import func
 
-from models.db import UTCDateTime
-from models.outbox import DeliveryError, Notifier
+from models.db import UTCDateTime, utcnow
+from models.outbox import RETRY_AFTER_MAX, DeliveryError, Notifier, retry_after_seconds
 from models.sqlutil import literal_in
 from models.tables import Outbox, OutboxPace
 
 log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
 
 LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
@@ -57,6 +70,18 @@ BACKOFF_BASE = 15.0  # seconds; doubled per failed attempt: 15 s, 30 s, 1 min �
 BACKOFF_CAP = 1800.0
 BATCH = 100
 DEFAULT_INTERVAL = 1.0  # Slack: about one chat.postMessage per second per channel
+# Longer than any legitimate wait: a message deferred on the eve of the 国庆 or Spring Festival
+# holidays waits up to 9 days for the first working morning.
+MAX_HOLD = timedelta(days=14)
+# A gate or a claim further ahead than this cannot have been set by a live worker on the real clock.
+GATE_HORIZON = timedelta(seconds=RETRY_AFTER_MAX + 60)
+LEASE_HORIZON = timedelta(hours=1)
+# A send still in flight after this stops being renewed: its lease may run out and the row is then
+# reconciled by whoever claims it next.
+MAX_IN_FLIGHT = timedelta(minutes=10)
+# How far back the history is searched for an uncertain message whose own clock may be simulated.
+LOOKBACK = timedelta(days=1)
+UNCERTAIN = "uncertain: "  # last_error prefix: an earlier send may have arrived; ask before sending again
 
 _o = Outbox.__table__
 _gate = OutboxPace.__table__
@@ -72,6 +97,9 @@ class DeliveryStats:
     rate_limited: int = 0  # HTTP 429: tried again after Retry-After, the recipient held back
     failed: int = 0  # parked: permanent error, or attempts used up
     released: int = 0  # claimed but handed back unsent (the time budget ran out)
+    uncertain: int = 0  # sends whose outcome was unknown, to be reconciled before any re-send (also in retried)
+    reconciled: int = 0  # uncertain earlier sends found delivered: marked sent without sending again
+    parked: int = 0  # stuck beyond a bound (held too long, a stray claim): parked as failed
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -87,6 +115,9 @@ class Claimed:
     text: str
     blocks: list | None
     attempts: int
+    created_at: datetime | None = None
+    # An earlier send may have arrived (its outcome was unknown, or its worker died holding it).
+    uncertain: bool = False
 
 
 def worker_name() -> str:
@@ -107,6 +138,10 @@ def _status(table: Any, *values: str) -> Any:
     return literal_in(table.c.status, *values)
 
 
+def _ts(value: datetime) -> Any:
+    return literal(value, UTCDateTime)
+
+
 @contextmanager
 def _tx(bind: Engine | Connection) -> Iterator[Connection]:
     """A transaction on an engine (a pooled connection) or on a connection held by the caller."""
@@ -119,25 +154,61 @@ def _tx(bind: Engine | Connection) -> Iterator[Connection]:
 
 
 def claim(bind: Engine | Connection, *, now: datetime, limit: int, worker_id: str,
-          lease: timedelta = LEASE) -> list[Claimed]:
+          lease: timedelta = LEASE, clock: Clock = utcnow) -> list[Claimed]:
     """Claims up to ``limit`` due messages for ``worker_id`` in id order, at most one per recipient:
     first rows whose lease expired (a worker died), then pending rows through the partial index.
+    Due means due at ``now``; leases are taken and judged on the real ``clock``, whatever ``now`` says.
     Never hands a row to two live workers."""
+    real = clock()
     out: list[Claimed] = []
     with _tx(bind) as conn:
         # A row abandoned again and again (a worker dies on it each time) is parked, not retried forever.
         conn.execute(
-            update(_o).where(_status(_o, "sending"), _o.c.claimed_until < now, _o.c.attempts >= MAX_ATTEMPTS)
+            update(_o).where(_status(_o, "sending"), _o.c.claimed_until < real, _o.c.attempts >= MAX_ATTEMPTS)
             .values(status="failed", claimed_by=None, claimed_until=None,
-                    last_error="abandoned: the worker holding it stopped before finishing")
+                    last_error=UNCERTAIN + "abandoned: the worker holding it stopped before finishing")
         )
-        out += _claim(conn, lambda c: and_(_status(c, "sending"), c.c.claimed_until < now),
-                      now=now, limit=limit, worker_id=worker_id, lease=lease)
+        # Its worker died holding it, maybe after the platform accepted it: reconciled before any re-send.
+        out += _claim(conn, lambda c: and_(_status(c, "sending"), c.c.claimed_until < real),
+                      now=now, real=real, limit=limit, worker_id=worker_id, lease=lease, expired=True)
     if len(out) < limit:
         with _tx(bind) as conn:
             out += _claim(conn, lambda c: and_(_status(c, "pending"), c.c.next_attempt_at <= now),
-                          now=now, limit=limit - len(out), worker_id=worker_id, lease=lease)
+                          now=now, real=real, limit=limit - len(out), worker_id=worker_id, lease=lease)
     return sorted(out, key=lambda c: c.id)
+
+
+def park_stuck(bind: Engine | Connection, *, now: datetime, clock: Clock = utcnow, lease: timedelta = LEASE) -> int:
+    """Parks as failed, with a ``last_error`` saying why, what no worker would otherwise take for years:
+    a pending message whose next attempt is more than ``MAX_HOLD`` after it was queued, and a claim that
+    ends far beyond the real clock (taken on a simulated future clock by a run that was killed). Returns
+    how many; an admin retries them with ``/guatu outbox retry``."""
+    real = clock()
+    parked = 0
+    with _tx(bind) as conn:
+        parked += conn.execute(
+            update(_o).where(_status(_o, "sending"), _o.c.claimed_until > real + lease + LEASE_HORIZON)
+            .values(status="failed", claimed_by=None, claimed_until=None,
+                    last_error=UNCERTAIN + "stranded: its claim ran far beyond the real clock (a run at a simulated "
+                                           "time stopped while holding it); check the recipient, then retry")
+        ).rowcount
+        # Through the partial index: only rows due more than MAX_HOLD from now can be candidates worth parking.
+        late = conn.execute(
+            select(_o.c.id, _o.c.created_at, _o.c.next_attempt_at, _o.c.last_error)
+            .where(_status(_o, "pending"), _o.c.next_attempt_at > now + MAX_HOLD)
+        ).all()
+        for row_id, created, next_at, error in late:
+            if next_at - created <= MAX_HOLD:
+                continue  # written for later on purpose (by a run at a future time): it waits its turn
+            why = (f"held too long: next attempt {next_at:%Y-%m-%d %H:%M} UTC is more than {MAX_HOLD.days} days "
+                   f"after it was queued ({created:%Y-%m-%d %H:%M} UTC)")
+            prefix = UNCERTAIN if (error or "").startswith(UNCERTAIN) else ""
+            parked += conn.execute(
+                update(_o).where(_o.c.id == row_id, _status(_o, "pending")).values(status="failed", last_error=prefix + why)
+            ).rowcount
+    if parked:
+        log.warning("outbox: %d message(s) stuck beyond a bound parked as failed", parked)
+    return parked
 
 
 def _held_back(cand: Any, now: datetime) -> Any:
@@ -156,12 +227,17 @@ def _gate_of(cand: Any) -> Any:
     return and_(_gate.c.workspace_id == cand.c.workspace_id, _gate.c.recipient == cand.c.recipient)
 
 
-def _claim(conn: Connection, claimable: Callable[[Any], Any], *, now: datetime, limit: int, worker_id: str,
-           lease: timedelta) -> list[Claimed]:
+def _gate_closed(cand: Any, now: datetime) -> Any:
+    # A gate further ahead than any Retry-After we obey was set on a simulated future clock (or by an
+    # older, unbounded worker): it holds nothing back.
+    return exists().where(_gate_of(cand), _gate.c.not_before > now, _gate.c.not_before <= now + GATE_HORIZON)
+
+
+def _claim(conn: Connection, claimable: Callable[[Any], Any], *, now: datetime, real: datetime, limit: int,
+           worker_id: str, lease: timedelta, expired: bool = False) -> list[Claimed]:
     # Candidates come from an alias: a subquery on the UPDATE's own table would be correlated to it.
     cand = _o.alias("cand")
-    gate_closed = exists().where(_gate_of(cand), _gate.c.not_before > now)
-    pick = (select(cand.c.id).where(claimable(cand), ~_held_back(cand, now), ~gate_closed)
+    pick = (select(cand.c.id).where(claimable(cand), ~_held_back(cand, now), ~_gate_closed(cand, now))
             .order_by(cand.c.id).limit(limit))
     if _is_pg(conn):
         pick = pick.with_for_update(of=cand, skip_locked=True)
@@ -170,10 +246,11 @@ def _claim(conn: Connection, claimable: Callable[[Any], Any], *, now: datetime, 
     picked = pick.cte("picked").prefix_with("MATERIALIZED")
     rows = conn.execute(
         update(_o).where(_o.c.id == picked.c.id)
-        .values(status="sending", claimed_by=worker_id, claimed_until=now + lease, attempts=_o.c.attempts + 1)
-        .returning(_o.c.id, _o.c.workspace_id, _o.c.recipient, _o.c.text, _o.c.blocks, _o.c.attempts)
+        .values(status="sending", claimed_by=worker_id, claimed_until=real + lease, attempts=_o.c.attempts + 1)
+        .returning(_o.c.id, _o.c.workspace_id, _o.c.recipient, _o.c.text, _o.c.blocks, _o.c.attempts,
+                   _o.c.created_at, _o.c.last_error)
     ).all()
-    return [Claimed(*r) for r in rows]
+    return [Claimed(*r[:7], uncertain=expired or (r[7] or "").startswith(UNCERTAIN)) for r in rows]
 
 
 def _finish(bind: Engine | Connection, row: Claimed, worker_id: str, values: dict[str, Any],
@@ -193,14 +270,17 @@ def _finish(bind: Engine | Connection, row: Claimed, worker_id: str, values: dic
 
 
 def _close_gate(conn: Connection, workspace_id: int, recipient: str, until: datetime) -> None:
-    """Nothing more to ``recipient`` before ``until``; a later gate already set stays."""
+    """Nothing more to ``recipient`` before ``until``; a later gate already set stays, unless it is
+    further ahead than any real gate can be (then it is replaced)."""
     if _is_pg(conn):
         stmt = pg_insert(_gate).values(workspace_id=workspace_id, recipient=recipient, not_before=until)
         later = func.greatest(_gate.c.not_before, stmt.excluded.not_before)
     else:
         stmt = sqlite_insert(_gate).values(workspace_id=workspace_id, recipient=recipient, not_before=until)
         later = func.max(_gate.c.not_before, stmt.excluded.not_before)  # SQLite's two-argument max()
-    conn.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "recipient"], set_={"not_before": later}))
+    stale = _gate.c.not_before > _ts(until + GATE_HORIZON)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["workspace_id", "recipient"],
+                                            set_={"not_before": case((stale, stmt.excluded.not_before), else_=later)}))
 
 
 def release(bind: Engine | Connection, rows: list[Claimed], worker_id: str) -> int:
@@ -214,23 +294,80 @@ def release(bind: Engine | Connection, rows: list[Claimed], worker_id: str) -> i
         ).rowcount
 
 
+class _Renewer:
+    """Keeps the lease of the one message being sent alive while its send is in flight, so that a
+    slow answer never lets another worker take (and send) it again. Its own pooled connection: the
+    worker's is the sender's."""
+
+    def __init__(self, engine: Engine, worker_id: str, lease: timedelta, clock: Clock) -> None:
+        self._engine, self._worker, self._lease, self._clock = engine, worker_id, lease, clock
+        self._every = max(0.05, lease.total_seconds() / 4)
+        self._current: tuple[int, float] | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def sending(self, row_id: int) -> Iterator[None]:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="guatu-outbox-lease", daemon=True)
+            self._thread.start()
+        with self._lock:
+            self._current = (row_id, time.monotonic())
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._current = None
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            with self._lock:
+                current = self._current
+            if current is None or time.monotonic() - current[1] > MAX_IN_FLIGHT.total_seconds():
+                continue
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(update(_o).where(_o.c.id == current[0], _status(_o, "sending"),
+                                                  _o.c.claimed_by == self._worker)
+                                 .values(claimed_until=self._clock() + self._lease))
+            except Exception:  # noqa: BLE001 - a renewal that fails leaves the lease as it was; the send goes on
+                log.warning("outbox %s: could not renew the lease", current[0], exc_info=True)
+
+
 def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, worker_id: str, at: datetime,
-              interval: timedelta, stats: DeliveryStats) -> None:
+              interval: timedelta, stats: DeliveryStats, *, clock: Clock = utcnow,
+              renewer: _Renewer | None = None) -> None:
+    check = getattr(notifier, "was_delivered", None)
+    if row.uncertain and check is not None:
+        since = min(row.created_at or clock(), clock() - LOOKBACK)
+        try:
+            found = check(row.recipient, row.id, since)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                _not_sent(engine, row, worker_id, at, exc, stats, uncertain=True, what="checking whether it arrived: ")
+                return
+            found = None  # the history cannot be read: cannot tell, so send as before
+        except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the others; kept with its stack
+            log.exception("outbox %s: unexpected error while checking whether it arrived", row.id)
+            _failed_attempt(engine, row, worker_id, at, UNCERTAIN + f"{type(exc).__name__}: {exc}"[:480], stats)
+            return
+        if found:
+            stats.reconciled += _finish(engine, row, worker_id, dict(status="sent", sent_at=at, last_error=None))
+            return
     try:
-        chat_ts = notifier.send(row.recipient, row.text, row.blocks)
+        with renewer.sending(row.id) if renewer is not None else _nothing():
+            if check is not None:  # it can find the message later only if the message says which it is
+                chat_ts = notifier.send(row.recipient, row.text, row.blocks, outbox_id=row.id)  # type: ignore[call-arg]
+            else:
+                chat_ts = notifier.send(row.recipient, row.text, row.blocks)
     except DeliveryError as exc:
-        error = str(exc)[:500] or type(exc).__name__
-        if exc.permanent:
-            stats.failed += _finish(engine, row, worker_id, dict(status="failed", last_error=error))
-        elif exc.retry_after is not None:
-            # Rate limited: not a failure of this message (the attempt is given back). The gate holds
-            # every later message to this recipient; other recipients go on.
-            until = at + timedelta(seconds=max(0.0, exc.retry_after))
-            stats.rate_limited += _finish(engine, row, worker_id, dict(
-                status="pending", next_attempt_at=until, attempts=_o.c.attempts - 1, last_error=error),
-                gate_until=until)
-        else:
-            _failed_attempt(engine, row, worker_id, at, error, stats)
+        _not_sent(engine, row, worker_id, at, exc, stats, uncertain=exc.uncertain)
     except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the others; kept with its stack
         log.exception("outbox %s: unexpected error from the notifier", row.id)
         _failed_attempt(engine, row, worker_id, at, f"{type(exc).__name__}: {exc}"[:500], stats)
@@ -238,6 +375,30 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
         # Its own transaction, right after the send: the window in which a crash re-sends stays one round trip.
         stats.sent += _finish(engine, row, worker_id, dict(status="sent", sent_at=at, chat_ts=chat_ts, last_error=None),
                               gate_until=at + interval if interval else None)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _not_sent(engine: Engine | Connection, row: Claimed, worker_id: str, at: datetime, exc: DeliveryError,
+              stats: DeliveryStats, *, uncertain: bool, what: str = "") -> None:
+    prefix = UNCERTAIN if uncertain else ""
+    error = (prefix + what + (str(exc) or type(exc).__name__))[:500]
+    if exc.permanent and not uncertain:
+        stats.failed += _finish(engine, row, worker_id, dict(status="failed", last_error=error))
+    elif exc.retry_after is not None:
+        # Rate limited: not a failure of this message (the attempt is given back). The gate holds
+        # every later message to this recipient; other recipients go on. Clamped again here: the
+        # notifier may be anyone's.
+        until = at + timedelta(seconds=retry_after_seconds(exc.retry_after))
+        stats.rate_limited += _finish(engine, row, worker_id, dict(
+            status="pending", next_attempt_at=until, attempts=_o.c.attempts - 1, last_error=error),
+            gate_until=until)
+    else:
+        stats.uncertain += uncertain
+        _failed_attempt(engine, row, worker_id, at, error, stats)
 
 
 def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, at: datetime, error: str,
@@ -250,9 +411,11 @@ def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, a
 
 
 def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 500, worker_id: str | None = None,
-            lease: timedelta = LEASE) -> "DeliveryStats":
+            lease: timedelta = LEASE, clock: Clock = utcnow) -> "DeliveryStats":
     """Sends the due outbox messages, up to ``limit``. Never sends a message twice while its worker
-    lives (see the module docstring for the one crash window); never loses one."""
+    lives, and before re-sending one whose earlier send was uncertain asks whether it arrived (see
+    the module docstring for what remains); never loses one. ``now`` decides what is due, ``clock``
+    (the real time) the leases."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     worker = worker_id or worker_name()
@@ -260,32 +423,39 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
     started = time.monotonic()
     budget = lease.total_seconds() / 2  # stop sending from a claim long before its lease can expire
 
-    def clock() -> datetime:
+    def at() -> datetime:
         # ``now`` as given (tests drive it), advanced by the real time this call has taken.
         return now + timedelta(seconds=time.monotonic() - started)
 
     stats = DeliveryStats()
+    renewer = _Renewer(engine, worker, lease, clock)
     # One connection for the call (a pool checkout per mark would add a ping and a reset round
     # trip); every claim and every mark is still its own short transaction on it.
-    with engine.connect() as conn:
-        while stats.claimed < limit:
-            rows = claim(conn, now=clock(), limit=min(BATCH, limit - stats.claimed), worker_id=worker, lease=lease)
-            if not rows:
-                break
-            stats.claimed += len(rows)
-            for i, row in enumerate(rows):
-                if time.monotonic() - started > budget:
-                    stats.released += release(conn, rows[i:], worker)
-                    return stats
-                _send_one(conn, notifier, row, worker, clock(), interval, stats)
+    try:
+        with engine.connect() as conn:
+            stats.parked += park_stuck(conn, now=now, clock=clock, lease=lease)
+            while stats.claimed < limit:
+                rows = claim(conn, now=at(), limit=min(BATCH, limit - stats.claimed), worker_id=worker, lease=lease,
+                             clock=clock)
+                if not rows:
+                    break
+                stats.claimed += len(rows)
+                for i, row in enumerate(rows):
+                    if time.monotonic() - started > budget:
+                        stats.released += release(conn, rows[i:], worker)
+                        return stats
+                    _send_one(conn, notifier, row, worker, at(), interval, stats, clock=clock, renewer=renewer)
+    finally:
+        renewer.close()
     return stats
 
 
 def next_ready(engine: Engine, *, now: datetime) -> datetime | None:
     """The earliest moment a pending message at the head of its recipient's queue may be claimed
-    (its own time, or its recipient's gate if later); None when nothing is pending."""
+    (its own time, or its recipient's gate if later and not stale); None when nothing is pending."""
     cand = _o.alias("cand")
-    gate = select(func.max(_gate.c.not_before)).where(_gate_of(cand), _gate.c.not_before > cand.c.next_attempt_at)
+    gate = select(func.max(_gate.c.not_before)).where(_gate_of(cand), _gate.c.not_before > cand.c.next_attempt_at,
+                                                      _gate.c.not_before <= now + GATE_HORIZON)
     ready = func.coalesce(gate.scalar_subquery(), cand.c.next_attempt_at)
     with engine.connect() as conn:
         return conn.execute(

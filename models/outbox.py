@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -19,12 +20,33 @@ from models.tables import Outbox, Person
 
 class DeliveryError(Exception):
     """A send that failed. ``retry_after`` (seconds) when the platform asked us to wait (HTTP 429);
-    ``permanent`` when retrying cannot help (channel not found, account inactive …)."""
+    ``permanent`` when retrying cannot help (channel not found, account inactive …); ``uncertain`` when
+    the platform may have accepted the message anyway (no answer, cut off while answering, a bare 5xx)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False,
+                 uncertain: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.uncertain = uncertain
+
+
+# A platform's Retry-After is obeyed within reason: a hostile or broken value (1e9, inf, -1, an HTTP
+# date) must neither hold a recipient for years nor crash the worker.
+RETRY_AFTER_DEFAULT = 30.0
+RETRY_AFTER_MAX = 3600.0
+
+
+def retry_after_seconds(value: object) -> float:
+    """Seconds to wait for a Retry-After value, always finite and within [0, ``RETRY_AFTER_MAX``]; anything
+    that is not a finite, non-negative number (missing, 'inf', 'nan', -5, a date) waits ``RETRY_AFTER_DEFAULT``."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return RETRY_AFTER_DEFAULT
+    if not math.isfinite(seconds) or seconds < 0:
+        return RETRY_AFTER_DEFAULT
+    return min(seconds, RETRY_AFTER_MAX)
 
 
 class Notifier(Protocol):
@@ -34,7 +56,12 @@ class Notifier(Protocol):
     worker reschedules that recipient and goes on with the others). Each send must time out well
     within the worker's claim lease (see ``jobs/deliver.py``). A notifier may set ``min_interval``
     (seconds between two messages to one recipient): 1.0 when absent, Slack's pace for
-    chat.postMessage; a console can set 0."""
+    chat.postMessage; a console can set 0.
+
+    Optional (callers use ``getattr``): a notifier that can tell whether a message arrived has
+    ``was_delivered(recipient, outbox_id, since) -> bool | None`` (True: it is there; False: it is
+    certainly not; None: cannot tell), and then its ``send`` also takes ``outbox_id=`` to tag the
+    message with it. The worker asks before re-sending a message whose earlier send was uncertain."""
 
     def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None: ...
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.outbox import DeliveryError, enqueue
 from models.tables import Outbox, Workspace
+
+
+class Clock:
+    """The real clock as the delivery worker sees it (leases), set by the test: ``clock.t += LEASE``."""
+
+    def __init__(self, t: datetime | None = None) -> None:
+        self.t = t or datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.t
 
 
 class Recorder:
@@ -74,3 +84,38 @@ def queue(engine: Engine, messages: list[tuple[str, str]], *, now: datetime, tea
 def rows(engine: Engine) -> list[Outbox]:
     with Session(engine, expire_on_commit=False) as s:
         return list(s.exec(select(Outbox).order_by(Outbox.id)).all())
+
+
+class LossySlack:
+    """A platform that accepts every message, tagged with its outbox id, then loses the answer to a share of
+    them (the sender sees a timeout); it can say afterwards what it holds (``was_delivered``), unless
+    ``can_tell`` is False (then it is a notifier without that method, like the console)."""
+
+    def __init__(self, loss: float, *, seed: int = 7, can_tell: bool = True) -> None:
+        import random
+
+        self.min_interval = 0.0
+        self.loss = loss
+        self._random = random.Random(seed)
+        self.accepted: list[tuple[str, str]] = []
+        self._tagged: set[int] = set()
+        self.lost = 0
+        self.checks = 0
+        if can_tell:
+            self.was_delivered = self._was_delivered
+
+    def send(self, recipient: str, text: str, blocks: list | None = None, *, outbox_id: int | None = None) -> str:
+        self.accepted.append((recipient, text))
+        if outbox_id is not None:
+            self._tagged.add(outbox_id)
+        if self._random.random() < self.loss:
+            self.lost += 1
+            raise DeliveryError("timed out waiting for the answer", uncertain=True)
+        return f"ts-{len(self.accepted)}"
+
+    def _was_delivered(self, recipient: str, outbox_id: int, since: datetime) -> bool | None:
+        self.checks += 1
+        return outbox_id in self._tagged
+
+    def doubled(self) -> int:
+        return len(self.accepted) - len(set(self.accepted))

@@ -2,7 +2,9 @@
 
 ``FakeSlack`` (modelled on bolt-python's ``tests/mock_web_api_server``) runs on a free port in a
 thread, records every call (method, headers, body) and answers like Slack does; failures (429 with
-Retry-After, 500, ``ok: false`` errors) and slowness can be programmed per method.
+Retry-After, 500, ``ok: false`` errors), slowness and lost answers (the call is carried out, then the
+connection is closed unanswered) can be programmed per method. What ``chat.postMessage`` posted, with its
+metadata, is kept per conversation and read back by ``conversations.history``.
 
 ``Harness`` runs *our* app (the real Starlette + bolt stack) on another free port with its Web API
 pointed at the fake, and sends it signed requests in Slack's real payload shapes.
@@ -79,6 +81,9 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._delays: dict[str, float] = {}
+        self._drops: dict[str, int] = {}
+        # Per conversation (a user id's posts land in their DM "D<user>"), oldest first.
+        self.history: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -108,6 +113,8 @@ class FakeSlack:
             self.calls.clear()
             self._failures.clear()
             self._delays.clear()
+            self._drops.clear()
+            self.history.clear()
             self.users.clear()
 
     def fail(self, method: str, *, status: int = 500, error: str | None = None, retry_after: int | None = None,
@@ -122,6 +129,23 @@ class FakeSlack:
 
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
+
+    def drop(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` are carried out, then the connection is closed unanswered."""
+        with self._cond:
+            self._drops[method] = self._drops.get(method, 0) + times
+
+    def _dropping(self, method: str) -> bool:
+        with self._cond:
+            if self._drops.get(method):
+                self._drops[method] -= 1
+                return True
+            return False
+
+    def posted(self, conversation: str) -> list[dict[str, Any]]:
+        """What chat.postMessage put in ``conversation`` (a channel id, or a user id for their DM)."""
+        with self._cond:
+            return list(self.history.get(_conversation(conversation), []))
 
     # -- reading
 
@@ -172,8 +196,16 @@ class FakeSlack:
             user = body.get("user", "")
             return {"ok": True, "user": self.users.get(user) or default_user(user)}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": body.get("channel"), "ts": f"1700000000.{n:06d}",
-                    "message": {"text": body.get("text")}}
+            # Real seconds, like Slack's: conversations.history's ``oldest`` is compared with them.
+            ts = f"{int(time.time())}.{n:06d}"
+            message = {"type": "message", "ts": ts, "text": body.get("text"), "bot_id": "BGUATU"}
+            if body.get("metadata"):
+                message["metadata"] = body["metadata"]
+            with self._cond:
+                self.history.setdefault(_conversation(str(body.get("channel"))), []).append(message)
+            return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.history":
+            return self._history(body)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{n:06d}"}
         if method in ("views.open", "views.publish", "views.update", "views.push"):
@@ -189,6 +221,24 @@ class FakeSlack:
             files = json.loads(files) if isinstance(files, str) else files or []
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         return {"ok": True}
+
+
+    def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from ``oldest`` on, ``limit`` a page, metadata only with include_all_metadata."""
+        with self._cond:
+            found = [m for m in self.history.get(str(body.get("channel")), [])
+                     if float(m["ts"]) >= float(body.get("oldest") or 0)][::-1]
+        start, limit = int(body.get("cursor") or 0), int(body.get("limit") or 100)
+        with_meta = str(body.get("include_all_metadata")).lower() in ("true", "1")
+        page = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"} for m in found[start:start + limit]]
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+
+def _conversation(channel: str) -> str:
+    """Where a post lands: a user id means the DM with the bot (as conversations.open answers)."""
+    return "D" + channel if channel.startswith(("U", "W")) else channel
 
 
 def default_user(user_id: str, *, locale: str = "zh-CN", name: str | None = None) -> dict[str, Any]:
@@ -226,7 +276,11 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, "ok")
             if not headers.get("authorization", "").startswith("Bearer xoxb-"):
                 return self._send(200, {"ok": False, "error": "not_authed"})
-            self._send(200, fake._answer(method, body))
+            answer = fake._answer(method, body)
+            if fake._dropping(method):  # done, but the answer is lost: the caller cannot know
+                self.close_connection = True
+                return
+            self._send(200, answer)
 
         def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None) -> None:
             data = (json.dumps(body) if isinstance(body, dict) else body).encode()
@@ -235,8 +289,11 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the caller gave up waiting (a client timeout under test)
 
     return Handler
 

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.dispatch import Reply, handles
 from models.context import Ctx
 from models.home import Home, home
+from models.outbox import retry_after_seconds
 
 log = logging.getLogger("guatu.slack.home")
 
@@ -41,7 +42,8 @@ class HomeRefresher:
     """Publishes App Homes in one background thread, so a change never waits for them.
 
     Requests for the same user before their publish coalesce into one (it shows the latest state
-    anyway); a 429 from Slack puts that user back by Retry-After instead of blocking a thread.
+    anyway); a 429 from Slack puts that user back by Retry-After (bounded, like the outbox's) instead
+    of blocking a thread. The thread survives any error: it is logged and the next request goes on.
     """
 
     def __init__(self, publish: Callable[[str, str], None], *, delay: float = 0.2) -> None:
@@ -57,7 +59,7 @@ class HomeRefresher:
     def request(self, team_id: str, user_id: str, *, after: float | None = None) -> None:
         with self._cond:
             key = (team_id, user_id)
-            due = time.monotonic() + (self._delay if after is None else after)
+            due = time.monotonic() + (self._delay if after is None else retry_after_seconds(after))
             self._due[key] = min(due, self._due.get(key, due))
             self._cond.notify()
 
@@ -93,17 +95,33 @@ class HomeRefresher:
             return None
 
     def _run(self) -> None:
-        while (key := self._next()) is not None:
+        while True:
+            try:
+                key = self._next()
+            except Exception:  # noqa: BLE001 - the one thread that publishes homes must not die
+                log.exception("the home refresher's queue failed; going on")
+                time.sleep(self._delay)
+                continue
+            if key is None:
+                return
             try:
                 self._publish(*key)
             except SlackApiError as exc:
-                if exc.response.status_code == 429:
-                    self.request(*key, after=float(exc.response.headers.get("Retry-After", 1)))
-                else:
-                    log.warning("views.publish failed for %s/%s: %s", *key, exc.response.get("error"))
+                try:
+                    if exc.response.status_code == 429:
+                        self.request(*key, after=_retry_after(exc))
+                    else:
+                        log.warning("views.publish failed for %s/%s: %s", *key, exc.response.get("error"))
+                except Exception:  # noqa: BLE001 - a strange answer must not stop the next home
+                    log.exception("handling a views.publish error for %s/%s failed", *key)
             except Exception:
                 log.exception("publishing the home of %s/%s failed", *key)
             finally:
                 with self._cond:
                     self._busy -= 1
                     self._cond.notify_all()
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = exc.response.headers or {}
+    return retry_after_seconds(headers.get("Retry-After") or headers.get("retry-after"))

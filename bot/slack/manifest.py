@@ -19,6 +19,11 @@ BOT_SCOPES = [
     "users:read",        # names, languages and time zones on first contact
     "files:write",       # Excel exports and war-map pictures
     "app_mentions:read",  # "@挂图" in a channel answers with a hint
+    # Whether a message whose answer was lost arrived after all (the outbox tags each with its id in
+    # metadata): read only by the delivery worker, only for such a message, only since its first attempt.
+    "channels:history",
+    "groups:history",
+    "im:history",
 ]
 BOT_EVENTS = ["app_home_opened", "app_mention"]
 
