@@ -8,7 +8,6 @@ with no date is reported, and the caller writes nothing while anything is report
 
 from __future__ import annotations
 
-import calendar as _stdlib_calendar
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -186,34 +185,6 @@ def _make_date(m: re.Match, year: int, month: int | None, prev: date | None, pro
 # ------------------------------------------------------------------ the calendar
 
 
-def month_grid(days: list[NoticeDay], lang: str) -> str:
-    """The notice's days, month by month, as a calendar grid to confirm: 休 off, 班 make-up working day."""
-    en = i18n.normalise_lang(lang) == "en"
-    marks = {d.day: d for d in days}
-    months = sorted({(d.day.year, d.day.month) for d in days})
-    head = "Mo Tu We Th Fr Sa Su" if en else "一  二  三  四  五  六  日"
-    lines: list[str] = []
-    for y, mo in months:
-        lines.append(f"{y}-{mo:02d}" if en else f"{y}年{mo}月")
-        lines.append(head)
-        for week in _stdlib_calendar.Calendar().monthdatescalendar(y, mo):
-            cells = []
-            for d in week:
-                if d.month != mo:
-                    cells.append("  " if en else "    ")
-                    continue
-                mark = marks.get(d)
-                tag = "" if mark is None else ("W" if en else "班") if mark.working else ("H" if en else "休")
-                cells.append(f"{d.day:>2}{tag}" if en else f"{d.day:>2}{tag or '  '}")
-            lines.append((" " if en else "").join(c.ljust(3) if en else c for c in cells).rstrip())
-        listed = [x for x in days if (x.day.year, x.day.month) == (y, mo)]
-        for x in listed:
-            lines.append("  " + i18n.t("notice.day_work" if x.working else "notice.day_off", lang,
-                                       date=Day(x.day), name=x.holiday))
-        lines.append("")
-    return "\n".join(lines).rstrip()
-
-
 def apply_notice(session: Session, actor: Person | None, ws: Workspace, notice: ParsedNotice, *,
                  now: datetime) -> tuple[int, int]:
     """Writes the notice's days as overrides (admin; None is the operator at the CLI); (added, changed).
@@ -289,8 +260,6 @@ i18n.register(
         "notice.bad_weekday": {"zh": "「{text}」写的星期与日期不符：那天是 {date}。请核对原文。",
                                "en": "“{text}”: the weekday does not match the date, which is {date}. Check the text."},
         "notice.not_ok": {"zh": "通知有 {n} 处问题，日历没有改动。", "en": "The notice has {n} problem(s); the calendar is unchanged."},
-        "notice.day_off": {"zh": "{date} 放假（{name}）", "en": "{date} off ({name})"},
-        "notice.day_work": {"zh": "{date} 调休上班（{name}）", "en": "{date} make-up working day ({name})"},
         "notice.summary": {"zh": "{year} 年：放假 {off} 天，调休上班 {work} 天。",
                            "en": "{year}: {off} day(s) off, {work} make-up working day(s)."},
         "notice.written": {"zh": "已写入日历：新增 {added} 天，修改 {changed} 天。",

@@ -127,7 +127,7 @@ def role_remove(session: Session, actor: Person, ws: Workspace, who: PersonRef, 
     if role not in ROLES:
         raise InvalidInput("role.unknown", role=role)
     if role == "member":
-        raise InvalidInput("people.member_base")
+        raise InvalidInput("role.member_base")
     person = find_person(session, ws, who, now=now)
     grant = session.exec(select(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role)).first()
     if grant is None:
@@ -212,10 +212,6 @@ i18n.register(
     {
         "role.left": {"zh": "已离职", "en": "left"},
         "people.bad_name": {"zh": "姓名不能为空，且不超过 200 字。", "en": "A name must be 1–200 characters."},
-        "people.member_base": {
-            "zh": "每个人都是成员，成员角色不能撤销。要撤销其他角色，用 /guatu role <@某人> -负责人 这样的写法。",
-            "en": "Everyone is a member; that role cannot be taken away. To take another away: /guatu role <@user> -lead.",
-        },
         "people.leave_self": {"zh": "不能把自己标记为离职。请另一位管理员操作。",
                               "en": "You cannot mark yourself as having left; ask another admin."},
         "people.leave_task": {"zh": "#{id} {title}", "en": "#{id} {title}"},

@@ -168,6 +168,14 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://gov.slack.com/", "team": "浙江省", "user": "guatu", "team_id": "T1",
                     "user_id": BOT_USER, "bot_id": "BGUATU"}
+        if method == "users.list":
+            # Slack's cursor paging: next_cursor names the next page, empty on the last.
+            limit = int(body.get("limit") or 100)
+            start = int(body.get("cursor") or 0)
+            everyone = list(self.users.values())
+            page = everyone[start:start + limit]
+            more = start + limit < len(everyone)
+            return {"ok": True, "members": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "users.info":
             user = body.get("user", "")
             return {"ok": True, "user": self.users.get(user) or default_user(user)}

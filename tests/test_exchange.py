@@ -60,7 +60,7 @@ def test_skip_bad_imports_the_good_rows(world, engine, tmp_path, capsys):
     ])
     rc = import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=True, as_user=None)
     out = capsys.readouterr()
-    assert rc == 0 and "导入 2 个任务" in out.out and "第 4 行" in out.err
+    assert rc == 0 and "新增 2 个任务" in out.out and "第 4 行" in out.err
     with Session(engine) as s:
         titles = sorted(t.title for t in s.exec(select(Task)).all())
     assert titles == ["数据回流试点", "编制公共数据目录"]
