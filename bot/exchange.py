@@ -311,6 +311,7 @@ def export_tasks(engine: Engine, settings, out: Path, *, force: str) -> int:
 i18n.register(
     {
         "exchange.row_error": {"zh": "第 {line} 行：{error}", "en": "Line {line}: {error}"},
+        "cli.error": {"zh": "错误：{error}", "en": "error: {error}"},
         "exchange.unreadable": {"zh": "无法读取 {path}：{error}", "en": "cannot read {path}: {error}"},
         "exchange.no_header": {"zh": "前 10 行里没有含「任务 / 责任人 / 完成时限」的表头。",
                                "en": "no header row with 任务 / 责任人 / 完成时限 (title / owner / due) in the first 10 rows"},

@@ -266,7 +266,6 @@ def export_org_file(engine: Engine, out_path: Path, *, lang: str, team: str | No
 
 i18n.register(
     {
-        "cli.error": {"zh": "错误：{error}", "en": "error: {error}"},
         "orgx.unreadable": {"zh": "无法读取 {path}：{error}", "en": "cannot read {path}: {error}"},
         "orgx.no_sheets": {
             "zh": "找不到单位表（表头：单位、上级单位、负责人）或人员表（表头：姓名、单位、职务、上级、角色、邮箱或用户ID）。",
