@@ -114,7 +114,7 @@ def cmd_calendar(args, settings) -> int:
     return 0
 
 
-def log_calendar_gap(settings) -> None:
+def log_calendar_gap(settings, today=None) -> list[int]:
     """At start-up from 1 November: a warning for each workspace whose next year has no official schedule."""
     import logging
 
@@ -128,16 +128,16 @@ def log_calendar_gap(settings) -> None:
     log = logging.getLogger("guatu")
     try:
         engine = make_engine(settings.database_url)
-        today = local_today(datetime.now(timezone.utc), settings.tz)
+        today = today or local_today(datetime.now(timezone.utc), settings.tz)
         with Session(engine) as session:
             ids = session.exec(select(Workspace.id)).all() or [None]
             missing = {next_year_missing(session, ws_id, today) for ws_id in ids} - {None}
         engine.dispose()
     except Exception:  # noqa: BLE001 - a reminder must never stop the bot from starting (no schema yet, say)
-        return
+        return []
     for year in sorted(missing):
         log.warning(t("cli.calendar_gap", settings.lang, year=year))
-        print(t("cli.calendar_gap", settings.lang, year=year), file=sys.stderr)
+    return sorted(missing)
 
 
 i18n.register(

@@ -457,6 +457,8 @@ class Harness:
 
     def world(self) -> None:
         """U1 (first contact: admin) leads 数据共享专班 in C1 with member U2, who owns task #1 due 12-31."""
+        # zhang's Slack profile names them zhang: a mention is looked up, and the profile's name wins.
+        self.fake.users.setdefault("U2", default_user("U2", name="zhang"))
         for text, command in (("new 数据共享专班", "/force"), ("add <@U2|zhang>", "/force"),
                               ("add 编制数据目录 <@U2|zhang> due:12-31", "/task")):
             reply = self.command(text, command=command)

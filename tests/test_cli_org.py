@@ -64,3 +64,18 @@ def test_missing_files_and_unknown_jobs_are_refused_in_english_too(sqlite_url, c
     assert "unknown job" in capsys.readouterr().err
     assert main(["sync-directory"]) == 2
     assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+
+
+def test_the_start_up_log_says_when_next_years_schedule_is_missing(sqlite_url, caplog):
+    from datetime import date
+
+    from bot.cli_org import log_calendar_gap
+    from bot.settings import Settings
+
+    assert main(["db", "upgrade"]) == 0
+    settings = Settings(_env_file=None)
+    assert log_calendar_gap(settings, today=date(2026, 11, 2)) == [2027]
+    assert "2027 年的官方节假日安排还没有录入" in caplog.text
+    assert log_calendar_gap(settings, today=date(2026, 10, 31)) == []
+    assert main(["calendar", "import", str(DATA / "notice_2026.txt")]) == 0  # any 2027 overrides would do too
+    assert log_calendar_gap(settings, today=date(2025, 11, 2)) == []
