@@ -42,7 +42,10 @@ def _parse_at(value: str | None, settings: Settings) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise SystemExit(f"--at: not an ISO-8601 time: {value!r} (e.g. 2026-12-01T09:00+08:00)") from None
+        from models.i18n import t
+
+        print(t("cli.bad_at", settings.lang, value=value), file=sys.stderr)
+        raise SystemExit(2) from None
     return at if at.tzinfo else at.replace(tzinfo=settings.tz)
 
 
@@ -88,12 +91,17 @@ def cmd_console(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
+    from bot.cli_org import log_calendar_gap
+
+    log_calendar_gap(settings)
     if settings.slack_http or settings.socket_mode:
         from bot.slack.server import serve
 
         return serve(settings)
     user = os.environ.get("GUATU_CONSOLE_USER") or _os_user()
-    print(f"No Slack settings: running the console backend as {user!r} on {settings.database_url}", file=sys.stderr)
+    from models.i18n import t
+
+    print(t("cli.console_backend", settings.lang, user=user, url=settings.database_url), file=sys.stderr)
     return run_console(settings, user)
 
 
@@ -106,6 +114,7 @@ def _os_user() -> str:
 
 def cmd_jobs(args, settings: Settings) -> int:
     from jobs.registry import JOB_IDS, list_jobs, run_job
+    from models.i18n import t
 
     engine = _engine(settings)
     if args.action == "list":
@@ -114,7 +123,7 @@ def cmd_jobs(args, settings: Settings) -> int:
         return 0
     notifier = _notifier(settings)
     if args.job not in ("all", *JOB_IDS):
-        print(f"unknown job {args.job!r}; choose one of: all, {', '.join(JOB_IDS)}", file=sys.stderr)
+        print(t("cli.unknown_job", settings.lang, job=args.job, jobs=", ".join(JOB_IDS)), file=sys.stderr)
         return 2
     result = run_job(args.job, engine, notifier, now=_parse_at(args.at, settings), tz=settings.tz,
                      default_lang=settings.lang)
@@ -141,14 +150,18 @@ def cmd_manifest(args, settings: Settings) -> int:
 
 
 def cmd_seed(args, settings: Settings) -> int:
-    from bot.seed import seed_demo
+    from bot.seed import ALREADY_SEEDED, seed_demo
+    from models.i18n import t
 
     if not args.demo:
-        print("usage: guatu seed --demo", file=sys.stderr)
+        print(t("cli.seed_usage", settings.lang), file=sys.stderr)
         return 2
     engine = _engine(settings)
     summary = seed_demo(engine, tz=settings.tz, lang=settings.lang)
-    print(summary)
+    if summary == ALREADY_SEEDED:
+        print(t("cli.seed_used", settings.lang, url=engine.url.render_as_string(hide_password=True)), file=sys.stderr)
+        return 1
+    print(t("cli.seeded", settings.lang) if settings.lang == "zh" else summary)
     return 0
 
 
@@ -202,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--force", required=True)
     e.add_argument("--out", default="tasks.xlsx")
     e.set_defaults(fn=cmd_export)
+    from bot.cli_org import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -211,8 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except Exception as exc:  # a bad setting is the operator's error: say which, not a traceback
-        print(f"guatu: invalid settings: {exc}", file=sys.stderr)
+        from models.i18n import t
+
+        lang = "en" if os.environ.get("GUATU_LANG", "").lower().startswith("en") else "zh"
+        print(t("cli.bad_settings", lang, error=exc), file=sys.stderr)
         return 2
+    import bot.cli_org  # noqa: F401 - registers the CLI's messages
+
     return args.fn(args, settings) or 0
 
 

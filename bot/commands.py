@@ -573,6 +573,46 @@ class OutboxRetry(_Frozen):
     outbox_id: Id
 
 
+class PeopleList(_Frozen):
+    """/guatu people [dept:<name>] [text] [page:<n>]: lists and finds people."""
+
+    kind: Literal["people.list"] = "people.list"
+    dept: str | None = None
+    text: str | None = None
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class PeopleRename(_Frozen):
+    """/guatu people rename <@user> <name>."""
+
+    kind: Literal["people.rename"] = "people.rename"
+    user: UserRef
+    name: str
+
+
+class PeopleLeave(_Frozen):
+    """/guatu people leave <@user>: the person left the organisation."""
+
+    kind: Literal["people.leave"] = "people.leave"
+    user: UserRef
+
+
+class RoleRemove(_Frozen):
+    """/guatu role <@user> -<role>: takes one role away."""
+
+    kind: Literal["role.remove"] = "role.remove"
+    user: UserRef
+    role: Role
+
+
+class CalendarImport(_Frozen):
+    """/guatu calendar import [确认] <notice text>: shows what the notice says; with 确认, writes it."""
+
+    kind: Literal["calendar.import"] = "calendar.import"
+    text: str
+    confirm: bool = False
+
+
 Request: TypeAlias = Annotated[
     OpenForm
     | HelpRequest
@@ -627,7 +667,12 @@ Request: TypeAlias = Annotated[
     | CalendarSet
     | CalendarShow
     | OutboxShow
-    | OutboxRetry,
+    | OutboxRetry
+    | PeopleList
+    | PeopleRename
+    | PeopleLeave
+    | RoleRemove
+    | CalendarImport,
     Field(discriminator="kind"),
 ]
 
@@ -970,7 +1015,10 @@ _WORK_OFF = _vocab(work=("上班", "working", "workday", "工作日", "补班"),
                    off=("放假", "holiday", "休息", "休假", "day-off"))  # fmt: skip
 _OUTBOX = _vocab(pending=("待发", "待发送", "排队"), failed=("失败",), all=("全部",), retry=("重试",))
 _DEPT_ACTIONS = _vocab(add=("新建", "new"), set=("设置",), list=("列表",))
-_CALENDAR_ACTIONS = _vocab(set=("设置",), show=("查看", "list", "列表"))
+_CALENDAR_ACTIONS = _vocab(set=("设置",), show=("查看", "list", "列表"), **{"import": ("导入",)})
+_PEOPLE_ACTIONS = _vocab(rename=("改名", "更名"), leave=("离职", "left"), list=("列表",))
+_CONFIRM_WORDS = _vocab(confirm=("确认", "确定", "yes"))
+_PAGE = re.compile(r"(?:page|页|第)[:：]?\s*([0-9]+)\s*页?", re.IGNORECASE)
 
 
 # =============================================================================================
@@ -1141,12 +1189,12 @@ def _task_assign(ctx: _Ctx, args: list[_Token]) -> TaskAssign:
 
 _REMOVE_WORDS = {"remove", "移除", "删除", "去掉"}
 # The explicit go-ahead of a closing move that was refused while something was still open.
-_CONFIRM_WORDS = frozenset(_norm(w) for w in ("confirm", "confirmed", "--confirm", "确认", "确定"))
+_CONFIRM_LAST = frozenset(_norm(w) for w in ("confirm", "confirmed", "--confirm", "确认", "确定"))
 
 
 def _confirmed(tokens: Sequence[_Token]) -> tuple[list[_Token], bool]:
     """The tokens without a trailing confirm word (confirm / 确认), and whether it was there."""
-    if tokens and tokens[-1].norm in _CONFIRM_WORDS:
+    if tokens and tokens[-1].norm in _CONFIRM_LAST:
         return list(tokens[:-1]), True
     return list(tokens), False
 
@@ -1500,6 +1548,12 @@ def _role(ctx: _Ctx, args: list[_Token]) -> RoleSet | ReportsTo | RoleShow:
     if not rest:
         return RoleShow(user=user)
     _no_more(ctx, rest[1:])
+    if rest[0].raw[:1] in ("-", "－", "—") and len(rest[0].raw) > 1:
+        # "-lead" / "－负责人": take that one role away; the others stay.
+        role = _ROLES.get(_norm(rest[0].raw.lstrip("-－—")))
+        if role is None:
+            raise _err("cmd.bad_role", text=rest[0].raw.lstrip("-－—"))
+        return RoleRemove(user=user, role=role)  # type: ignore[arg-type]
     role = _word(_ROLES, rest[0])
     if role is None:
         raise _err("cmd.bad_role", text=rest[0].raw)
@@ -1556,6 +1610,8 @@ def _calendar(ctx: _Ctx, args: list[_Token]) -> CalendarSet | CalendarShow:
             return CalendarShow(year=ctx.today.year, month=ctx.today.month)
         year, month = _month(ctx, ctx.free(rest))
         return CalendarShow(year=year, month=month)
+    if action == "import":
+        return _calendar_import(ctx, rest)
     if action == "set":
         if not rest:
             raise _err("cmd.missing_date")
@@ -1581,6 +1637,44 @@ def _outbox(ctx: _Ctx, args: list[_Token]) -> OutboxShow | OutboxRetry:
         raise _err("cmd.bad_outbox", text=args[0].raw)
     _no_more(ctx, args[1:])
     return OutboxShow(status=word)  # type: ignore[arg-type]
+
+
+def _people_cmd(ctx: _Ctx, args: list[_Token]) -> PeopleList | PeopleRename | PeopleLeave:
+    action = _word(_PEOPLE_ACTIONS, args[0]) if args else "list"
+    rest = args[1:] if args and action else args
+    if action == "rename":
+        if not rest:
+            raise _err("cmd.missing_user")
+        name = ctx.name(rest[1:])
+        if not name:
+            raise _err("cmd.missing_name")
+        return PeopleRename(user=_user(rest[0]), name=name)
+    if action == "leave":
+        if not rest:
+            raise _err("cmd.missing_user")
+        _no_more(ctx, rest[1:])
+        return PeopleLeave(user=_user(rest[0]))
+    page, words = 1, []
+    for tok in rest:
+        m = _PAGE.fullmatch(_norm(tok.raw))
+        if m is not None:
+            page = int(m[1])
+            if not 1 <= page <= MAX_PAGE:
+                raise _err("cmd.bad_page", text=tok.raw, most=MAX_PAGE)
+        else:
+            words.append(tok)
+    words, opts = _split(ctx, words, ("dept",))
+    return PeopleList(dept=opts.get("dept"), text=ctx.name(words) or None, page=page)
+
+
+def _calendar_import(ctx: _Ctx, rest: list[_Token]) -> CalendarImport:
+    confirm = bool(rest) and _word(_CONFIRM_WORDS, rest[0]) is not None
+    if confirm:
+        rest = rest[1:]
+    if not rest:
+        raise _err("cmd.missing_notice")
+    # The notice as pasted, line breaks and all: the parser needs its punctuation and numbering.
+    return CalendarImport(text=_unescape(ctx.text[rest[0].start:]).strip(), confirm=confirm)
 
 
 def _guatu_help(ctx: _Ctx, args: list[_Token]) -> HelpRequest:
@@ -1741,12 +1835,17 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
               "/guatu dept add <name> [parent:<name>] [head:<@user>]\n/guatu dept set <@user> <name>\n/guatu dept list"),
              ("管理部门", "manage departments")),
         _sub("guatu", "role", "角色", _role,
-             ("/guatu 角色 <@某人> [成员|负责人|秘书|领导|管理员]\n/guatu 角色 <@某人> 汇报给:<@领导>",
-              "/guatu role <@user> [member|lead|secretary|leader|admin]\n/guatu role <@user> reports-to:<@leader>"),
+             ("/guatu 角色 <@某人> [负责人|秘书|领导|管理员]\n/guatu 角色 <@某人> -<角色>\n/guatu 角色 <@某人> 汇报给:<@领导>",
+              "/guatu role <@user> [lead|secretary|leader|admin]\n/guatu role <@user> -<role>\n/guatu role <@user> reports-to:<@leader>"),
              ("查看或设置角色、汇报对象", "show or set a role, or whom a person reports to")),
+        _sub("guatu", "people", "人员", _people_cmd,
+             ("/guatu 人员 [部门:<名称>] [姓名或文字] [page:<n>]\n/guatu 人员 改名 <@某人> <姓名>\n/guatu 人员 离职 <@某人>",
+              "/guatu people [dept:<name>] [text] [page:<n>]\n/guatu people rename <@user> <name>\n/guatu people leave <@user>"),
+             ("查找人员、改名、离职", "find people, rename, mark a person who left")),
         _sub("guatu", "calendar", "日历", _calendar,
-             ("/guatu 日历 设置 <日期> <上班|放假> [原因…]\n/guatu 日历 查看 [YYYY-MM|M月]",
-              "/guatu calendar set <date> <work|off> [reason…]\n/guatu calendar show [YYYY-MM|month]"),
+             ("/guatu 日历 设置 <日期> <上班|放假> [原因…]\n/guatu 日历 查看 [YYYY-MM|M月]\n/guatu 日历 导入 [确认] <国务院办公厅通知全文>",
+              "/guatu calendar set <date> <work|off> [reason…]\n/guatu calendar show [YYYY-MM|month]\n"
+              "/guatu calendar import [confirm] <the State Council's notice>"),
              ("工作日历（节假日与调休）", "working-day calendar (holidays and make-up days)")),
         _sub("guatu", "rank", "赛马", _rank,
              ("/guatu 赛马 [部门|专班]", "/guatu rank [dept|force]"), ("赛马排名", "the horse-race ranking")),
@@ -1870,6 +1969,9 @@ i18n.register(
         "cmd.bad_lang": {"zh": "不支持语言「{text}」，可选：中文、英文。",
                          "en": "Language “{text}” is not supported; use zh or en."},
         "cmd.missing_dept_name": {"zh": "缺少部门名称。", "en": "The department name is missing."},
+        "cmd.missing_name": {"zh": "缺少新的姓名。", "en": "The new name is missing."},
+        "cmd.missing_notice": {"zh": "请在命令后粘贴国务院办公厅关于节假日安排的通知全文。",
+                               "en": "Paste the State Council's holiday notice after the command."},
         "cmd.bad_action": {"zh": "不认识「{text}」。", "en": "Unknown “{text}”."},
         "cmd.bad_role": {"zh": "没有「{text}」这个角色，可选：成员、负责人、秘书、领导、管理员。",
                          "en": "There is no role “{text}”; use member, lead, secretary, leader or admin."},

@@ -609,6 +609,9 @@ def _dept_list(ctx: Ctx, r) -> Reply:
 
 @handles("role.set")
 def _role_set(ctx: Ctx, r) -> Reply:
+    if r.role == "member":  # everyone is a member: naming it takes nothing away (-<role> does)
+        org.require_role(ctx.session, ctx.actor, "admin")
+        raise GuatuError("role.member_base")
     p = org.role_set(ctx.session, ctx.actor, ctx.ws, PersonRef.of(r.user), r.role, now=ctx.now)
     return _ok(ctx, "reply.role.set", who=p.name, role=t(f"role.{r.role}", ctx.lang))
 
@@ -637,7 +640,18 @@ def _calendar_set(ctx: Ctx, r) -> Reply:
 def _calendar_show(ctx: Ctx, r) -> Reply:
     year, month = r.year, r.month
     cal = org.calendar_for(ctx.session, ctx.ws.id)
-    return Reply(text=render.calendar_month(cal.month_days(year, month, ctx.lang), year, month, ctx.lang), lang=ctx.lang)
+    text = render.calendar_month(cal.month_days(year, month, ctx.lang), year, month, ctx.lang)
+    return Reply(text=_calendar_reminder(ctx) + text, lang=ctx.lang)
+
+
+def _calendar_reminder(ctx: Ctx) -> str:
+    """From 1 November, admins are told when next year's official schedule is not in yet."""
+    from models.holiday_notice import next_year_missing
+
+    year = next_year_missing(ctx.session, ctx.ws.id, ctx.today)
+    if year is None or not org.has_role(ctx.session, ctx.actor, "admin"):
+        return ""
+    return t("notice.reminder", ctx.lang, year=year) + "\n"
 
 
 i18n.register(
@@ -726,3 +740,6 @@ i18n.register(
         "reply.calendar.set": {"zh": "已将 {day} 设为{kind}。", "en": "{day} is now a {kind}."},
     }
 )
+
+# The organisation's handlers (people, role removal, calendar import) register themselves here.
+from bot import dispatch_org  # noqa: E402,F401

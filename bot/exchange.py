@@ -17,13 +17,14 @@ from bot.dates import parse_date
 from models import i18n, org, tasks
 from models.context import Ctx
 from models.db import session_scope
-from models.errors import GuatuError
+from models.errors import Conflict, GuatuError, InvalidInput, NotFound
 from models.i18n import t
 from models.org import PersonRef
-from models.tables import ForceMember, Person, TaskForce, Workspace
+from models.tables import ForceMember, Person, Task, TaskForce, Workspace
 
 # Header aliases as they appear in real 任务清单 spreadsheets.
 COLUMNS = {
+    "ref": ("编号", "任务编号", "id", "external id", "ref"),
     "title": ("任务", "任务名称", "重点任务", "工作任务", "任务内容", "title", "task"),
     "owner": ("责任人", "负责人", "owner"),
     "dept": ("责任单位", "牵头单位", "department", "dept"),
@@ -42,6 +43,7 @@ class Row:
     due_raw: object
     priority: str
     description: str
+    ref: str | None = None
 
 
 def _header_map(header: list[object]) -> dict[str, int]:
@@ -54,12 +56,12 @@ def _header_map(header: list[object]) -> dict[str, int]:
     return found
 
 
-def read_rows(path: Path) -> tuple[list[Row], list[str]]:
+def read_rows(path: Path) -> tuple[list[Row], list[i18n.Msg]]:
     """Rows of the first sheet under a recognised header; problems with the file itself as messages."""
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        return [], [f"cannot read {path}: {exc}"]
+        return [], [i18n.Msg("exchange.unreadable", path=str(path), error=str(exc))]
     ws = wb.worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
     for h, header in enumerate(rows[:10]):
@@ -67,7 +69,7 @@ def read_rows(path: Path) -> tuple[list[Row], list[str]]:
         if {"title", "owner", "due"} <= cols.keys():
             break
     else:
-        return [], ["no header row with 任务 / 责任人 / 完成时限 (title / owner / due) in the first 10 rows"]
+        return [], [i18n.Msg("exchange.no_header")]
     out = []
     for i, values in enumerate(rows[h + 1:], start=h + 2):
         def get(key: str) -> object:
@@ -77,8 +79,20 @@ def read_rows(path: Path) -> tuple[list[Row], list[str]]:
             continue
         out.append(Row(i, str(get("title") or "").strip(), str(get("owner") or "").strip(),
                        str(get("dept") or "").strip() or None, get("due"), str(get("priority") or "").strip(),
-                       str(get("description") or "").strip()))
+                       str(get("description") or "").strip(), _ref_text(get("ref"))))
     return out, []
+
+
+def _ref_text(value: object) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip().lstrip("#") if value is not None else ""
+    return text or None
+
+
+# Priority words as task lists write them; anything else is a bad row, never silently normal.
+PRIORITY_WORDS = {"": "normal", "normal": "normal", "普通": "normal", "一般": "normal", "中": "normal", "低": "normal",
+                  "high": "high", "紧急": "high", "高": "high", "急": "high", "urgent": "high", "重要": "high"}
 
 
 def _due(value: object, ctx: Ctx) -> date:
@@ -89,12 +103,16 @@ def _due(value: object, ctx: Ctx) -> date:
     return parse_date(str(value or ""), today=ctx.today, calendar=ctx.calendar)
 
 
+class CliRefusal(GuatuError):
+    """A refusal of the CLI itself (no such task force …): shown in the operator's language, exit 2."""
+
+
 def _find_force(session: Session, name: str) -> TaskForce:
     found = session.exec(select(TaskForce).where(TaskForce.name == name)).all()
     if not found:
-        raise SystemExit(f"no task force named {name!r}")
+        raise CliRefusal("exchange.no_force", name=name)
     if len(found) > 1:
-        raise SystemExit(f"{len(found)} workspaces have a task force named {name!r}; rename one first")
+        raise CliRefusal("exchange.force_ambiguous", n=len(found), name=name)
     return found[0]
 
 
@@ -102,21 +120,71 @@ def _first_lead(session: Session, force: TaskForce) -> Person:
     lead = session.exec(select(Person).join(ForceMember, ForceMember.person_id == Person.id).where(
         ForceMember.force_id == force.id, ForceMember.is_lead == True).order_by(Person.id)).first()  # noqa: E712
     if lead is None:
-        raise SystemExit(f"task force {force.name!r} has no lead")
+        raise CliRefusal("exchange.no_lead", name=force.name)
     return lead
+
+
+def _owner(session: Session, ws: Workspace, text: str) -> Person:
+    """The owner a spreadsheet names: a chat id, an e-mail or a name (one person only)."""
+    q = select(Person).where(Person.workspace_id == ws.id)
+    found = session.exec(q.where(Person.chat_user_id == text)).first()
+    if found is None and "@" in text:
+        found = session.exec(q.where(Person.email == text.lower())).first()
+    if found is None:
+        named = session.exec(q.where(Person.name == text).limit(2)).all()
+        if len(named) > 1:
+            raise InvalidInput("exchange.owner_ambiguous", who=text)
+        found = named[0] if named else None
+    if found is None:
+        raise NotFound("exchange.unknown_owner", who=text)
+    return found
+
+
+def _existing(session: Session, force: TaskForce, row: Row, title: str, owner: Person) -> Task | None:
+    """The task this row is: its 编号 (a Guatu task id in this force, as exported), else the same title and
+    owner. A 编号 counts only with the same title or the same owner: a hand-made list numbers its rows 1, 2, 3,
+    and row 2 must not overwrite task #2."""
+    if row.ref and row.ref.isdigit() and int(row.ref) <= 2**31 - 1:
+        task = session.get(Task, int(row.ref))
+        if task is not None and task.force_id == force.id and (task.title == title or task.owner_id == owner.id):
+            return task
+    return session.exec(select(Task).where(Task.force_id == force.id, Task.title == title, Task.owner_id == owner.id,
+                                           Task.status != "cancelled").order_by(Task.id)).first()
+
+
+def _update(ctx: Ctx, task: Task, row: Row, title: str, owner: Person, due: date, prio: str) -> bool:
+    """Brings a task in line with its row; False if it already is. A later deadline is an extension."""
+    if due > task.due:
+        raise InvalidInput("exchange.due_later", id=task.id, due=i18n.Day(task.due))
+    changed = False
+    with ctx.session.begin_nested():  # a row refused halfway leaves no trace, even with --skip-bad
+        if task.status in tasks.LIVE:
+            try:
+                tasks.edit(ctx, task.id, title=title, due=due if due != task.due else None, dept=row.dept,
+                           priority=prio, description=row.description if row.description else None)
+                changed = True
+            except Conflict as exc:
+                if exc.key != "task.edit_same":
+                    raise
+            if owner.id != task.owner_id:
+                tasks.assign(ctx, task.id, PersonRef(user_id=owner.chat_user_id))
+                changed = True
+    return changed
 
 
 def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: bool, as_user: str | None) -> int:
     """All or nothing unless --skip-bad: a bad row names its line and what to fix; nothing is written."""
+    lang = settings.lang
     rows, problems = read_rows(path)
     if problems:
         for p in problems:
-            print(f"error: {p}", file=sys.stderr)
+            print(t("cli.error", lang, error=p.render(lang)), file=sys.stderr)
         return 2
-    lang = settings.lang
     now = datetime.now(timezone.utc)
     errors: list[str] = []
     created: list[int] = []
+    updated: list[int] = []
+    unchanged = 0
     try:
         with session_scope(engine) as session:
             f = _find_force(session, force)
@@ -130,18 +198,31 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
             ctx.batch = tasks.Batch(source=path.name)
             for row in rows:
                 try:
+                    owner = _owner(session, ws, row.owner) if row.owner else actor
+                    prio = PRIORITY_WORDS.get(row.priority.strip().casefold())
+                    if prio is None:
+                        raise InvalidInput("exchange.bad_priority", word=row.priority)
+                    due = _due(row.due_raw, ctx)
+                    title = tasks._clean_title(row.title)
+                    existing = _existing(session, f, row, title, owner)
+                    if existing is not None:
+                        if _update(ctx, existing, row, title, owner, due, prio):
+                            updated.append(existing.id)
+                        else:
+                            unchanged += 1
+                        continue
                     # add_task checks everything before it writes, so a bad row leaves no trace.
-                    owner = org.find_person(session, ws, PersonRef(name=row.owner), now=now, create=False) if row.owner else actor
-                    prio = "high" if row.priority.lower() in ("high", "紧急", "高", "urgent") else "normal"
-                    task = tasks.add_task(ctx, row.title, due=_due(row.due_raw, ctx),
-                                          owner=PersonRef(user_id=owner.chat_user_id), force_name=force,
-                                          dept=row.dept, priority=prio, description=row.description)
+                    task = tasks.add_task(ctx, title, due=due, owner=PersonRef(user_id=owner.chat_user_id),
+                                          force_name=force, dept=row.dept, priority=prio, description=row.description)
                     created.append(task.id)
                 except GuatuError as exc:
                     errors.append(t("exchange.row_error", lang, line=row.line, error=exc.render(lang)))
             if errors and not skip_bad:
                 raise _Abort()
             tasks.finish_batch(ctx)
+    except CliRefusal as exc:
+        print(t("cli.error", lang, error=exc.render(lang)), file=sys.stderr)
+        return 2
     except _Abort:
         for e in errors:
             print(e, file=sys.stderr)
@@ -149,7 +230,8 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
         return 1
     for e in errors:
         print(e, file=sys.stderr)
-    print(t("exchange.imported", lang, n=len(created), bad=len(errors), force=force))
+    print(t("exchange.imported_again", lang, n=len(created), updated=len(updated), same=unchanged, bad=len(errors),
+            force=force))
     return 0
 
 
@@ -211,12 +293,16 @@ def tasks_xlsx(views: list[tasks.TaskView], lang: str, title: str) -> bytes:
 def export_tasks(engine: Engine, settings, out: Path, *, force: str) -> int:
     """CLI export of a task force's tasks (live and closed), as its first lead sees them."""
     now = datetime.now(timezone.utc)
-    with session_scope(engine) as session:
-        f = _find_force(session, force)
-        ws = session.get(Workspace, f.workspace_id)
-        ctx = Ctx(session, ws, _first_lead(session, f), now, tz=settings.tz, default_lang=settings.lang)
-        views = tasks.force_tasks(ctx, f)
-        data = tasks_xlsx(views, settings.lang, f.name)
+    try:
+        with session_scope(engine) as session:
+            f = _find_force(session, force)
+            ws = session.get(Workspace, f.workspace_id)
+            ctx = Ctx(session, ws, _first_lead(session, f), now, tz=settings.tz, default_lang=settings.lang)
+            views = tasks.force_tasks(ctx, f)
+            data = tasks_xlsx(views, settings.lang, f.name)
+    except CliRefusal as exc:
+        print(t("cli.error", settings.lang, error=exc.render(settings.lang)), file=sys.stderr)
+        return 2
     out.write_bytes(data)
     print(t("exchange.exported", settings.lang, n=len(views), path=str(out)))
     return 0
@@ -225,6 +311,32 @@ def export_tasks(engine: Engine, settings, out: Path, *, force: str) -> int:
 i18n.register(
     {
         "exchange.row_error": {"zh": "第 {line} 行：{error}", "en": "Line {line}: {error}"},
+        "cli.error": {"zh": "错误：{error}", "en": "error: {error}"},
+        "exchange.unreadable": {"zh": "无法读取 {path}：{error}", "en": "cannot read {path}: {error}"},
+        "exchange.no_header": {"zh": "前 10 行里没有含「任务 / 责任人 / 完成时限」的表头。",
+                               "en": "no header row with 任务 / 责任人 / 完成时限 (title / owner / due) in the first 10 rows"},
+        "exchange.no_force": {"zh": "没有名为「{name}」的专班。", "en": "no task force named “{name}”"},
+        "exchange.force_ambiguous": {"zh": "有 {n} 个工作区都有名为「{name}」的专班，请先改名。",
+                                     "en": "{n} workspaces have a task force named “{name}”; rename one first"},
+        "exchange.no_lead": {"zh": "专班「{name}」没有负责人。", "en": "task force “{name}” has no lead"},
+        "exchange.unknown_owner": {
+            "zh": "责任人「{who}」不在系统中：请在「责任人」列写已有人员的姓名、邮箱或用户 ID，或先用 guatu import-org 导入人员。",
+            "en": "owner “{who}” is not in Guatu: give the name, e-mail or user id of someone already there in the owner "
+                  "column, or bring people in first with guatu import-org.",
+        },
+        "exchange.owner_ambiguous": {"zh": "有不止一位「{who}」：请在「责任人」列改写邮箱或用户 ID。",
+                                     "en": "more than one person is called “{who}”: give their e-mail or user id instead."},
+        "exchange.bad_priority": {"zh": "优先级「{word}」看不懂：请写「紧急」或「普通」（也可留空）。",
+                                  "en": "priority “{word}” is not one I know: write high or normal (or leave it empty)."},
+        "exchange.due_later": {
+            "zh": "任务 #{id} 的完成时限比现在的 {due} 晚：推迟只能走延期申请（/task extend），表格不能直接改。",
+            "en": "task #{id}'s deadline in the file is later than its current {due}: a later deadline is an extension "
+                  "(/task extend), not an import.",
+        },
+        "exchange.imported_again": {
+            "zh": "专班「{force}」：新增 {n} 个任务，更新 {updated} 个，{same} 个没有变化（跳过 {bad} 行）。",
+            "en": "“{force}”: {n} {n:task|tasks} added, {updated} updated, {same} unchanged ({bad} {bad:row|rows} skipped).",
+        },
         "exchange.nothing_written": {
             "zh": "有 {n} 行有问题，什么也没有导入。改正后重试，或加 --skip-bad 只导入没问题的行。",
             "en": "{n} {n:row has|rows have} problems; nothing was imported. Fix them and retry, or add --skip-bad to import the good rows.",

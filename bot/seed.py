@@ -42,13 +42,16 @@ DEPARTMENTS = [
 FORCE = "数据共享工作专班"
 
 
+ALREADY_SEEDED = "The console workspace already has people; seed --demo only fills an empty one."
+
+
 def seed_demo(engine: Engine, *, tz: ZoneInfo, lang: str = "zh", now: datetime | None = None) -> str:
     """Loads the sample into an empty console workspace; refuses to touch one that has people."""
     now = now or datetime.now(timezone.utc)
     with session_scope(engine) as session:
         ws = org.get_or_create_workspace(session, CONSOLE_TEAM, "控制台")
         if session.exec(select(func.count()).select_from(Person).where(Person.workspace_id == ws.id)).one():
-            return "The console workspace already has people; seed --demo only fills an empty one."
+            return ALREADY_SEEDED
         people: dict[str, Person] = {}
         past = now - timedelta(days=30)
         for chat_id, name, _dept, _roles, _boss in PEOPLE:

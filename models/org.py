@@ -211,18 +211,16 @@ def dept_tree(session: Session, ws: Workspace) -> list[DeptLine]:
 
 
 def role_set(session: Session, actor: Person, ws: Workspace, who: PersonRef, role: str, *, now: datetime) -> Person:
-    """Admin: grants a role ("member" clears all granted roles). Idempotent."""
+    """Admin: grants a role, keeping the others (roles are additive; ``models.people.role_remove`` takes
+    one away). "member" changes nothing: everyone is one. Idempotent."""
     permissions.check(session, actor, "org.role")
     if role not in ROLES:
         raise InvalidInput("role.unknown", role=role)
     person = find_person(session, ws, who, now=now)
     grants = session.exec(select(RoleGrant).where(RoleGrant.person_id == person.id)).all()
     if role == "member":
-        if person.id == actor.id and any(g.role == "admin" for g in grants) and _admin_count(session, ws) <= 1:
-            raise Conflict("role.last_admin")
-        for g in grants:
-            session.delete(g)
-    elif not any(g.role == role for g in grants):
+        return person
+    if not any(g.role == role for g in grants):
         session.add(RoleGrant(workspace_id=ws.id, person_id=person.id, role=role, created_at=now))
     audit.record(session, workspace_id=ws.id, actor=actor, action="role.set", entity="person",
                  entity_id=person.id, now=now, role=role)
@@ -309,6 +307,10 @@ i18n.register(
         "role.unknown": {
             "zh": "没有「{role}」这个角色。可选：成员 负责人 秘书 领导 管理员。",
             "en": "No role “{role}”. Choose one of: member lead secretary leader admin.",
+        },
+        "role.member_base": {
+            "zh": "每个人都是成员，设为「成员」不会撤销其他角色。要撤销某个角色，用 /guatu role <@某人> -负责人 这样的写法。",
+            "en": "Everyone is a member; naming that role takes no other away. To take one away: /guatu role <@user> -lead.",
         },
         "role.last_admin": {
             "zh": "你是唯一的管理员，不能撤销自己的管理员角色。请先指定另一位管理员。",

@@ -58,6 +58,14 @@ class Person(SQLModel, table=True):
     lang: Optional[str] = Field(default=None, max_length=8)
     tz: Optional[str] = Field(default=None, max_length=64)
     created_at: datetime = _ts()
+    # The directory's key (the org file's 邮箱): sync-directory maps a person to a chat account by it.
+    email: Optional[str] = Field(default=None, max_length=254)
+    # 职务 as the organisation file gives it (处长, 科员 …): shown, never used for permissions (roles are).
+    position: Optional[str] = Field(default=None, max_length=100)
+
+
+# Not unique: two imported people may share a mailbox until someone notices; lookups take the first.
+Index("ix_person_ws_email", Person.workspace_id, Person.email)
 
 
 class RoleGrant(SQLModel, table=True):

@@ -192,6 +192,14 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://gov.slack.com/", "team": "浙江省", "user": "guatu", "team_id": "T1",
                     "user_id": BOT_USER, "bot_id": "BGUATU"}
+        if method == "users.list":
+            # Slack's cursor paging: next_cursor names the next page, empty on the last.
+            limit = int(body.get("limit") or 100)
+            start = int(body.get("cursor") or 0)
+            everyone = list(self.users.values())
+            page = everyone[start:start + limit]
+            more = start + limit < len(everyone)
+            return {"ok": True, "members": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "users.info":
             user = body.get("user", "")
             return {"ok": True, "user": self.users.get(user) or default_user(user)}
@@ -506,6 +514,8 @@ class Harness:
 
     def world(self) -> None:
         """U1 (first contact: admin) leads 数据共享专班 in C1 with member U2, who owns task #1 due 12-31."""
+        # zhang's Slack profile names them zhang: a mention is looked up, and the profile's name wins.
+        self.fake.users.setdefault("U2", default_user("U2", name="zhang"))
         for text, command in (("new 数据共享专班", "/force"), ("add <@U2|zhang>", "/force"),
                               ("add 编制数据目录 <@U2|zhang> due:12-31", "/task")):
             reply = self.command(text, command=command)

@@ -60,7 +60,7 @@ def test_skip_bad_imports_the_good_rows(world, engine, tmp_path, capsys):
     ])
     rc = import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=True, as_user=None)
     out = capsys.readouterr()
-    assert rc == 0 and "导入 2 个任务" in out.out and "第 4 行" in out.err
+    assert rc == 0 and "新增 2 个任务" in out.out and "第 4 行" in out.err
     with Session(engine) as s:
         titles = sorted(t.title for t in s.exec(select(Task)).all())
     assert titles == ["数据回流试点", "编制公共数据目录"]
@@ -113,3 +113,60 @@ def test_exported_text_is_data_never_a_formula(world, engine, tmp_path, capsys):
     formulas = [c for c in cells if c.data_type == "f"]
     assert formulas == []
     assert all(c.quotePrefix for c in cells if c.value.startswith(("=", "+", "-", "@")))
+
+
+def test_importing_the_same_list_twice_updates_instead_of_duplicating(world, engine, tmp_path, capsys):
+    rows = [[1, "编制公共数据目录", "覆盖全部厅局", None, "zhang", datetime(2027, 3, 31)],
+            [2, "接口联调", "", None, "wang", "2027-04-30"]]
+    path = sheet(tmp_path / "list.xlsx", rows)
+    assert import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None) == 0
+    capsys.readouterr()
+    assert import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None) == 0
+    assert "新增 0 个任务，更新 0 个，2 个没有变化" in capsys.readouterr().out
+    assert count(engine) == 2
+    rows[0][2] = "覆盖全部厅局和市县"
+    path = sheet(tmp_path / "list2.xlsx", rows)
+    assert import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None) == 0
+    assert "更新 1 个" in capsys.readouterr().out and count(engine) == 2
+    with Session(engine) as s:
+        assert s.exec(select(Task).where(Task.title == "编制公共数据目录")).one().description == "覆盖全部厅局和市县"
+
+
+def test_the_exported_id_column_lets_a_renamed_task_update_in_place(world, engine, tmp_path, capsys):
+    world.task("lin", "编制目录", due=datetime(2027, 3, 31).date(), owner="zhang", force="数据共享专班")
+    world.session.commit()
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["编号", "任务", "责任人", "完成时限"])
+    ws.append([1, "编制公共数据目录（修订）", "zhang", datetime(2027, 3, 31)])
+    wb.save(tmp_path / "ids.xlsx")
+    assert import_tasks(engine, Settings(), tmp_path / "ids.xlsx", force="数据共享专班", skip_bad=False, as_user=None) == 0
+    with Session(engine) as s:
+        assert [t.title for t in s.exec(select(Task)).all()] == ["编制公共数据目录（修订）"]
+
+
+def test_an_unknown_priority_word_is_a_bad_row_with_advice_for_a_spreadsheet(world, engine, tmp_path, capsys):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["任务", "责任人", "完成时限", "优先级"])
+    ws.append(["编制目录", "zhang", datetime(2027, 3, 31), "超级紧急"])
+    ws.append(["接口联调", "nobody", datetime(2027, 3, 31), "紧急"])
+    wb.save(tmp_path / "prio.xlsx")
+    assert import_tasks(engine, Settings(), tmp_path / "prio.xlsx", force="数据共享专班", skip_bad=False,
+                        as_user=None) == 1
+    err = capsys.readouterr().err
+    assert "第 2 行：优先级「超级紧急」看不懂" in err
+    assert "第 3 行：责任人「nobody」不在系统中" in err and "Slack" not in err and "@" not in err
+    assert count(engine) == 0
+
+
+def test_import_refusals_speak_the_operators_language_and_exit_non_zero(world, engine, tmp_path, capsys):
+    path = sheet(tmp_path / "list.xlsx", [])
+    assert import_tasks(engine, Settings(GUATU_LANG="en", _env_file=None), path, force="没有这个专班", skip_bad=False,
+                        as_user=None) == 2
+    assert "error: no task force named “没有这个专班”" in capsys.readouterr().err
+    wb = Workbook()
+    wb.active.append(["随便", "什么"])
+    wb.save(tmp_path / "junk.xlsx")
+    assert import_tasks(engine, Settings(), tmp_path / "junk.xlsx", force="数据共享专班", skip_bad=False, as_user=None) == 2
+    assert "错误：前 10 行里没有" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.settings import Settings
 
-Kind = Literal["interactive", "background", "outbox"]
+Kind = Literal["interactive", "background", "outbox", "directory"]
 TIMEOUT = 10
 
 
@@ -25,6 +25,9 @@ def retry_handlers(kind: Kind) -> list[RetryHandler]:
     retries nothing, because its delivery worker owns retries and pacing."""
     if kind == "interactive":
         return [ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=1), ServerErrorRetryHandler()]
+    if kind == "directory":
+        # sync-directory pages through users.list (Tier 2: ~20 calls a minute): wait out each 429.
+        return [ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=10), ServerErrorRetryHandler()]
     if kind == "background":
         return [ConnectionErrorRetryHandler(), ServerErrorRetryHandler()]
     return []

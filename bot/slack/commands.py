@@ -40,3 +40,8 @@ def answer_command(surface: Surface, ack: Ack, body: dict[str, Any], context: Bo
     else:
         surface.post(message, origin)
     surface.follow_up(reply, origin)
+    if reply.ok:
+        # A person first named in a mention is looked up like one who types (after the answer: no delay).
+        from bot.slack.directory import look_up_mentions
+
+        look_up_mentions(surface.background, surface.engine, origin.team_id, body.get("text", ""))

@@ -35,6 +35,8 @@ def register(app: App, surface: Surface) -> None:
             if first:
                 surface.publish_home(context.team_id, event["user"])
 
+    register_directory(app, surface)
+
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         with first_delivery(surface.engine, body) as first:
@@ -42,6 +44,20 @@ def register(app: App, surface: Surface) -> None:
                 lang = surface.caller(context.team_id, event["user"]).locale or surface.service.default_lang
                 surface.client.chat_postEphemeral(channel=event["channel"], user=event["user"],
                                                   text=t("slack.mention", lang))
+
+
+def register_directory(app: App, surface: Surface) -> None:
+    """``user_change``: a known person's name, language and time zone follow their Slack profile."""
+    from bot.slack.directory import refresh_person
+
+    @app.event("user_change")
+    def on_user_change(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        with first_delivery(surface.engine, body) as first:
+            user = event.get("user") or {}
+            if first and user.get("id"):
+                team = context.team_id or body.get("team_id") or user.get("team_id") or ""
+                if refresh_person(surface.engine, team, user, via="user_change"):
+                    surface.people.clear()  # a cached profile would hide the change from the next request
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ BOT_SCOPES = [
     "chat:write.public",  # announcements in a task force's public channel without inviting the bot
     "im:write",          # direct messages: exports and war maps go to the person who asked
     "users:read",        # names, languages and time zones on first contact
+    "users:read.email",  # sync-directory maps the organisation file's 邮箱 to Slack accounts
     "files:write",       # Excel exports and war-map pictures
     "app_mentions:read",  # "@挂图" in a channel answers with a hint
     # Whether a message whose answer was lost arrived after all (the outbox tags each with its id in
@@ -25,7 +26,7 @@ BOT_SCOPES = [
     "groups:history",
     "im:history",
 ]
-BOT_EVENTS = ["app_home_opened", "app_mention"]
+BOT_EVENTS = ["app_home_opened", "app_mention", "user_change"]  # user_change: profiles follow Slack
 
 _DESCRIPTIONS = {
     "task": "任务：新建、列表、进展、完成、受阻、延期、销号…（tasks: add, list, progress, done, block, extend, verify…）",
