@@ -93,7 +93,8 @@ def cmd_serve(args, settings: Settings) -> int:
 
         return serve(settings)
     user = os.environ.get("GUATU_CONSOLE_USER") or _os_user()
-    print(f"No Slack settings: running the console backend as {user!r} on {settings.safe_database_url}", file=sys.stderr)
+    print(f"No Slack settings: running the console backend as {user!r} on {settings.safe_database_url}",
+          file=sys.stderr)
     return run_console(settings, user)
 
 

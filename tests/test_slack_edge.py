@@ -80,7 +80,8 @@ def test_memory_does_not_grow_with_refused_bodies(slack: Harness) -> None:
     before = _rss_mb()
     for _ in range(10):
         assert slack.http.post("/slack/events", content=body, headers={"Content-Type": FORM}).status_code == 413
-        assert slack.http.post("/slack/events", content=body, headers={"Content-Type": FORM, **headers}).status_code == 413
+        signed = slack.http.post("/slack/events", content=body, headers={"Content-Type": FORM, **headers})
+        assert signed.status_code == 413
     assert _rss_mb() - before < 8  # 40 MB were sent; before the limit, one 5 MB signed command peaked at +640 MB
 
 
@@ -108,10 +109,12 @@ def test_unsigned_junk_gets_401_one_warning_and_no_trace_of_the_body(slack: Harn
     assert not slack.fake.calls
 
 
-@pytest.mark.parametrize("stamp", ["abc", "", "1e9", "١٢٣", str(int(time.time()) - 301), str(int(time.time()) + 400)])
-def test_a_bad_or_stale_timestamp_gets_401_and_nothing_from_the_body_is_logged(slack: Harness, stamp: str,
+@pytest.mark.parametrize("stamp", ["abc", "", "1e9", "١٢٣", -301, 400])
+def test_a_bad_or_stale_timestamp_gets_401_and_nothing_from_the_body_is_logged(slack: Harness, stamp: str | int,
                                                                                caplog) -> None:
     caplog.set_level(logging.DEBUG)
+    if isinstance(stamp, int):  # seconds from now, counted when the test runs
+        stamp = str(int(time.time()) + stamp)
     body = _command("add 秘密任务", team="TSECRET", user="USECRET")
     signature = sign(body, int(stamp)) if stamp.isascii() and stamp.lstrip("-").isdigit() else "v0=00"
     r = slack.http.post("/slack/events", content=body, headers={

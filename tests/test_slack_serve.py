@@ -221,7 +221,8 @@ def test_the_banner_shows_the_database_without_its_password(tmp_path, capsys, ca
     assert "guatu:***@db.example.gov" in banner and "hunter2" not in banner
 
     configs = []
-    monkeypatch.setattr(server.uvicorn, "Server", lambda config: types.SimpleNamespace(run=lambda: configs.append(config)))
+    monkeypatch.setattr(server.uvicorn, "Server",
+                        lambda config: types.SimpleNamespace(run=lambda: configs.append(config)))
     server._run_http(None, Settings(_env_file=None, DATABASE_URL=url, HOST="0.0.0.0", PORT="8080"))
     assert configs[0].host == "0.0.0.0" and configs[0].port == 8080
     assert "***" in caplog.text and "hunter2" not in caplog.text

@@ -45,7 +45,7 @@ class Refused(Exception):
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The body, never holding more than ``limit`` bytes: Refused(413) as soon as the declared or read length exceeds it.
+    """The body, never holding more than ``limit`` bytes: Refused(413) once the declared or read length exceeds it.
 
     A client that goes away mid-body raises starlette's ClientDisconnect; the caller treats it as nothing.
     """
