@@ -141,7 +141,8 @@ def _serving(engine: Engine) -> Iterator[str]:
     # uvicorn sets no TCP_NODELAY on a socket it is handed: without it each answer waits ~40 ms for a delayed ACK.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_asgi(slack.app, engine), log_level="warning", lifespan="off"))
+    asgi = create_asgi(slack.app, engine, signing_secret=slack.signing_secret)
+    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:

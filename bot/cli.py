@@ -101,7 +101,7 @@ def cmd_serve(args, settings: Settings) -> int:
     user = os.environ.get("GUATU_CONSOLE_USER") or _os_user()
     from models.i18n import t
 
-    print(t("cli.console_backend", settings.lang, user=user, url=settings.database_url), file=sys.stderr)
+    print(t("cli.console_backend", settings.lang, user=user, url=settings.safe_database_url), file=sys.stderr)
     return run_console(settings, user)
 
 

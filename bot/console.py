@@ -7,6 +7,7 @@ Messages the bot sends to people and channels (through the outbox) are printed a
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -59,6 +60,27 @@ def split_command(line: str) -> tuple[str, str] | None:
     return None
 
 
+def safe_filename(name: str) -> str:
+    """``name`` reduced to one plain file name: letters (Chinese too), digits, ``-``, ``_``, ``.``, no leading dot,
+    no ``..``, at most 120 characters. A task force named ``../../x`` cannot name a path."""
+    name = re.sub(r"\.{2,}", ".", re.sub(r"[^\w.\-]+", "_", name)).lstrip("._")
+    if len(name) > 120:
+        stem, dot, suffix = name.rpartition(".")
+        name = stem[: 119 - len(suffix)] + dot + suffix if dot and len(suffix) <= 10 else name[:120]
+    return name or "guatu-file"
+
+
+def save_file(folder: Path, name: str, data: bytes) -> Path:
+    """Writes ``data`` under ``folder`` as ``safe_filename(name)``; the resolved path is checked to be inside it."""
+    folder = folder.resolve()
+    path = (folder / safe_filename(name)).resolve()
+    if not path.is_relative_to(folder) or path == folder:
+        raise ValueError(f"refusing to write outside {folder}: {name!r}")
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
 class Console:
     """A terminal session; ``deliver`` flushes the outbox after each command so replies show at once."""
 
@@ -92,9 +114,7 @@ class Console:
         reply = self.service.handle(Caller(CONSOLE_TEAM, self.user, self.channel, name=self.user), command, text, now=now)
         self._print(reply.text)
         for name, content in reply.attachments:
-            path = self.files_dir / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+            path = save_file(self.files_dir, name, content)
             self._print(i18n.t("console.saved", reply.lang, path=str(path)))
         if self.deliver is not None:
             self.deliver()

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Settings(BaseSettings):
@@ -20,9 +22,12 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     port: int = Field(3000, alias="PORT", ge=0, le=65535)
+    host: str = Field("127.0.0.1", alias="HOST", min_length=1)
     tz_name: str = Field("Asia/Shanghai", alias="GUATU_TZ")
     lang: Literal["zh", "en"] = Field("zh", alias="GUATU_LANG")
     scheduler: Literal["on", "off"] = Field("on", alias="GUATU_SCHEDULER")
+    # How often ``serve`` tries Slack again when it is unreachable at start; unset: until it answers.
+    start_retries: int | None = Field(None, alias="GUATU_START_RETRIES", ge=0)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -42,6 +47,11 @@ class Settings(BaseSettings):
         return v.lower() if isinstance(v, str) else v
 
     @property
+    def safe_database_url(self) -> str:
+        """The database URL as it may be printed or logged: any password replaced by ``***``."""
+        return safe_url(self.database_url)
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.tz_name)
 
@@ -56,3 +66,12 @@ class Settings(BaseSettings):
     @property
     def scheduler_on(self) -> bool:
         return self.scheduler == "on"
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its password, for banners and logs; a URL SQLAlchemy cannot read shows no user part at all."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        scheme, sep, rest = url.partition("://")
+        return scheme + sep + rest.rpartition("@")[2] if sep else "<unreadable URL>"

@@ -289,6 +289,14 @@ class ProcessedEvent(SQLModel, table=True):
     created_at: datetime = _ts(index=True)  # the clean-up deletes by age
 
 
+class ProcessedRequest(SQLModel, table=True):
+    """A signed Slack request already acted on; its unique signature stops a replay (same bytes) acting twice."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    signature: str = Field(max_length=100, unique=True)
+    created_at: datetime = _ts(index=True)  # the clean-up deletes by age
+
+
 # ---------------------------------------------------------------- reminders, escalations, notices
 # The sweeps (jobs/sweeps.py) keep their state here; each table is filtered through an index that
 # holds only what may still be due, so a sweep's cost follows what is due, not what exists.

@@ -76,7 +76,7 @@ class _Failure:
 class FakeSlack:
     """Slack's Web API as far as Guatu uses it, on 127.0.0.1 and a free port."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[_Failure]] = {}
@@ -86,7 +86,7 @@ class FakeSlack:
         self.history: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -389,7 +389,7 @@ class Harness:
         self.surface = self.slack.surface
         self.listeners = _TrackedPool()
         self.slack.app.listener_runner.listener_executor = self.listeners
-        self.server = _Uvicorn(create_asgi(self.slack.app, engine))
+        self.server = _Uvicorn(create_asgi(self.slack.app, engine, signing_secret=self.slack.signing_secret))
         self.server.start_and_wait()
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.http = httpx.Client(base_url=self.url, timeout=15)
@@ -495,7 +495,10 @@ class Harness:
                                     "is_enterprise_install": False}],
                 "is_ext_shared_channel": False, "event_context": f"ctx-{event_id}"}
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return self.post(json.dumps(data).encode(), "application/json", headers=headers)
+        # Slack signs each delivery when it sends it: a retry goes out later, so its timestamp and signature differ
+        # (the edge drops a byte-identical request as a replay).
+        timestamp = int(time.time()) + (retry or 0)
+        return self.post(json.dumps(data).encode(), "application/json", headers=headers, timestamp=timestamp)
 
     def home_opened(self, user: str = "U1", *, team: str = "T1", event_id: str = "Ev1", retry: int | None = None):
         event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home",

@@ -118,3 +118,27 @@ def test_the_console_prints_the_command_to_act_on_each_message(db, tmp_path):
     done = next(line for line in lines if "@lin" in line and "报告任务 #1" in line)
     assert done.endswith("销号：/task verify 1 · 退回：/task reopen 1 <原因>")
     assert "已退回任务 #1" in out and any("@zhang" in line and "缺少确认函" in line for line in lines)
+
+
+def test_a_force_named_like_a_path_exports_into_guatu_files_and_nowhere_else(db, tmp_path):
+    work = tmp_path / "a" / "b" / "c"
+    work.mkdir(parents=True)
+    out = console(db, "lin", "2026-02-06T10:00:00+08:00", """
+/force new ../../../x
+/force export ../../../x
+""", work)
+    assert "已成立专班「../../../x」" in out, out
+    saved = list((work / "guatu-files").iterdir())
+    assert [p.name for p in saved] == ["x-2026-02-06.xlsx"] and f"文件已保存：{saved[0]}" in out
+    assert list(tmp_path.rglob("*.xlsx")) == saved  # nothing escaped to a, b or beyond
+
+
+def test_saved_file_names_keep_safe_characters_only_and_stay_inside_the_folder(tmp_path):
+    from bot.console import safe_filename, save_file
+
+    assert safe_filename("数据共享专班-2026-12-01.xlsx") == "数据共享专班-2026-12-01.xlsx"
+    assert safe_filename("../../../x") == "x" and safe_filename("/etc/passwd") == "etc_passwd"
+    assert safe_filename("..") == safe_filename("") == "guatu-file" and safe_filename(".env") == "env"
+    assert safe_filename("a\\b c:d\x00.png") == "a_b_c_d_.png" and len(safe_filename("x" * 300 + ".xlsx")) <= 120
+    path = save_file(tmp_path / "guatu-files", "../../evil.sh", b"#!")
+    assert path == (tmp_path / "guatu-files" / "evil.sh").resolve() and path.read_bytes() == b"#!"

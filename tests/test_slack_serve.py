@@ -137,3 +137,96 @@ def test_a_refused_token_stops_serve_with_a_message_and_no_secret(fake, tmp_path
     assert server.serve(_settings(fake, tmp_path)) == 1
     assert "invalid_auth" in caplog.text and TOKEN not in caplog.text
     assert not socket_mode
+
+
+# ---------------------------------------------------------------- start-up: an unreachable Slack, HOST, the banner
+
+
+def test_serve_waits_for_an_unreachable_slack_in_one_line_a_try_and_starts_when_it_answers(tmp_path) -> None:
+    from tests.slack_fake import FakeSlack
+
+    api_port, port, db = _free_port(), _free_port(), tmp_path / "guatu.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": f"http://127.0.0.1:{api_port}/api/", "PORT": str(port), "HOST": "127.0.0.2",
+           "DATABASE_URL": f"sqlite:///{db}", "GUATU_SCHEDULER": "off", "GUATU_LOG": "WARNING"}
+    env.pop("SLACK_APP_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    slack = None
+    try:
+        first = proc.stderr.readline()
+        assert "Slack is unreachable" in first and "trying again in 1 s" in first, first
+        slack = FakeSlack(api_port).start()  # Slack comes back
+        assert _wait_healthy(f"http://127.0.0.2:{port}/healthz", proc).json() == {"ok": True}
+        with pytest.raises(httpx.TransportError):  # HOST=127.0.0.2: nothing listens on 127.0.0.1
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+        assert slack.calls_to("auth.test")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+        if slack is not None:
+            slack.stop()
+    assert proc.returncode == 0, err
+    log = first + err
+    assert "Traceback" not in log and "Slack over HTTP on port" in log and "of 127.0.0.2" in log
+    assert TOKEN not in log and SECRET not in log
+
+
+def test_with_start_retries_set_serve_gives_up_after_them_with_exit_1(tmp_path, caplog, monkeypatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(server, "_pause", waits.append)
+    monkeypatch.setattr(server.time, "sleep", lambda s: None)  # the client's own connection retry waits too
+    settings = Settings(_env_file=None, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                        SLACK_API_URL=f"http://127.0.0.1:{_free_port()}/api/", GUATU_START_RETRIES="3",
+                        DATABASE_URL=f"sqlite:///{tmp_path / 'guatu.db'}", GUATU_SCHEDULER="off")
+    assert server.serve(settings) == 1
+    assert waits == [1, 2, 4]
+    lines = [r for r in caplog.records if r.name == "guatu.slack"]
+    assert [r.levelname for r in lines] == ["WARNING"] * 3 + ["ERROR"] and not any(r.exc_info for r in lines)
+    assert not [r for r in caplog.records if r.name.startswith("slack_sdk")]  # one line a try, ours
+    assert "after 3 retries" in lines[-1].getMessage()
+
+
+def test_the_backoff_doubles_up_to_a_minute_and_keeps_trying_by_default(fake, tmp_path, monkeypatch) -> None:
+    from urllib.error import URLError
+
+    attempts, waits = iter(range(12)), []
+
+    def build(settings, service, **kw):
+        if next(attempts) < 10:
+            raise URLError(ConnectionRefusedError(111, "Connection refused"))
+        return "slack"
+
+    monkeypatch.setattr(server, "build", build)
+    assert server.build_when_reachable(_settings(fake, tmp_path), None, sleep=waits.append) == "slack"
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
+
+
+def test_a_slack_5xx_at_start_is_waited_out_but_a_refused_token_is_not(fake, tmp_path, socket_mode, caplog,
+                                                                       monkeypatch) -> None:
+    monkeypatch.setattr(server, "_pause", lambda s: None)
+    fake.reset()
+    fake.fail("auth.test", status=503, times=2)  # the client retries a 5xx once itself: two failures, one wait
+    assert server.serve(_settings(fake, tmp_path)) == 0
+    assert "HTTP 503" in caplog.text and socket_mode
+
+
+def test_the_banner_shows_the_database_without_its_password(tmp_path, capsys, caplog, monkeypatch) -> None:
+    from bot import cli
+
+    url = "postgresql+psycopg://guatu:hunter2-secret@db.example.gov:5432/guatu"
+    monkeypatch.setattr(cli, "run_console", lambda settings, user: 0)
+    cli.cmd_serve(None, Settings(_env_file=None, DATABASE_URL=url))
+    banner = capsys.readouterr().err
+    assert "guatu:***@db.example.gov" in banner and "hunter2" not in banner
+
+    configs = []
+    monkeypatch.setattr(server.uvicorn, "Server",
+                        lambda config: types.SimpleNamespace(run=lambda: configs.append(config)))
+    server._run_http(None, Settings(_env_file=None, DATABASE_URL=url, HOST="0.0.0.0", PORT="8080"))
+    assert configs[0].host == "0.0.0.0" and configs[0].port == 8080
+    assert "***" in caplog.text and "hunter2" not in caplog.text
+
+
+def test_host_defaults_to_loopback() -> None:
+    assert Settings(_env_file=None).host == "127.0.0.1"

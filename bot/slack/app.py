@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.slack import actions, commands, events, views
 from bot.slack.surface import Surface
@@ -23,8 +25,22 @@ class _NoTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _NoBodies(logging.Filter):
+    """Drops bolt's dumps of request and response bodies ("Invalid request signature detected (… body: …)",
+    "Responding with status: 200 body: …", a middleware's "for the request ({…})"), whatever the level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return "body" not in message.lower() and "for the request (" not in message
+
+
 _BOLT_LOG = logging.getLogger("guatu.slack.bolt")
 _BOLT_LOG.addFilter(_NoTokenWarning())
+_BOLT_LOG.addFilter(_NoBodies())
+# Bolt copies this logger's level and filters to each of its own loggers ("slack_bolt.*") when an App is built;
+# below WARNING they mostly repeat request bodies. Our own listeners log what matters under "guatu.slack".
+_BOLT_LOG.setLevel(logging.WARNING)
+logging.getLogger("slack_bolt").setLevel(logging.WARNING)
 
 
 def build_app(surface: Surface, *, signing_secret: str | None, verify_token: bool = True,
@@ -41,9 +57,52 @@ def build_app(surface: Surface, *, signing_secret: str | None, verify_token: boo
         name="guatu",
     )
     app.error(_error_handler(surface))
+    app.use(_UsablePayloads(surface))
     for module in (commands, actions, views, events):
         module.register(app, surface)
     return app
+
+
+def payload_problem(body: dict[str, Any]) -> str | None:
+    """What makes a signed payload unusable before any listener sees it (bolt's own matching would raise), or None."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)
+                and isinstance(actions[0].get("action_id"), str)):
+            return "block_actions without an action"
+    elif kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        if not (isinstance(view, dict) and isinstance(view.get("callback_id"), str)):
+            return f"{kind} without a view"
+    elif kind == "event_callback":
+        event = body.get("event")
+        if not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+            return "event_callback without an event"
+    return None
+
+
+class _UsablePayloads(Middleware):
+    """Acknowledges a payload no listener can act on, with an apology where the user acted; never raises.
+
+    A class, not a function middleware: bolt builds a function middleware's arguments first, and building
+    ``action`` from a block_actions payload without actions raises before the function could look.
+    """
+
+    def __init__(self, surface: Surface) -> None:
+        self.surface = surface
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        body, context = req.body, req.context
+        problem = payload_problem(body)
+        acted = body.get("type") in ("block_actions", "view_submission") or "command" in body
+        if problem is None and acted and not (context.team_id and context.user_id):
+            problem = "no team or user to answer"  # someone acted, so Slack names them; events are checked by listeners
+        if problem is None:
+            return next()
+        ref = self.surface.log_unusable(problem, body, context)
+        self.surface.apologise_later(body, context.team_id, context.user_id, ref)
+        return BoltResponse(status=200, body="")
 
 
 def _error_handler(surface: Surface):

@@ -31,19 +31,40 @@ def register(app: App, surface: Surface) -> None:
     def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab
+        team, user = team_of(body, context), _str(event.get("user"))
+        if not (team and user):
+            log.warning("app_home_opened %s without a team or user: ignored", _str(body.get("event_id")))
+            return
         with first_delivery(surface.engine, body) as first:
             if first:
-                surface.publish_home(context.team_id, event["user"])
+                surface.publish_home(team, user)
 
     register_directory(app, surface)
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        team, user, channel = team_of(body, context), _str(event.get("user")), _str(event.get("channel"))
+        if event.get("bot_id") or not (team and user and channel):
+            return  # another bot mentioning us (no user, a bot_id) gets no hint: bots do not read them
         with first_delivery(surface.engine, body) as first:
             if first:
-                lang = surface.caller(context.team_id, event["user"]).locale or surface.service.default_lang
-                surface.client.chat_postEphemeral(channel=event["channel"], user=event["user"],
-                                                  text=t("slack.mention", lang))
+                lang = surface.caller(team, user).locale or surface.service.default_lang
+                surface.client.chat_postEphemeral(channel=channel, user=user, text=t("slack.mention", lang))
+
+
+def team_of(body: dict[str, Any], context: BoltContext) -> str | None:
+    """The workspace an event is from. Org-wide installs leave it out of ``authorizations`` (bolt's context then has
+    none) and name it in the body's ``team_id`` only; an event's own ``team``/``view.team_id`` come last."""
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    view = event.get("view") if isinstance(event.get("view"), dict) else {}
+    for candidate in (context.team_id, body.get("team_id"), view.get("team_id"), event.get("team")):
+        if _str(candidate):
+            return candidate
+    return None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def register_directory(app: App, surface: Surface) -> None:
@@ -67,11 +88,11 @@ def first_delivery(engine: Engine, body: dict[str, Any]) -> Iterator[bool]:
     The claim is a unique row written before the work; if the work fails, the claim is dropped
     again, so Slack's next retry does the work instead of being ignored.
     """
-    event_id = body.get("event_id")
+    event_id = _str(body.get("event_id"))
     if not event_id:
         yield True
         return
-    claimed = _claim(engine, event_id, body.get("team_id") or "")
+    claimed = _claim(engine, event_id, _str(body.get("team_id")) or "")
     if not claimed:
         log.info("event %s already handled: a retry, ignored", event_id)
     try:

@@ -23,10 +23,12 @@ class Origin:
     @classmethod
     def of_action(cls, body: dict[str, Any], team_id: str, user_id: str) -> Origin:
         """The origin of a block action: a message (ephemeral or not) or the App Home view."""
-        container = body.get("container") or {}
-        in_home = container.get("type") == "view" and (body.get("view") or {}).get("type") == "home"
-        return cls(team_id, user_id, channel_id=(body.get("channel") or {}).get("id") or container.get("channel_id"),
-                   response_url=body.get("response_url"), replace=bool(container.get("is_ephemeral")), home=in_home)
+        container, view, channel = (_dict(body.get(key)) for key in ("container", "view", "channel"))
+        in_home = container.get("type") == "view" and view.get("type") == "home"
+        response_url = body.get("response_url")
+        return cls(team_id, user_id, channel_id=_str(channel.get("id")) or _str(container.get("channel_id")),
+                   response_url=response_url if isinstance(response_url, str) else None,
+                   replace=container.get("is_ephemeral") is True, home=in_home)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,23 @@ class FormState:
         return json.dumps({"o": asdict(self.origin), "l": self.lang, "t": self.task_id}, separators=(",", ":"))
 
     @classmethod
-    def load(cls, text: str) -> FormState:
-        data = json.loads(text)
-        return cls(Origin(**data["o"]), data["l"], data.get("t"))
+    def load(cls, text: object) -> FormState:
+        """The state ``dump`` wrote; ValueError for anything else (metadata is the one field a modal carries back)."""
+        try:
+            data = json.loads(text)  # type: ignore[arg-type]
+            origin = Origin(**data["o"])
+            lang, task_id = data["l"], data.get("t")
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise ValueError(f"unreadable private_metadata ({type(exc).__name__})") from None
+        if not (isinstance(lang, str) and (task_id is None or type(task_id) is int)
+                and all(isinstance(v, str) for v in (origin.team_id, origin.user_id))):
+            raise ValueError("unreadable private_metadata (wrong types)")
+        return cls(origin, lang, task_id)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

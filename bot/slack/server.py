@@ -10,18 +10,20 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -30,12 +32,14 @@ from bot.settings import Settings
 from bot.slack import EVENTS_PATH
 from bot.slack.app import build_app
 from bot.slack.clients import web_client
+from bot.slack.edge import MAX_BODY, WINDOW, ReplayGuard, Refused, read_body, verify
 from bot.slack.people import Directory
 from bot.slack.surface import Surface
 
 log = logging.getLogger("guatu.slack")
 
-HOST = "0.0.0.0"
+# Waits between attempts to reach Slack at start: 1, 2, 4 … seconds, then every minute.
+START_BACKOFF = (1, 2, 4, 8, 16, 32, 60)
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Slack:
 
     app: App
     surface: Surface
+    signing_secret: str = ""
 
     def close(self) -> None:
         self.surface.close()
@@ -60,18 +65,92 @@ def build(settings: Settings, service: Service, *, verify_token: bool = True) ->
     except BaseException:
         surface.close()
         raise
-    return Slack(app, surface)
+    return Slack(app, surface, signing_secret=secret or "")
 
 
-def create_asgi(app: App, engine: Engine) -> Starlette:
-    """``POST /slack/events`` for commands, interactivity and events; ``GET /healthz`` for the load balancer."""
+class SlackUnreachable(Exception):
+    """Slack did not answer at start (no connection, a timeout, a 5xx or 429): worth trying again, unlike a refusal."""
+
+
+def build_when_reachable(settings: Settings, service: Service, *,
+                         sleep: Callable[[float], None] | None = None) -> Slack:
+    """``build``, retried with backoff while Slack is unreachable; SlackUnreachable after GUATU_START_RETRIES retries
+    (never, when unset). A refused token still raises BoltError at once: waiting will not fix it."""
+    attempt = 0
+    while True:
+        try:
+            with _quiet_sdk_failures():
+                return build(settings, service)
+        except (OSError, BoltError) as exc:
+            reason = _unreachable(exc)
+            if reason is None:
+                raise
+        if settings.start_retries is not None and attempt >= settings.start_retries:
+            raise SlackUnreachable(reason)
+        wait = START_BACKOFF[min(attempt, len(START_BACKOFF) - 1)]
+        log.warning("Slack is unreachable at %s (auth.test: %s); trying again in %s s", settings.slack_api_url, reason,
+                    wait)
+        (sleep or _pause)(wait)
+        attempt += 1
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+class _NoSendFailures(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to send a request to Slack API server" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _quiet_sdk_failures() -> Iterator[None]:
+    """At start, slack_sdk's own ERROR line per failed attempt would double ours: our one line says it all."""
+    sdk_log, quiet = logging.getLogger("slack_sdk.web.base_client"), _NoSendFailures()
+    sdk_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        sdk_log.removeFilter(quiet)
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """Why Slack could not be reached, or None when it answered (and refused)."""
+    if isinstance(exc, OSError):  # URLError, a refused connection, a timeout
+        return str(getattr(exc, "reason", None) or exc) or type(exc).__name__
+    cause = exc.__context__  # bolt wraps the auth.test failure in a BoltError
+    if isinstance(cause, SlackApiError) and (cause.response.status_code >= 500 or cause.response.status_code == 429):
+        return f"HTTP {cause.response.status_code}"
+    return None
+
+
+def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int = MAX_BODY,
+                clock: Callable[[], float] = time.time) -> Starlette:
+    """``POST /slack/events`` for commands, interactivity and events; ``GET /healthz`` for the load balancer.
+
+    Verify first, then parse: a body is read up to ``max_body`` only, its signature and timestamp checked on the raw
+    bytes, a replay of a request already seen acknowledged without running it, and only then handed to bolt.
+    """
+    if not signing_secret:
+        raise ValueError("serving Slack over HTTP needs the signing secret")
+    replays = ReplayGuard(engine)
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
         try:
-            bolt_request = to_bolt_request(request, body)
-        except UnicodeDecodeError:
-            return PlainTextResponse("request body is not UTF-8", status_code=400)
+            body = await read_body(request, max_body)
+            signature, timestamp = verify(signing_secret, body, request.headers, now=clock())
+        except Refused as refused:
+            return _refuse(request, refused)
+        except ClientDisconnect:  # a client that gave up is not our failure, and nobody reads the answer
+            log.info("Slack request from %s: the client went away mid-body", _client(request))
+            return Response(status_code=400)
+        if not await run_in_threadpool(_first_time, replays, signature, timestamp):
+            log.info("Slack request replayed (its signature was seen in the last %s s): acknowledged, not run", WINDOW)
+            return Response(status_code=200)
+        try:
+            bolt_request = _bolt_request(request, body)
+        except Refused as refused:
+            return _refuse(request, refused)
         return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
 
     async def healthz(request: Request) -> Response:
@@ -84,6 +163,42 @@ def create_asgi(app: App, engine: Engine) -> Starlette:
 
     return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]),
                              Route("/healthz", healthz, methods=["GET"])])
+
+
+def _first_time(replays: ReplayGuard, signature: str, timestamp: int) -> bool:
+    try:
+        return replays.first(signature, timestamp)
+    except Exception as exc:  # noqa: BLE001 - the in-process cache still caught replays to this process
+        log.warning("replay check: database unavailable (%s); running the request", type(exc).__name__)
+        return True
+
+
+def _bolt_request(request: Request, body: bytes) -> BoltRequest:
+    """Bolt's request for a verified body; Refused(400) if the body is not a Slack payload at all."""
+    try:
+        bolt_request = to_bolt_request(request, body)
+    except UnicodeDecodeError:
+        raise Refused(400, "signed body is not UTF-8") from None
+    except Exception:  # noqa: BLE001 - signed, but bolt cannot read it (bad JSON, a list, a wrong type): any shape
+        raise Refused(400, "signed body is not a Slack payload") from None
+    if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+        raise Refused(400, "signed body is not a Slack payload")
+    return bolt_request
+
+
+def _refuse(request: Request, refused: Refused) -> Response:
+    # One line, from the headers and the connection only: an unverified body may say anything.
+    log.warning("Slack request from %s refused with %s: %s", _client(request), refused.status, refused.reason)
+    # Close the connection: after a 413 the rest of the body is still on its way, and nobody should send it.
+    return PlainTextResponse(_REFUSALS.get(refused.status, "refused"), status_code=refused.status,
+                             headers={"Connection": "close"})
+
+
+_REFUSALS = {400: "malformed request", 401: "invalid request", 413: "request body too large"}
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def _ping(engine: Engine) -> None:
@@ -100,16 +215,23 @@ def serve(settings: Settings) -> int:
     upgrade(engine)
     service = Service(engine, tz=settings.tz, default_lang=settings.lang)
     try:
-        slack = build(settings, service)
+        with _signal_handler(_interrupt):  # SIGTERM while waiting for Slack stops like Ctrl-C
+            slack = build_when_reachable(settings, service)
     except BoltError as exc:
         log.error("Slack refused to start the bot: %s", exc)
         return 1
+    except SlackUnreachable as exc:
+        log.error("Slack is still unreachable after %s retries (%s): giving up", settings.start_retries, exc)
+        return 1
+    except KeyboardInterrupt:
+        log.warning("Guatu: stopped before Slack could be reached")
+        return 0
     scheduler = start_scheduler(settings, engine)
     try:
         if settings.socket_mode:
             _run_socket_mode(slack.app, settings.slack_app_token.get_secret_value())
         else:
-            _run_http(create_asgi(slack.app, engine), settings.port)
+            _run_http(create_asgi(slack.app, engine, signing_secret=slack.signing_secret), settings)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -118,9 +240,10 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def _run_http(asgi: Starlette, port: int) -> None:
-    log.warning("Guatu: Slack over HTTP on port %s (%s)", port, EVENTS_PATH)
-    server = uvicorn.Server(uvicorn.Config(asgi, host=HOST, port=port, log_config=None))
+def _run_http(asgi: Starlette, settings: Settings) -> None:
+    log.warning("Guatu: Slack over HTTP on port %s of %s (%s); database %s", settings.port, settings.host, EVENTS_PATH,
+                settings.safe_database_url)
+    server = uvicorn.Server(uvicorn.Config(asgi, host=settings.host, port=settings.port, log_config=None))
     # uvicorn shuts down gracefully on SIGTERM / SIGINT, then raises the signal again for the handler
     # it found: with a no-op there, serve's own clean-up runs and the process exits 0.
     with _signal_handler(lambda *_: None):

@@ -37,6 +37,11 @@ LOOKUP_WAIT = 0.5
 EVENT_LOOKUP_WAIT = 5.0
 
 
+class BadPayload(Exception):
+    """A signed payload in a shape we cannot act on (a button value that is no task id, unreadable form metadata):
+    answered with an apology and logged in one line, without a stack, because nothing here is broken."""
+
+
 class Deadline:
     """Runs ``on_expiry`` once if the block is still working after ``budget`` seconds.
 
@@ -197,7 +202,10 @@ class Surface:
         try:
             yield
         except Exception as error:
-            ref = self.log_failure(error, body, context)
+            if isinstance(error, BadPayload):
+                ref = self.log_unusable(str(error), body, context)
+            else:
+                ref = self.log_failure(error, body, context)
             if ack.response is None:
                 ack(**self.apology(body, ref))
             else:
@@ -210,6 +218,19 @@ class Surface:
         log.error("Slack %s failed (ref %s) team=%s user=%s", kind, ref, context.team_id, context.user_id,
                   exc_info=error)
         return ref
+
+    def log_unusable(self, problem: str, body: dict[str, Any], context: BoltContext) -> str:
+        """One WARNING line for a signed payload we cannot act on; returns the reference the user is given."""
+        ref = uuid.uuid4().hex[:8]
+        kind = body.get("type") or ("slash_command" if "command" in body else "?")
+        log.warning("Slack %s unusable (ref %s) team=%s user=%s: %s", kind, ref, context.team_id, context.user_id,
+                    problem)
+        return ref
+
+    def apologise_later(self, body: dict[str, Any], team_id: str | None, user_id: str | None, ref: str) -> None:
+        """``apologise`` off the request path: the acknowledgement must not wait for the response URL."""
+        threading.Thread(target=self.apologise, args=(body, team_id, user_id, ref), name="guatu-apology",
+                         daemon=True).start()
 
     def apology(self, body: dict[str, Any], ref: str) -> dict[str, Any]:
         """The acknowledgement that apologises: on a form's first field, else an ephemeral message."""

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.slack import blocks, forms
 from bot.slack.origin import FormState
-from bot.slack.surface import Deadline, Surface
+from bot.slack.surface import BadPayload, Deadline, Surface
 
 
 def register(app: App, surface: Surface) -> None:
@@ -22,7 +22,10 @@ def register(app: App, surface: Surface) -> None:
 
 
 def submit(surface: Surface, ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-    state = FormState.load(view["private_metadata"])
+    try:
+        state = FormState.load(view.get("private_metadata"))
+    except ValueError as exc:
+        raise BadPayload(str(exc)) from None
     # Who submits comes from Slack's signed payload, never from the metadata the modal carried.
     origin = dataclasses.replace(state.origin, team_id=context.team_id, user_id=context.user_id)
     today, calendar = surface.form_context(origin.team_id)
