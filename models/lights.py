@@ -65,7 +65,11 @@ def compute(facts: TaskFacts, *, now: datetime, tz: ZoneInfo, calendar: WorkCale
         return Light(RED, tuple(red))
 
     left = calendar.working_days_between(today, facts.due)
-    if left <= policy.yellow_days:
+    if facts.due == today:
+        yellow.append(Msg("light.why.due_today"))
+    elif left == 0:  # due on a day off just ahead: today is the last working day before it
+        yellow.append(Msg("light.why.due_last_day", date=i18n.Day(facts.due)))
+    elif left <= policy.yellow_days:
         yellow.append(Msg("light.why.due_soon", days=left))
     for name, due in facts.open_nodes:
         if calendar.working_days_between(today, due) <= policy.yellow_days:
@@ -101,6 +105,9 @@ i18n.register(
         "light.why.awaiting_verify": {"zh": "已报完成，待负责人销号", "en": "reported done, awaiting verification"},
         "light.why.overdue": {"zh": "已逾期 {days} 个工作日", "en": "overdue by {days} {days:working day|working days}"},
         "light.why.node_overdue": {"zh": "节点「{name}」（{date}）已逾期", "en": "node “{name}” ({date}) is overdue"},
+        "light.why.due_today": {"zh": "今天截止", "en": "due today"},
+        "light.why.due_last_day": {"zh": "{date}截止（非工作日），今天是最后一个工作日",
+                                   "en": "due {date} (a day off): today is the last working day"},
         "light.why.due_soon": {"zh": "距截止还有 {days} 个工作日", "en": "{days} {days:working day|working days} to the deadline"},
         "light.why.node_soon": {"zh": "节点「{name}」（{date}）临期", "en": "node “{name}” ({date}) is due soon"},
         "light.why.blocked": {"zh": "受阻", "en": "blocked"},

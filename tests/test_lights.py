@@ -121,3 +121,20 @@ def test_policy_overrides_thresholds():
 def test_naive_now_is_refused():
     with pytest.raises(ValueError):
         light(facts(), datetime(2026, 11, 23, 10, 0))
+
+
+def test_a_task_due_today_says_so_rather_than_zero_working_days_left():
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from models.calendar import WorkCalendar
+    from models.lights import TaskFacts, compute
+    from models.policy import DEFAULT
+
+    tz = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 12, 4, 10, 0, tzinfo=tz)  # a Friday
+    for due, key in ((date(2026, 12, 4), "light.why.due_today"), (date(2026, 12, 5), "light.why.due_last_day")):
+        facts = TaskFacts(status="active", progress=90, start_date=date(2026, 12, 1), due=due, created_at=now,
+                          last_progress_at=now)
+        light = compute(facts, now=now, tz=tz, calendar=WorkCalendar(), policy=DEFAULT)
+        assert [m.key for m in light.reasons][:1] == [key], light
