@@ -33,6 +33,8 @@ class Digest:
     approvals: list[TaskView] = field(default_factory=list)
     standings: list[rank.RankRow] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # From 1 November: next year, when its official holiday schedule is not in the calendar yet.
+    calendar_missing: int | None = None
 
 
 def week_start(ctx: Ctx) -> datetime:
@@ -61,6 +63,9 @@ def build(ctx: Ctx, force: TaskForce, *, days: int = 7) -> Digest:
     d.approvals = [v for v in live if v.status == "done_requested" or v.id in pending_ext]
     d.standings = rank.ranking(ctx, "dept", force_id=force.id)
     d.counts = {c: sum(1 for v in live if v.light.color == c) for c in ("red", "yellow", "green", "grey")}
+    from models.holiday_notice import next_year_missing
+
+    d.calendar_missing = next_year_missing(ctx.session, ctx.ws.id, ctx.today)
     return d
 
 
@@ -92,6 +97,8 @@ def render(d: Digest, lang: str, tz) -> str:
     lines = [t("digest.title", lang, force=d.force, since=Day(d.since.astimezone(tz).date()).render(lang),
                until=Day(d.until.astimezone(tz).date()).render(lang)),
              "  ".join(f"{EMOJI[c]} {t('light.' + c, lang)} {n}" for c, n in d.counts.items())]
+    if d.calendar_missing:
+        lines.append(t("digest.calendar_missing", lang, year=d.calendar_missing))
     every = _list_command(d.force)
     lines += _section("digest.red", d.red, lang, why, _list_command(d.force, "red"))
     lines += _section("digest.blocked", d.blocked, lang, lambda v: basic(v) + f" · ⛔ {v.blocked_reason}", every)
@@ -114,6 +121,11 @@ def render(d: Digest, lang: str, tz) -> str:
 
 i18n.register(
     {
+        "digest.calendar_missing": {
+            "zh": "📅 {year} 年的节假日安排还没有录入日历，工作日按推测计算；请管理员在国务院通知发布后用 /guatu calendar import 导入。",
+            "en": "📅 {year}'s official holidays are not in the calendar yet (working days are guessed); an admin imports "
+                  "the State Council's notice with /guatu calendar import once it is out.",
+        },
         "digest.title": {"zh": "📊 专班「{force}」周报（{since} — {until}）", "en": "📊 Weekly digest of “{force}” ({since} — {until})"},
         "digest.red": {"zh": "🔴 红灯 {n} 项：", "en": "🔴 Red ({n}):"},
         "digest.yellow": {"zh": "🟡 黄灯 {n} 项：", "en": "🟡 Yellow ({n}):"},

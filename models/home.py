@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_
 from sqlmodel import select
 
-from models import lists
+from models import lists, org
 from models.context import Ctx
 from models.lights import GREEN, GREY, RED, YELLOW, TaskFacts, compute
 from models.policy import effective
@@ -47,6 +47,8 @@ class Home:
     approvals_total: int
     forces: tuple[ForceLights, ...]
     forces_total: int
+    # For an admin, from 1 November: next year, when its official holiday schedule is not in yet.
+    calendar_missing: int | None = None
 
 
 def home(ctx: Ctx, *, tasks: int = 30, approvals: int = 10, forces: int = 10) -> Home:
@@ -54,8 +56,12 @@ def home(ctx: Ctx, *, tasks: int = 30, approvals: int = 10, forces: int = 10) ->
     mine, counts, mine_total = _my_tasks(ctx, tasks)
     waiting, waiting_total = _approvals(ctx, approvals)
     lights, forces_total = _force_lights(ctx, forces)
+    from models.holiday_notice import next_year_missing
+
+    missing = next_year_missing(ctx.session, ctx.ws.id, ctx.today) if "admin" in org.roles_of(ctx.session, ctx.actor) \
+        else None
     return Home(mine=mine, mine_counts=counts, mine_total=mine_total, approvals=waiting,
-                approvals_total=waiting_total, forces=lights, forces_total=forces_total)
+                approvals_total=waiting_total, forces=lights, forces_total=forces_total, calendar_missing=missing)
 
 
 def _my_tasks(ctx: Ctx, limit: int) -> tuple[tuple[TaskView, ...], dict[str, int], int]:

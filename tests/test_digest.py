@@ -34,3 +34,24 @@ def test_digest_sections(engine):
         text = digest.render(dg, "zh", TZ)
         assert "红灯 1 项" in text and "网闸审批" in text and "申请延期至 2026年12月15日" in text
         assert "Weekly digest" in digest.render(dg, "en", TZ)
+
+
+def test_from_november_the_digest_and_an_admins_home_say_next_years_calendar_is_missing(engine):
+    from sqlmodel import Session
+
+    from bot.slack.blocks import home_view
+    from models import digest, forces
+    from models.home import home
+    from tests.conftest import at
+    from tests.factories import standard_world
+
+    with Session(engine, expire_on_commit=False) as s:
+        w = standard_world(s, at("2026-11-23 10:00"))
+        s.commit()
+        force = forces.find_force(w.ctx("lin"), "数据共享专班")
+        d = digest.build(w.ctx("lin"), force)
+        assert d.calendar_missing == 2027 and "2027 年的节假日安排还没有录入" in digest.render(d, "zh", w.ctx("lin").tz)
+        admin_home = home(w.ctx("root"))
+        assert admin_home.calendar_missing == 2027
+        assert "2027 年的节假日安排还没有录入" in str(home_view(admin_home, "zh", updated="10:00"))
+        assert home(w.ctx("zhang")).calendar_missing is None  # only admins are asked to act

@@ -299,6 +299,8 @@ def home_view(home: Home, lang: str, *, updated: str, notice: Sequence[Block] = 
     blocks: list[Block] = [{"type": "header", "text": plain(t("slack.home.title", lang), 150)}]
     if notice:
         blocks += list(notice)[:NOTICE_BLOCKS] + [divider()]
+    if getattr(home, "calendar_missing", None):
+        blocks += [section(escape(t("notice.reminder", lang, year=home.calendar_missing))), divider()]
     blocks += _home_tasks(home, lang) + [divider()] + _home_approvals(home, lang) + [divider()]
     blocks += _home_forces(home, lang) + [context(t("slack.home.updated", lang, time=updated))]
     return {"type": "home", "blocks": _cap(blocks, VIEW_BLOCKS, lang)}
