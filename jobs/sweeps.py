@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from models import escalation, i18n, notices, outbox
-from models.calendar import WorkCalendar, local_today
+from models.calendar import WorkCalendar, local_today, to_local
 from models.db import is_postgres, session_scope
 from models.i18n import Day, Msg
 from models.org import calendar_for
@@ -126,6 +126,19 @@ class _Run:
     def read_on(self, send_at: datetime) -> date:
         """The day a message goes out: day counts in its text are counted to it, not to the sweep."""
         return local_today(max(self.now, send_at), self.tz)
+
+    def morning_at(self, session: Session, task: Task, policy: Policy) -> datetime:
+        """When a message that can wait (a nudge about silence) goes out: with the morning's briefing —
+        this morning's while the morning sweeps run (until an hour after policy.remind_hour), else the
+        next working morning's — so that one found at 14:00 is not a second message that day."""
+        at = self.send_at(session, task, policy)
+        if task.priority == "high" or at > self.now:
+            return at
+        local = to_local(self.now, self.tz)
+        if local.hour <= policy.remind_hour:
+            return at
+        cal = self.calendar(session, task.workspace_id)
+        return at_hour(cal.next_working_day(local.date()), policy.remind_hour, self.tz)
 
     def send_at(self, session: Session, task: Task, policy: Policy) -> datetime:
         """When a sweep's message about ``task`` may go out (quiet hours, days off, high priority)."""
@@ -351,7 +364,7 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
             created_at=run.now), conflict=["task_id", "kind", "target", "due", "step"]):
         return 0
     owner = run.person(session, task.owner_id)
-    not_before = run.send_at(session, task, policy)
+    not_before = run.morning_at(session, task, policy)
     days = cal.working_days_between(first_day, run.read_on(not_before))
     params = dict(id=task.id, title=task.title, days=days, last=Day(first_day), progress=task.progress)
     brief = outbox.Brief(group="silent", line=Msg("brief.nudge", **params), verbs=("progress", "block"))

@@ -156,3 +156,14 @@ def autumn(engine):
     w = make_world(engine, at("2026-09-14 10:00"))
     yield w
     w.session.close()
+
+
+def test_a_nudge_found_in_the_afternoon_waits_for_the_next_mornings_briefing(engine, autumn):
+    autumn.task("lin", "下午才发现沉默", due=d("2026-11-30"), owner="zhang", force="数据共享专班")
+    autumn.session.commit()
+    from jobs.sweeps import sweep_nudges
+
+    assert sweep_nudges(engine, now=at("2026-10-12 14:00")) == 1  # silent since 09-14: found at 14:00
+    with Session(engine) as s:
+        [row] = s.exec(select(Outbox).where(Outbox.kind == "nudge")).all()
+    assert row.next_attempt_at == at("2026-10-13 09:00") and row.status == "held"
