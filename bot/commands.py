@@ -91,7 +91,9 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger number nam
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 # Control characters other than line breaks and tabs (a NUL byte above all) are never text a person
 # meant, and PostgreSQL refuses NUL in text: refused at the door.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The private-use pair that marks the bot's own references (models.i18n.REF) is refused too: typed, it could
+# forge a live mention.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
 Percent = Annotated[int, Field(ge=0, le=100)]
 Priority = Literal["normal", "high"]
 LightName = Literal["red", "yellow", "green", "grey"]

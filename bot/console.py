@@ -40,7 +40,7 @@ class ConsoleNotifier(Notifier):
         with self.lock:
             self.count += 1
             where = f"#{recipient}" if recipient.startswith("C") else f"@{recipient}"
-            body = text.replace("\n", "\n    ")
+            body = i18n.plain_refs(text).replace("\n", "\n    ")
             print(f"  📨 → {where}: {body}", file=self.out, flush=True)
             return f"console-{self.count}"
 
@@ -136,7 +136,7 @@ class Console:
         return True
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        print(i18n.plain_refs(text), file=self.out, flush=True)
 
     def loop(self, stdin: TextIO = sys.stdin) -> None:
         interactive = stdin.isatty()

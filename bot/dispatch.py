@@ -214,7 +214,7 @@ def _list_command(r, page: int) -> str:
     if r.scope == "force":
         words.append(f"force:{_quoted(r.force or '')}")
     elif r.scope == "user" and r.user is not None:
-        words.append(f"<@{r.user.user_id}>" if r.user.user_id else f"@{_quoted(r.user.name or '')}")
+        words.append(i18n.mention(r.user.user_id) if r.user.user_id else f"@{_quoted(r.user.name or '')}")
     elif r.scope in ("overdue", "all"):
         words.append(r.scope)
     if getattr(r, "light", None):
@@ -376,7 +376,7 @@ def _form(ctx: Ctx, r) -> Reply:
 @handles("force.new")
 def _force_new(ctx: Ctx, r) -> Reply:
     f = forces.force_new(ctx, r.name, lead=_ref(r.lead))
-    return _ok(ctx, "reply.force.created", name=f.name, channel=f"<#{f.channel_id}>" if f.channel_id else "—")
+    return _ok(ctx, "reply.force.created", name=f.name, channel=i18n.channel(f.channel_id) if f.channel_id else "—")
 
 
 @handles("force.add")

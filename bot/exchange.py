@@ -74,7 +74,9 @@ def read_rows(path: Path) -> tuple[list[Row], list[i18n.Msg]]:
     for i, values in enumerate(rows[h + 1:], start=h + 2):
         def get(key: str) -> object:
             idx = cols.get(key)
-            return values[idx] if idx is not None and idx < len(values) else None
+            value = values[idx] if idx is not None and idx < len(values) else None
+            # The bot's reference markers never come from a file: they would forge a live mention.
+            return i18n.MARKERS.sub("", value) if isinstance(value, str) else value
         if all(v in (None, "") for v in values):
             continue
         out.append(Row(i, str(get("title") or "").strip(), str(get("owner") or "").strip(),

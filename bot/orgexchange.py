@@ -67,7 +67,7 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = str(value).strip()
+    s = i18n.MARKERS.sub("", str(value)).strip()  # a reference marker in a file would forge a live mention
     return s or None
 
 

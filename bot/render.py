@@ -206,7 +206,7 @@ def force_list(page: Page, lang: str, command: Callable[[int], str]) -> str:
         head += " · " + t("render.list.page", lang, page=page.page, pages=page.pages)
     lines = [head] + [
         t("render.force_line", lang, name=f.name, status=t(f"force.status.{f.status}", lang), leads="、".join(f.leads) or "—",
-          members=f.members, tasks=f.tasks, channel=f"<#{f.channel_id}>" if f.channel_id else "—")
+          members=f.members, tasks=f.tasks, channel=i18n.channel(f.channel_id) if f.channel_id else "—")
         for f in page.items
     ]
     hint = page_hint(page, lang, command)

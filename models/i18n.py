@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -90,6 +91,29 @@ def _leak(problem: str) -> None:
     if strict():
         raise MissingMessage(problem)
     log.warning("message catalogue: %s", problem)
+
+
+# The bot's own references to a person or a channel, marked with a private-use pair (U+E000 … U+E001) that the
+# command parser refuses in typed text: a surface renders exactly these as live references and shows every
+# other ``<@…>`` or ``<#…>`` as the text someone typed.
+REF_OPEN, REF_CLOSE = "\ue000", "\ue001"
+REF = re.compile("\ue000([@#][A-Za-z0-9]+)\ue001")
+MARKERS = re.compile("[\ue000\ue001]")
+
+
+def mention(user_id: str) -> str:
+    """The bot's own reference to a chat user: live in chat, ``@U1`` in plain text."""
+    return f"{REF_OPEN}@{user_id}{REF_CLOSE}"
+
+
+def channel(channel_id: str) -> str:
+    """The bot's own reference to a channel: live in chat, ``#C1`` in plain text."""
+    return f"{REF_OPEN}#{channel_id}{REF_CLOSE}"
+
+
+def plain_refs(text: str) -> str:
+    """Text with the bot's references shown readably (``@U1``, ``#C1``) and no marker left."""
+    return MARKERS.sub("", REF.sub(r"\1", text))
 
 
 def t(key: str, lang: str | None = None, /, **params: Any) -> str:

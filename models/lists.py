@@ -14,12 +14,12 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import or_, union
 from sqlmodel import select
 
-from models import forces, org
+from models import forces, org, permissions
 from models.calendar import WorkCalendar
 from models.context import Ctx
 from models.lights import GREEN, GREY, ORDER, RED, YELLOW, TaskFacts, compute
 from models.policy import effective
-from models.tables import ForceMember, Task, TaskCoOwner, TaskForce, TimeNode
+from models.tables import Decision, EscalationStep, ForceMember, Meeting, Task, TaskCoOwner, TaskForce, TimeNode
 
 COLORS = (RED, YELLOW, GREEN, GREY)
 LIVE = ("todo", "active", "blocked", "done_requested")
@@ -135,15 +135,39 @@ def count(lits: list[Lit]) -> dict[str, int]:
 
 
 def _sees_all(ctx: Ctx) -> bool:
-    return org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")
+    return org.has_role(ctx.session, ctx.actor, "admin")
 
 
-def _readable(ctx: Ctx) -> Any:
-    """What the caller may read, as SQL (mirrors tasks._can_read, so a list can count before it fetches)."""
-    mine = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id)
-    visible = select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id)
-    return or_(Task.created_by_id == ctx.actor.id, Task.owner_id == ctx.actor.id, Task.id.in_(mine),
-               Task.force_id.in_(visible))
+def _notified_ids(ctx: Ctx) -> set[int]:
+    """Live tasks whose 督办 notices reached the caller (recipients are a JSON list: filtered here, as was_notified)."""
+    rows = ctx.session.exec(select(EscalationStep.task_id, EscalationStep.recipients)
+                            .join(Task, Task.id == EscalationStep.task_id)
+                            .where(Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE))).all()
+    return {tid for tid, rec in rows if ctx.actor.id in (rec or [])}
+
+
+def readable(ctx: Ctx) -> Any:
+    """What the caller may read, as SQL: equals permissions' "task.show" on every live task (tests compare them),
+    so a list can count before it fetches. Admins read everything (``_sees_all``; not expressed here)."""
+    me = ctx.actor.id
+    mine = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == me)
+    visible = select(ForceMember.force_id).where(ForceMember.person_id == me)
+    rules = [Task.created_by_id == me, Task.owner_id == me, Task.id.in_(mine), Task.force_id.in_(visible)]
+    notified = _notified_ids(ctx)
+    if notified:
+        rules.append(Task.id.in_(notified))
+    roles = org.roles_of(ctx.session, ctx.actor)
+    if "leader" in roles:
+        people, depts = permissions.below(ctx.session, ctx.actor)
+        rules.append(Task.owner_id.in_(people))
+        if depts:
+            rules.append(Task.department_id.in_(depts))
+    if "secretary" in roles:
+        meetings = permissions.secretary_meetings(ctx.actor)
+        if ctx.session.exec(select(Meeting.id).where(Meeting.id.in_(meetings))).first() is not None:
+            rules.append(Task.force_id.in_(permissions.reporting_forces(ctx.session, ctx.ws.id)))
+            rules.append(Task.id.in_(select(Decision.task_id).where(Decision.meeting_id.in_(meetings))))
+    return or_(*rules)
 
 
 def task_scope(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = None,
@@ -161,10 +185,12 @@ def task_scope(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = No
         person = org.find_person(ctx.session, ctx.ws, user, now=ctx.now, create=False) if user else ctx.actor
         where.append(Task.owner_id == person.id)
         if not _sees_all(ctx):
-            where.append(_readable(ctx))
+            where.append(readable(ctx))
     elif scope == "force" or force_name:
         force = forces.open_force(ctx, force_name, "force.tasks")
         where.append(Task.force_id == force.id)
+        if not (_sees_all(ctx) or forces.membership(ctx, force, ctx.actor)):
+            where.append(readable(ctx))  # a leader or secretary outside the force: only what they may read of it
     elif scope == "overdue":
         # Red by its deadline or by a time node: two indexed lookups (ix_task_live_due, ix_timenode_open_due).
         late = union(
@@ -173,10 +199,10 @@ def task_scope(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = No
         ).subquery()
         where += [Task.id.in_(select(late.c.id)), Task.status != "done_requested"]
         if not _sees_all(ctx):
-            where.append(_readable(ctx))
+            where.append(readable(ctx))
     elif scope == "all":
         if not _sees_all(ctx):
-            where.append(_readable(ctx))
+            where.append(readable(ctx))
     return where
 
 

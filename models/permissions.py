@@ -11,6 +11,13 @@ role) or a relation to the thing acted on:
 - ``in_a_force``: member of any task force · ``attendee``: of the meeting — its chair, the
   proposers and presenters of its topics, the owners of its decisions, its creator, and the leads of
   the task forces that report at it (every open force with live tasks)
+- ``below``: a ``leader`` whose reporting subtree holds the task's owner (people whose ``reports_to``
+  chain reaches them, at most ``DEPTH`` levels down) or whose departments (those they head, and their
+  sub-departments, ``DEPTH`` levels) own the task
+- ``covered``: a ``secretary`` whose meetings (created or chaired) cover the task: a task of a force that
+  reports at them (every open force with live tasks, as the agenda picks them) or a decision's task
+
+The reading kinds have a SQL twin in ``models.lists.readable``; a test compares the two.
 
 Pure reads: checking writes nothing.
 """
@@ -20,17 +27,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from models import i18n
 from models.errors import PermissionDenied, role_denied
 from models.tables import (
-    AgendaItem, Decision, ForceMember, Meeting, Person, RoleGrant, Task, TaskCoOwner, TaskForce,
+    AgendaItem, Decision, Department, ForceMember, Meeting, Person, RoleGrant, Task, TaskCoOwner, TaskForce,
 )
 
 LIVE = ("todo", "active", "blocked", "done_requested")
 
-_READ_TASK = ("owner", "creator", "member", "lead", "secretary", "leader", "notified")
+# Reading a task: leaders and secretaries only within their scope ("below", "covered"), never the whole workspace.
+_READ_TASK = ("owner", "creator", "member", "lead", "below", "covered", "notified")
+DEPTH = 10  # levels of reports and sub-departments a leader reads below them
 _REPORT = ("owner", "lead")
 _LEAD = ("lead",)
 _READ_FORCE = ("member", "lead", "secretary", "leader")
@@ -161,6 +171,72 @@ def attendee_ids(session: Session, m: Meeting) -> set[int]:
     return ids
 
 
+def below(session: Session, person: Person) -> tuple[set[int], set[int]]:
+    """The people in ``person``'s reporting subtree (themselves included) and the departments they head with their
+    sub-departments, each at most DEPTH levels down; a cycle in the data cannot loop."""
+    people, frontier = {person.id}, {person.id}
+    for _ in range(DEPTH):
+        frontier = set(session.exec(select(Person.id).where(Person.workspace_id == person.workspace_id,
+                                                            Person.reports_to_id.in_(frontier))).all()) - people
+        if not frontier:
+            break
+        people |= frontier
+    frontier = set(session.exec(select(Department.id).where(Department.workspace_id == person.workspace_id,
+                                                            Department.head_id == person.id)).all())
+    depts = set(frontier)
+    for _ in range(DEPTH):
+        if not frontier:
+            break
+        frontier = set(session.exec(select(Department.id).where(Department.workspace_id == person.workspace_id,
+                                                                Department.parent_id.in_(frontier))).all()) - depts
+        depts |= frontier
+    return people, depts
+
+
+def _is_leader(session: Session, person: Person) -> bool:
+    return session.exec(select(RoleGrant.id).where(RoleGrant.person_id == person.id,
+                                                   RoleGrant.role == "leader")).first() is not None
+
+
+def _is_secretary(session: Session, person: Person) -> bool:
+    return session.exec(select(RoleGrant.id).where(RoleGrant.person_id == person.id,
+                                                   RoleGrant.role == "secretary")).first() is not None
+
+
+def reporting_forces(session: Session, workspace_id: int):
+    """The task forces that report at a meeting (every open force with live tasks), as a SELECT of ids."""
+    live = select(Task.force_id).where(Task.workspace_id == workspace_id, Task.status.in_(LIVE))
+    return select(TaskForce.id).where(TaskForce.workspace_id == workspace_id, TaskForce.status == "open",
+                                      TaskForce.id.in_(live))
+
+
+def secretary_meetings(person: Person):
+    """The meetings that are a secretary's own (they created or chair them), as a SELECT of ids."""
+    return select(Meeting.id).where(Meeting.workspace_id == person.workspace_id,
+                                    or_(Meeting.created_by_id == person.id, Meeting.chair_id == person.id))
+
+
+def _below(s: Subject) -> bool:
+    # Only the "leader" role itself: an admin reads everything anyway (through "lead").
+    if s.task is None or not _is_leader(s.session, s.actor):
+        return False
+    people, depts = below(s.session, s.actor)
+    return s.task.owner_id in people or (s.task.department_id is not None and s.task.department_id in depts)
+
+
+def _covered(s: Subject) -> bool:
+    if s.task is None or not _is_secretary(s.session, s.actor):
+        return False
+    mine = secretary_meetings(s.actor)
+    if s.session.exec(select(Meeting.id).where(Meeting.id.in_(mine))).first() is None:
+        return False
+    if s.task.force_id is not None and s.session.exec(reporting_forces(s.session, s.actor.workspace_id).where(
+            TaskForce.id == s.task.force_id)).first() is not None:
+        return True
+    return s.session.exec(select(Decision.id).where(Decision.task_id == s.task.id,
+                                                    Decision.meeting_id.in_(mine))).first() is not None
+
+
 def _attendee(s: Subject) -> bool:
     return s.meeting is not None and s.actor.id in attendee_ids(s.session, s.meeting)
 
@@ -171,6 +247,8 @@ WHO: dict[str, Callable[[Subject], bool]] = {
     "member": lambda s: s.membership() is not None,
     "lead": _lead,
     "notified": _notified,
+    "below": _below,
+    "covered": _covered,
     "in_a_force": _in_a_force,
     "attendee": _attendee,
     "secretary": lambda s: s.has_role("secretary"),
@@ -236,8 +314,9 @@ def can(ctx, action: str, *, force: TaskForce | None = None, task: Task | None =
 i18n.register(
     {
         "perm.force_member": {
-            "zh": "没有权限：此操作需要是专班「{force}」的成员（或「秘书」「领导」角色）。",
-            "en": "Not allowed: this needs you to be a member of “{force}” (or a secretary or a leader).",
+            "zh": "没有权限：此操作需要是专班「{force}」的成员（或责任人的上级领导、专班汇报会议的秘书）。",
+            "en": "Not allowed: this needs you to be a member of “{force}” (or a leader above the owner, or the "
+                  "secretary of a meeting the force reports at).",
         },
         "perm.in_a_force": {
             "zh": "没有权限：此操作需要是某个专班的成员（或「秘书」「领导」角色）。",

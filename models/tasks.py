@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from models import audit, escalation, forces, horizon, i18n, org, outbox, permissions
 from models.context import Ctx
-from models.errors import Conflict, InvalidInput, NotFound
+from models.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from models.i18n import Day, Join, Msg
 from models.lights import Light, TaskFacts, compute
 from models.policy import effective
@@ -809,11 +809,15 @@ def set_co_owners(ctx: Ctx, task_id: int, who: list[org.PersonRef], *, remove: b
     _require_live(task)
     people = [org.find_person(ctx.session, ctx.ws, ref, now=ctx.now, create=not remove) for ref in who]
     current = {c.person_id: c for c in ctx.session.exec(select(TaskCoOwner).where(TaskCoOwner.task_id == task.id)).all()}
+    # Only the lead brings people into a force: an owner names co-owners among its members.
+    is_lead = force is None or permissions.can(ctx, "task.assign", force=force, task=task)
     for p in people:
         if p.id == task.owner_id:
             raise Conflict("task.same_owner", who=p.name)
         if remove and p.id not in current:
             raise NotFound("task.not_co_owner", who=p.name, id=task.id)
+        if not remove and not is_lead and p.id not in current and forces.membership(ctx, force, p) is None:
+            raise PermissionDenied("task.co_owner_not_member", who=p.name, force=force.name)
     for p in people:
         if remove:
             ctx.session.delete(current[p.id])
@@ -1144,6 +1148,11 @@ i18n.register(
         },
         "task.no_extension": {"zh": "任务 #{id} 没有待审批的延期申请。", "en": "Task #{id} has no extension request awaiting a decision."},
         "task.same_owner": {"zh": "{who} 已经是这个任务的责任人。", "en": "{who} already owns this task."},
+        "task.co_owner_not_member": {
+            "zh": "没有权限：{who} 还不是专班「{force}」的成员，需要先由专班负责人把 {who} 加入专班（/force add）。",
+            "en": "Not allowed: {who} is not a member of “{force}”; a lead of the task force needs to add {who} "
+                  "first (/force add).",
+        },
         "task.not_co_owner": {"zh": "{who} 不是任务 #{id} 的协办人。", "en": "{who} is not a co-owner of task #{id}."},
         "task.notify.co_owner": {
             "zh": "🤝 {by} 请你协办任务 #{id}「{title}」，你也可以报告它的进展。收到：/task ack {id} · 更新进展：/task progress {id} <n>%",

@@ -33,10 +33,9 @@ CORPUS = [
     "&lt;!channel&gt; 已转义的也不能还原",
     "A & B <b>粗体</b> *bold* _it_ ~strike~ `code`",
 ]
-# What Slack would act on: a broadcast, a user group, a labelled (disguised) link. (A user or channel
-# reference stays live, as the bot writes them too; telling typed ones apart is the presentation
-# layer's job, see issue 12.)
-LIVE = re.compile(r"<!|<https?://[^>]*\|[^>]*>|<mailto:")
+# What Slack would act on: a broadcast, a user group, a labelled (disguised) link, and a user or channel
+# reference a person typed (only the bot's own, written with models.i18n.mention / channel, stay live).
+LIVE = re.compile(r"<!|<https?://[^>]*\|[^>]*>|<mailto:|<@U0ADMIN|<#C0GENERAL")
 
 
 def say(svc: Service, user: str, line: str, *, now=NOW):
@@ -91,3 +90,23 @@ def test_no_typed_control_sequence_survives_on_any_surface(svc, engine):
     assert leaks == []
     # The words themselves still reach people, escaped: nothing is silently dropped.
     assert any("&lt;!channel&gt; 请全员立即处理" in x for x in shown)
+
+
+def test_the_bots_own_channel_reference_stays_live_and_a_typed_one_does_not(engine):
+    svc = Service(engine, tz=TZ, default_lang="zh")
+    assert say(svc, "root", "/guatu whoami").ok
+    reply = say(svc, "root", "/force new 数据共享专班")
+    assert reply.ok, reply.text
+    shown = json.dumps(reply_message(reply), ensure_ascii=False)
+    assert "<#C1>" in shown  # /force new binds the channel it is typed in and names it
+    assert say(svc, "root", "/task add 对接任务 due:11-26").ok
+    reply = say(svc, "root", "/task progress 1 10% 已通知 <@U0ADMIN> 和 <#C0GENERAL> 转发")
+    assert reply.ok, reply.text
+    shown = json.dumps(reply_message(reply), ensure_ascii=False)
+    assert not LIVE.search(shown) and "&lt;#C0GENERAL&gt;" in shown
+
+
+def test_a_typed_reference_marker_is_refused(engine):
+    svc = Service(engine, tz=TZ, default_lang="zh")
+    reply = say(svc, "root", "/task add \ue000@U0ADMIN\ue001 due:11-26")
+    assert not reply.ok and "控制字符" in reply.text, reply.text

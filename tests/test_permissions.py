@@ -12,7 +12,8 @@ from tests.test_dispatch import NOW, say, snapshot, svc  # noqa: F401 (svc is a 
 ROLES = {"member": "zhang", "lead": "lin", "other_lead": "li", "secretary": "wu", "leader": "boss",
          "admin": "root", "stranger": "xu"}
 
-READ_TASK = {"member", "lead", "secretary", "leader", "admin"}
+# boss leads nobody who owns #1 (no one reports to boss); wu is the secretary of meeting #1, at which the force reports
+READ_TASK = {"member", "lead", "secretary", "admin"}
 REPORT = {"member", "lead", "admin"}  # zhang owns task #1
 LEAD = {"lead", "admin"}
 READ_FORCE = {"member", "lead", "secretary", "leader", "admin"}

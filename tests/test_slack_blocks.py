@@ -14,6 +14,7 @@ from bot.slack import blocks, forms
 from bot.slack.origin import FormState, Origin
 from models.calendar import WorkCalendar
 from models.home import ForceLights, Home
+from models import i18n
 from models.i18n import Msg
 from models.lights import Light
 from models.tasks import ExtensionView, NodeView, TaskView
@@ -70,9 +71,15 @@ def test_user_text_cannot_smuggle_markup_into_a_card() -> None:
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp;" in text
 
 
-def test_reply_text_keeps_slack_references_but_not_other_markup() -> None:
-    assert blocks.chat_text("绑定频道 <#C123> 给 <@U1|张伟>：<标题…> & <!here>") == \
-        "绑定频道 <#C123> 给 <@U1|张伟>：&lt;标题…&gt; &amp; &lt;!here&gt;"
+def test_reply_text_keeps_only_the_bots_own_references_live() -> None:
+    text = f"绑定频道 {i18n.channel('C123')} 给 {i18n.mention('U1')}：<标题…> & <!here> <@U0ADMIN> <#C0GENERAL>"
+    assert blocks.chat_text(text) == ("绑定频道 <#C123> 给 <@U1>：&lt;标题…&gt; &amp; &lt;!here&gt; &lt;@U0ADMIN&gt; "
+                                      "&lt;#C0GENERAL&gt;")
+    assert i18n.plain_refs(text) == "绑定频道 #C123 给 @U1：<标题…> & <!here> <@U0ADMIN> <#C0GENERAL>"
+
+
+def test_a_stray_marker_never_makes_a_reference() -> None:
+    assert blocks.chat_text("\ue000<@U0ADMIN>\ue001 \ue000@U1 x\ue001") == "&lt;@U0ADMIN&gt; @U1 x"
 
 
 def test_long_text_is_split_into_sections_slack_accepts() -> None:

@@ -104,7 +104,7 @@ def test_what_people_typed_cannot_ping_the_channel_or_disguise_a_link_in_an_outb
     typed = "<!channel> 请全员立即处理 <https://evil.example/login|点此重新登录挂图> <@U123|张伟>"
     shown = chat_text(typed)
     assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
-    assert "<https://evil.example/login|" not in shown and "<@U123|张伟>" in shown
+    assert "<https://evil.example/login|" not in shown and "&lt;@U123|张伟&gt;" in shown  # typed: text, not a ping
 
 
 @pytest.mark.parametrize("header, wait", [("30", 30.0), ("1e9", 3600.0), ("inf", 30.0), ("1e20", 3600.0),

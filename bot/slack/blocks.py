@@ -6,7 +6,6 @@ at most 50 blocks, a view 100, a section's text 3,000 characters, a modal title 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,9 +38,6 @@ RUN_VERBS = ("done", "approve", "verify", "ack", "show")  # act at once
 # ---------------------------------------------------------------- text
 
 
-# Slack's own references that may stay live: a user or channel (with its label) and a bare link.
-# A link with a label (<https://x|点此>) could disguise where it goes, so it is escaped.
-_SLACK_REF = re.compile(r"<(?:[#@][A-Z0-9]+(?:\|[^<>]*)?|https?://[^<>\s|]+)>")
 
 
 def escape(text: str) -> str:
@@ -50,13 +46,14 @@ def escape(text: str) -> str:
 
 
 def chat_text(text: str) -> str:
-    """Reply text as mrkdwn: Slack's user and channel references stay, every other ``<…>`` is literal."""
+    """Reply text as mrkdwn: only the references the bot wrote (``i18n.mention``, ``i18n.channel``) are live;
+    everything else, a typed ``<@U…>``, ``<#C…>`` or ``<!channel>`` included, is literal."""
     out, last = [], 0
-    for m in _SLACK_REF.finditer(text):
-        out += [escape(text[last:m.start()]), m.group(0)]
+    for m in i18n.REF.finditer(text):
+        out += [escape(text[last:m.start()]), f"<{m.group(1)}>"]
         last = m.end()
     out.append(escape(text[last:]))
-    return "".join(out)
+    return i18n.MARKERS.sub("", "".join(out))
 
 
 def plain(text: str, limit: int = 75) -> dict[str, Any]:
