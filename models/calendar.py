@@ -39,8 +39,18 @@ class _YearData:
 _EMPTY_YEAR = _YearData(holidays={}, makeup_workdays=frozenset())
 
 
+# The official calendar means something for these years; outside them (a typo's year 9999, a legacy
+# row's year 1) only weekends count, so no lookup asks the package about a year it cannot know.
+KNOWN_YEARS = range(1990, 2101)
+# Counting working days further than this saturates: a count so far out only ever means "many",
+# and counting day by day to year 9999 would take seconds and overflow at the end of the calendar.
+FAR = timedelta(days=366 * 20)
+
+
 def _load_year(year: int) -> _YearData:
     """Build one year's data from ``holidays.China``; weekends only if the package fails."""
+    if year not in KNOWN_YEARS:
+        return _EMPTY_YEAR
     try:
         cn = holidays.China(years=year, language="zh_CN")
         names = {d: str(name) for d, name in cn.items() if d.year == year}
@@ -166,6 +176,8 @@ class WorkCalendar:
         _check_date(end)
         if end < start:
             return -self.working_days_between(end, start)
+        if end - start > FAR:
+            end = start + FAR  # saturates (see FAR)
         count = 0
         cur = start + _ONE_DAY
         while cur <= end:

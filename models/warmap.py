@@ -107,6 +107,13 @@ def layout(views: list[TaskView], lang: str, *, per_page: int = BARS_PER_PAGE) -
     return pages
 
 
+def _clipper(today: date):
+    """Dates as the chart may draw them: within three years before and six after today, so a legacy
+    row due in 9999 (or year 1) is drawn at the chart's edge instead of stretching or breaking it."""
+    lo, hi = today - timedelta(days=3 * 366), today + timedelta(days=6 * 366)
+    return lambda d: min(max(d, lo), hi)
+
+
 def render_pages(views: list[TaskView], *, title: str, today: date, lang: str,
                  per_page: int = BARS_PER_PAGE) -> list[MapPage]:
     """Every task as one bar on exactly one page, from start to deadline, filled to its progress, lit by its
@@ -123,9 +130,10 @@ def render_pages(views: list[TaskView], *, title: str, today: date, lang: str,
     dept_counts: dict[str, Counter] = {}
     for v in views:
         dept_counts.setdefault(dept_of(v, lang), Counter())[v.light.color] += 1
+    clip = _clipper(today)
     if views:
-        lo = min(min(v.start_date for v in views), today) - timedelta(days=3)
-        hi = max(max(max(v.due, v.baseline_due) for v in views), today)
+        lo = min(min(clip(v.start_date) for v in views), today) - timedelta(days=3)
+        hi = max(max(clip(max(v.due, v.baseline_due)) for v in views), today)
         hi += timedelta(days=max(14, (hi - lo).days // 5))  # room for the labels right of the bars
     else:
         lo, hi = today - timedelta(days=7), today + timedelta(days=30)
@@ -146,6 +154,8 @@ def _page(plt, rows: list[Row], *, title: str, today: date, lang: str, lo: date,
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    clip = _clipper(today)
+
     height = max(3.0, 0.34 * len(rows) + 2.4)
     fig, ax = plt.subplots(figsize=(10, height), dpi=100)
     drawn: list[int] = []
@@ -161,18 +171,18 @@ def _page(plt, rows: list[Row], *, title: str, today: date, lang: str, lo: date,
                                        family))
                 continue
             v = row.task
-            start = mdates.date2num(v.start_date)
-            end = mdates.date2num(v.due + timedelta(days=1))
+            start = mdates.date2num(clip(v.start_date))
+            end = mdates.date2num(clip(v.due) + timedelta(days=1))
             color = COLORS[v.light.color]
             # The plan in a pale tint with a solid edge: a 0 % bar is still drawn, in its light's colour.
             ax.barh(y, end - start, left=start, height=0.6, color=to_rgba(color, 0.22), edgecolor=color, linewidth=1)
             if v.progress:
                 ax.barh(y, (end - start) * v.progress / 100, left=start, height=0.6, color=color)
             if v.moved:
-                b = mdates.date2num(v.baseline_due + timedelta(days=1))
+                b = mdates.date2num(clip(v.baseline_due) + timedelta(days=1))
                 ax.plot([b, b], [y - 0.42, y + 0.42], linestyle="--", color="#555555", linewidth=1.2)
             for n in v.nodes:
-                ax.plot(mdates.date2num(n.due), y, marker="D", markersize=5.5, linestyle="none",
+                ax.plot(mdates.date2num(clip(n.due)), y, marker="D", markersize=5.5, linestyle="none",
                         color="#ffffff" if n.done else "#333333", markeredgecolor="#333333")
             ax.text(end + 0.5, y, drawable(f"{v.progress}%  {v.owner_name}", family), va="center", fontsize=8)
             labels.append(drawable(f"#{v.id} {_clip(v.title)}", family))
