@@ -34,7 +34,7 @@ from models.db import is_postgres, session_scope
 from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
-from models.sqlutil import insert_ignore, literal_in, skip_locked
+from models.sqlutil import insert_ignore, insert_ignore_many, literal_in, skip_locked
 from models.status import LIVE, OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
     EscalationState, EscalationStep, ForceMember, Notice, NoticeReceipt, Person, SweepLog, Task, TaskCoOwner,
@@ -52,6 +52,7 @@ DEFAULT_LANG = "zh"
 # began (unless the bot was down for a month), and digests list silent tasks anyway.
 NUDGE_LOOKBACK = timedelta(days=30)
 CHUNK = 100  # items re-checked and prepared together before their own transactions
+SET_CHUNK = 500  # items handled in one transaction by a set-based sweep (multi-row inserts)
 
 T = TypeVar("T")
 
@@ -159,6 +160,43 @@ def _each(run: _Run, items: Iterable[T], handle: Callable[[Session, T], int], wh
     return written
 
 
+def _each_chunk(run: _Run, items: Iterable[T], handle_chunk: Callable[[Session, list[T]], int],
+                handle: Callable[[Session, T], int], what: str, *, size: int = SET_CHUNK) -> int:
+    """Handles the items a chunk per transaction; a chunk that fails is redone an item per transaction,
+    so one bad item is logged and left to the next run without stopping the others.
+
+    On PostgreSQL each process takes the items in its own random order (``handle_chunk`` locks with
+    SKIP LOCKED), so parallel sweepers split the work instead of queueing on the same rows."""
+    items = list(items)
+    if is_postgres(run.engine):
+        random.shuffle(items)
+    written = 0
+    with run.engine.connect() as conn:
+        for chunk in _chunks(items, size):
+            try:
+                with session_scope(conn) as session:
+                    written += handle_chunk(session, chunk)
+                continue
+            except Exception:  # noqa: BLE001 - rolled back whole: redo it item by item to isolate the bad one
+                log.warning("%s sweep: a chunk of %d failed; handling its items one by one", what, len(chunk),
+                            exc_info=True)
+            for item in chunk:
+                try:
+                    with session_scope(conn) as session:
+                        written += handle(session, item)
+                except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
+                    log.exception("%s sweep: item %r failed; the next run tries again", what, item)
+    return written
+
+
+def _lock_many(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int, Any]:
+    """The rows, locked for this transaction, by id; missing or (PostgreSQL) held by another worker: absent."""
+    ids = sorted(set(row_ids))
+    if not ids:
+        return {}
+    return {r.id: r for r in session.exec(skip_locked(session, select(model).where(model.id.in_(ids)))).all()}
+
+
 def _lock(session: Session, model: Any, row_id: int) -> Any:
     """The row, locked for this transaction; None if missing or (PostgreSQL) another worker holds it."""
     return session.exec(skip_locked(session, select(model).where(model.id == row_id))).first()
@@ -195,7 +233,7 @@ def sweep_reminders(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     run = _Run(engine, now, tz, default_lang)
     with session_scope(engine) as session:
         targets = _reminder_targets(session, run)
-    return _each(run, targets, partial(_remind, run), "reminders", untaken=partial(_untaken_steps, run))
+    return _each_chunk(run, targets, partial(_remind_chunk, run), partial(_remind, run), "reminders")
 
 
 def _reminder_targets(session: Session, run: _Run) -> list[_Target]:
@@ -268,6 +306,57 @@ def _remind(run: _Run, session: Session, target: _Target) -> int:
                          brief=None if task.priority == "high" else brief)
         for person in run.owners(session, task)
     )
+
+
+_STEP_KEY = ["task_id", "kind", "target", "due", "step"]
+
+
+def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
+    """``_remind`` for many targets in one transaction: the tasks locked, each step re-decided on the
+    row as it is now, the steps written in one insert, and messages for exactly the steps it wrote."""
+    targets = _untaken_steps(run, session, targets)
+    tasks = _lock_many(session, Task, (t.task_id for t in targets))
+    node_ids = [t.node_id for t in targets if t.node_id is not None and t.task_id in tasks]
+    nodes = {n.id: n for n in session.exec(select(TimeNode).where(TimeNode.id.in_(node_ids))).all()} if node_ids else {}
+    decided: dict[tuple, tuple[Task, str | None, date, int]] = {}
+    steps: list[dict] = []
+    for target in targets:
+        task = tasks.get(target.task_id)
+        if task is None or task.status not in OPEN:
+            continue
+        node_name = None
+        if target.node_id is None:
+            due, since = task.due, task.created_at
+        else:
+            node = nodes.get(target.node_id)
+            if node is None or node.task_id != task.id or node.done_at is not None:
+                continue
+            due, since, node_name = node.due, node.created_at, node.name
+        # Re-decided on the row as it is now: a deadline moved since the query has its own steps.
+        step = due_reminder(due, since=since, now=run.now, tz=run.tz, calendar=run.calendar(session, task.workspace_id),
+                            policy=run.policy(session, task.force_id), high=task.priority == "high")
+        if step is None:
+            continue
+        key = (task.id, target.name, due, step.days)
+        if key in decided:
+            continue
+        decided[key] = (task, node_name, due, step.days)
+        steps.append(dict(workspace_id=task.workspace_id, task_id=task.id, kind="remind", target=target.name, due=due,
+                          step=step.days, created_at=run.now))
+    # Only the steps this insert wrote get messages: one taken by another process meanwhile is skipped.
+    taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY, returning=["task_id", "target", "due", "step"])
+    rows: list[dict] = []
+    for key in sorted(taken, key=lambda k: (k[0], k[1])):
+        task, node_name, due, days = decided[key]
+        target_name = key[1]
+        cal = run.calendar(session, task.workspace_id)
+        not_before = run.send_at(session, task, run.policy(session, task.force_id))
+        msg, brief = _reminder_message(task, node_name, due, today=run.read_on(not_before), calendar=cal)
+        rows += [outbox.person_row(person, msg, key=f"remind:{task.id}:{target_name}:{due}:{days}:{person.id}",
+                                   kind="reminder", now=run.now, default_lang=run.lang, task_id=task.id,
+                                   not_before=not_before, brief=None if task.priority == "high" else brief)
+                 for person in run.owners(session, task)]
+    return outbox.insert_many(session, rows)
 
 
 def _reminder_message(task: Task, node: str | None, due: date, *, today: date,
