@@ -105,6 +105,11 @@ class _Run:
         if wanted:
             self._people.update((p.id, p) for p in session.exec(select(Person).where(Person.id.in_(wanted))).all())
 
+    def forget_rows(self) -> None:
+        """Drops the cached rows: a rollback expired them, and their session is gone."""
+        self._people.clear()
+        self._co_owners.clear()
+
     def person(self, session: Session, person_id: int) -> Person:
         if person_id not in self._people:
             self._people[person_id] = session.get(Person, person_id)
@@ -180,6 +185,7 @@ def _each_chunk(run: _Run, items: Iterable[T], handle_chunk: Callable[[Session, 
             except Exception:  # noqa: BLE001 - rolled back whole: redo it item by item to isolate the bad one
                 log.warning("%s sweep: a chunk of %d failed; handling its items one by one", what, len(chunk),
                             exc_info=True)
+                run.forget_rows()
             for item in chunk:
                 try:
                     with session_scope(conn) as session:

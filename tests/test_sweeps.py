@@ -143,6 +143,26 @@ def test_after_downtime_one_catch_up_sends_the_latest_step_only(engine, world):
     assert sweep_reminders(engine, now=at("2026-03-06 09:00")) == 0  # the deadline passed: nothing late
 
 
+def test_a_failing_reminder_stops_no_other_in_its_chunk_and_the_next_run_sends_it_once(engine, world, monkeypatch):
+    import jobs.sweeps as sweeps
+
+    new_task(world, "2026-03-05", title="好任务")
+    bad = new_task(world, "2026-03-05", title="坏任务")
+    real = sweeps._reminder_message
+
+    def broken(task, *args, **kwargs):
+        if task.id == bad.id:
+            raise RuntimeError("boom")
+        return real(task, *args, **kwargs)
+
+    monkeypatch.setattr(sweeps, "_reminder_message", broken)
+    assert sweep_reminders(engine, now=at("2026-03-04 09:00")) == 1  # the chunk failed, redone item by item
+    monkeypatch.setattr(sweeps, "_reminder_message", real)
+    assert sweep_reminders(engine, now=at("2026-03-04 09:05")) == 1  # the failed one, once
+    assert sweep_reminders(engine, now=at("2026-03-04 09:10")) == 0
+    assert sorted("坏任务" in m.text for m in messages(engine, "reminder")) == [False, True]
+
+
 def test_done_requested_and_finished_nodes_are_not_reminded(engine, world):
     t = world.task("lin", "x", due=d("2026-03-05"), owner="zhang", force="数据共享专班",
                    nodes=[(d("2026-03-04"), "节点")])
