@@ -3,11 +3,14 @@
 through ``jobs/isolation.py``; the briefings job gathers what these sweeps hold, ``jobs/briefings.py``.)
 
 A sweep selects what is due through an index, so its cost follows what is due, not what exists.
-Each item is handled in its own short transaction: lock it (on PostgreSQL ``FOR UPDATE SKIP
-LOCKED``, so parallel processes share items instead of queueing on them), re-read it, apply the
-guard clauses, write outbox rows with idempotency keys and mark the step done with a unique row.
+Escalations and notices handle each item in its own short transaction; reminders and nudges handle
+500 a transaction, set-based. Either way the rows are locked (on PostgreSQL ``FOR UPDATE SKIP
+LOCKED``, so parallel processes share items instead of queueing on them), re-read, the guard clauses
+applied, the steps marked done with unique rows (one multi-row ``INSERT … ON CONFLICT DO NOTHING
+RETURNING`` for a chunk) and outbox rows with idempotency keys written for exactly the steps written.
 Running a sweep again, late, or in several processes at once therefore writes nothing twice; a
-failing item is logged and retried by the next run without stopping the others.
+failing item is logged and retried by the next run without stopping the others (a failing chunk is
+redone an item per transaction).
 
 Every sweep returns the number of outbox rows (messages) it wrote. Messages a sweep decides on in
 quiet hours or on a day off wait for the next working morning, except for high-priority tasks.
@@ -388,7 +391,7 @@ def sweep_nudges(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     run = _Run(engine, now, tz, default_lang)
     with session_scope(engine) as session:
         ids = _silent_tasks(session, run)
-    return _each(run, ids, partial(_nudge, run), "nudges")
+    return _each_chunk(run, ids, partial(_nudge_chunk, run), partial(_nudge, run), "nudges")
 
 
 def _silent_tasks(session: Session, run: _Run) -> list[int]:
@@ -428,6 +431,52 @@ def _nudged_since(moment: Any) -> Any:
     return exists().where(SweepLog.task_id == Task.id, SweepLog.kind == "nudge", SweepLog.created_at >= moment)
 
 
+def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
+    """``_nudge`` for many tasks in one transaction: the tasks locked and re-checked as they are now,
+    the steps written in one insert, and a message for exactly the steps it wrote."""
+    tasks = _lock_many(session, Task, task_ids)
+    start = at_hour(run.today, 0, run.tz)
+    # One message about a task a day: the reminder asked for progress; the nudge can wait.
+    reminded = set(session.exec(select(SweepLog.task_id).where(
+        SweepLog.task_id.in_(tasks.keys()), SweepLog.kind == "remind", SweepLog.created_at >= start)).all()) \
+        if tasks else set()
+    silent: dict[int, tuple[Task, datetime]] = {}
+    steps: list[dict] = []
+    for task in sorted(tasks.values(), key=lambda t: t.id):
+        if task.status not in OPEN or not task.start_date <= run.today <= task.due or task.id in reminded:
+            continue
+        cal = run.calendar(session, task.workspace_id)
+        silent_since = task.last_progress_at or task.created_at
+        if silent_since >= silence_cutoff(run.now, tz=run.tz, calendar=cal,
+                                          stale_days=run.policy(session, task.force_id).stale_days):
+            continue  # a report arrived since the query
+        silent[task.id] = (task, silent_since)
+        # One nudge per silence, whatever the policy says later: the silence is named by its first day.
+        steps.append(dict(workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence",
+                          due=local_today(silent_since, run.tz), step=0, created_at=run.now))
+    taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY, returning=["task_id"])
+    run.load_people(session, {task_id for task_id, in taken})
+    rows = []
+    for task_id in sorted(task_id for task_id, in taken):
+        task, silent_since = silent[task_id]
+        rows.append(_nudge_row(run, session, task, silent_since))
+    return outbox.insert_many(session, rows)
+
+
+def _nudge_row(run: _Run, session: Session, task: Task, silent_since: datetime) -> dict:
+    """The nudge to the owner of ``task``, silent since ``silent_since``, as an outbox row."""
+    cal = run.calendar(session, task.workspace_id)
+    first_day = local_today(silent_since, run.tz)
+    not_before = run.send_at(session, task, run.policy(session, task.force_id))
+    days = cal.working_days_between(first_day, run.read_on(not_before))
+    params = dict(id=task.id, title=task.title, days=days, last=Day(first_day), progress=task.progress)
+    brief = outbox.Brief(group="silent", line=Msg("brief.nudge", **params), verbs=("progress", "block"))
+    return outbox.person_row(run.person(session, task.owner_id), Msg("nudge.silent", **params),
+                             key=f"nudge:{task.id}:{silent_since.isoformat()}", kind="nudge", now=run.now,
+                             default_lang=run.lang, task_id=task.id, not_before=not_before,
+                             brief=None if task.priority == "high" else brief)
+
+
 def _nudge(run: _Run, session: Session, task_id: int) -> int:
     task = _lock(session, Task, task_id)
     if task is None or task.status not in OPEN or not task.start_date <= run.today <= task.due:
@@ -445,14 +494,7 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
             workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence", due=first_day, step=0,
             created_at=run.now), conflict=["task_id", "kind", "target", "due", "step"]):
         return 0
-    owner = run.person(session, task.owner_id)
-    not_before = run.send_at(session, task, policy)
-    days = cal.working_days_between(first_day, run.read_on(not_before))
-    params = dict(id=task.id, title=task.title, days=days, last=Day(first_day), progress=task.progress)
-    brief = outbox.Brief(group="silent", line=Msg("brief.nudge", **params), verbs=("progress", "block"))
-    return int(outbox.to_person(session, owner, Msg("nudge.silent", **params), key=f"nudge:{task.id}:{silent_since.isoformat()}",
-                                kind="nudge", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before,
-                                brief=None if task.priority == "high" else brief))
+    return outbox.insert_many(session, [_nudge_row(run, session, task, silent_since)])
 
 
 # ---------------------------------------------------------------- escalations

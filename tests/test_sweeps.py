@@ -226,6 +226,27 @@ def test_a_silent_task_is_nudged_once_per_silence(engine, world):
     assert nudges[0].next_attempt_at == at("2026-02-14 09:00")
 
 
+def test_a_failing_nudge_stops_no_other_in_its_chunk_and_the_next_run_sends_it_once(engine, world, monkeypatch):
+    import jobs.sweeps as sweeps
+
+    for title in ("接口联调", "坏任务"):
+        world.task("lin", title, due=d("2026-03-31"), owner="zhang", force="数据共享专班", now=at("2026-02-09 10:00"))
+    world.session.commit()
+    real = sweeps._nudge_row
+
+    def broken(run, session, task, silent_since):
+        if task.title == "坏任务":
+            raise RuntimeError("boom")
+        return real(run, session, task, silent_since)
+
+    monkeypatch.setattr(sweeps, "_nudge_row", broken)
+    assert sweep_nudges(engine, now=at("2026-02-14 09:00")) == 1  # the chunk failed, redone item by item
+    monkeypatch.setattr(sweeps, "_nudge_row", real)
+    assert sweep_nudges(engine, now=at("2026-02-14 09:15")) == 1  # the failed one, once
+    assert sweep_nudges(engine, now=at("2026-02-14 09:30")) == 0
+    assert sorted("坏任务" in m.text for m in messages(engine, "nudge")) == [False, True]
+
+
 def test_overdue_and_unstarted_tasks_are_not_nudged(engine, world):
     world.task("lin", "later", due=d("2026-04-30"), owner="zhang", force="数据共享专班", start=d("2026-03-20"),
                now=at("2026-02-09 10:00"))
