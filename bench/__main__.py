@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
         with open(args.json, "w", encoding="utf-8") as f:
             # CONTRACT.md: one object per database mapping each figure's key to its number.
-            keyed = {kind: {r["key"]: r["value"] for r in results if r["db"] == kind and r.get("key")} for kind in kinds}
+            keyed = {kind: {r["key"]: r["value"] for r in results if r["db"] == kind and r.get("key")}
+                     for kind in kinds}
             json.dump({**keyed, "meta": meta, "results": results}, f, ensure_ascii=False, indent=2)
     return 0
 

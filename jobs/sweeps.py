@@ -353,7 +353,8 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
         steps.append(dict(workspace_id=task.workspace_id, task_id=task.id, kind="remind", target=target.name, due=due,
                           step=step.days, created_at=run.now))
     # Only the steps this insert wrote get messages: one taken by another process meanwhile is skipped.
-    taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY, returning=["task_id", "target", "due", "step"])
+    taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY,
+                               returning=["task_id", "target", "due", "step"])
     rows: list[dict] = []
     for key in sorted(taken, key=lambda k: (k[0], k[1])):
         task, node_name, due, days = decided[key]
