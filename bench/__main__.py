@@ -46,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         meta = {"when": datetime.now(timezone.utc).isoformat(), "tasks": args.tasks, "python": platform.python_version(),
                 "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"meta": meta, "results": results}, f, ensure_ascii=False, indent=2)
+            # CONTRACT.md: one object per database mapping each figure's key to its number.
+            keyed = {kind: {r["key"]: r["value"] for r in results if r["db"] == kind and r.get("key")}
+                     for kind in kinds}
+            json.dump({**keyed, "meta": meta, "results": results}, f, ensure_ascii=False, indent=2)
     return 0
 
 

@@ -3,11 +3,14 @@
 through ``jobs/isolation.py``; the briefings job gathers what these sweeps hold, ``jobs/briefings.py``.)
 
 A sweep selects what is due through an index, so its cost follows what is due, not what exists.
-Each item is handled in its own short transaction: lock it (on PostgreSQL ``FOR UPDATE SKIP
-LOCKED``, so parallel processes share items instead of queueing on them), re-read it, apply the
-guard clauses, write outbox rows with idempotency keys and mark the step done with a unique row.
+Escalations and notices handle each item in its own short transaction; reminders and nudges handle
+500 a transaction, set-based. Either way the rows are locked (on PostgreSQL ``FOR UPDATE SKIP
+LOCKED``, so parallel processes share items instead of queueing on them), re-read, the guard clauses
+applied, the steps marked done with unique rows (one multi-row ``INSERT … ON CONFLICT DO NOTHING
+RETURNING`` for a chunk) and outbox rows with idempotency keys written for exactly the steps written.
 Running a sweep again, late, or in several processes at once therefore writes nothing twice; a
-failing item is logged and retried by the next run without stopping the others.
+failing item is logged and retried by the next run without stopping the others (a failing chunk is
+redone an item per transaction).
 
 Every sweep returns the number of outbox rows (messages) it wrote. Messages a sweep decides on in
 quiet hours or on a day off wait for the next working morning, except for high-priority tasks.
@@ -34,7 +37,7 @@ from models.db import is_postgres, session_scope
 from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
-from models.sqlutil import insert_ignore, literal_in, skip_locked
+from models.sqlutil import insert_ignore, insert_ignore_many, literal_in, skip_locked
 from models.status import LIVE, OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
     EscalationState, EscalationStep, ForceMember, Notice, NoticeReceipt, Person, SweepLog, Task, TaskCoOwner,
@@ -52,6 +55,7 @@ DEFAULT_LANG = "zh"
 # began (unless the bot was down for a month), and digests list silent tasks anyway.
 NUDGE_LOOKBACK = timedelta(days=30)
 CHUNK = 100  # items re-checked and prepared together before their own transactions
+SET_CHUNK = 500  # items handled in one transaction by a set-based sweep (multi-row inserts)
 
 T = TypeVar("T")
 
@@ -103,6 +107,11 @@ class _Run:
         wanted = ({p for _, p in co} | set(owners)) - self._people.keys()
         if wanted:
             self._people.update((p.id, p) for p in session.exec(select(Person).where(Person.id.in_(wanted))).all())
+
+    def forget_rows(self) -> None:
+        """Drops the cached rows: a rollback expired them, and their session is gone."""
+        self._people.clear()
+        self._co_owners.clear()
 
     def person(self, session: Session, person_id: int) -> Person:
         if person_id not in self._people:
@@ -172,6 +181,44 @@ def _each(run: _Run, items: Iterable[T], handle: Callable[[Session, T], int], wh
     return written
 
 
+def _each_chunk(run: _Run, items: Iterable[T], handle_chunk: Callable[[Session, list[T]], int],
+                handle: Callable[[Session, T], int], what: str, *, size: int = SET_CHUNK) -> int:
+    """Handles the items a chunk per transaction; a chunk that fails is redone an item per transaction,
+    so one bad item is logged and left to the next run without stopping the others.
+
+    On PostgreSQL each process takes the items in its own random order (``handle_chunk`` locks with
+    SKIP LOCKED), so parallel sweepers split the work instead of queueing on the same rows."""
+    items = list(items)
+    if is_postgres(run.engine):
+        random.shuffle(items)
+    written = 0
+    with run.engine.connect() as conn:
+        for chunk in _chunks(items, size):
+            try:
+                with session_scope(conn) as session:
+                    written += handle_chunk(session, chunk)
+                continue
+            except Exception:  # noqa: BLE001 - rolled back whole: redo it item by item to isolate the bad one
+                log.warning("%s sweep: a chunk of %d failed; handling its items one by one", what, len(chunk),
+                            exc_info=True)
+                run.forget_rows()
+            for item in chunk:
+                try:
+                    with session_scope(conn) as session:
+                        written += handle(session, item)
+                except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
+                    log.exception("%s sweep: item %r failed; the next run tries again", what, item)
+    return written
+
+
+def _lock_many(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int, Any]:
+    """The rows, locked for this transaction, by id; missing or (PostgreSQL) held by another worker: absent."""
+    ids = sorted(set(row_ids))
+    if not ids:
+        return {}
+    return {r.id: r for r in session.exec(skip_locked(session, select(model).where(model.id.in_(ids)))).all()}
+
+
 def _lock(session: Session, model: Any, row_id: int) -> Any:
     """The row, locked for this transaction; None if missing or (PostgreSQL) another worker holds it."""
     return session.exec(skip_locked(session, select(model).where(model.id == row_id))).first()
@@ -208,7 +255,7 @@ def sweep_reminders(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     run = _Run(engine, now, tz, default_lang)
     with session_scope(engine) as session:
         targets = _reminder_targets(session, run)
-    return _each(run, targets, partial(_remind, run), "reminders", untaken=partial(_untaken_steps, run))
+    return _each_chunk(run, targets, partial(_remind_chunk, run), partial(_remind, run), "reminders")
 
 
 def _reminder_targets(session: Session, run: _Run) -> list[_Target]:
@@ -283,6 +330,58 @@ def _remind(run: _Run, session: Session, target: _Target) -> int:
     )
 
 
+_STEP_KEY = ["task_id", "kind", "target", "due", "step"]
+
+
+def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
+    """``_remind`` for many targets in one transaction: the tasks locked, each step re-decided on the
+    row as it is now, the steps written in one insert, and messages for exactly the steps it wrote."""
+    targets = _untaken_steps(run, session, targets)
+    tasks = _lock_many(session, Task, (t.task_id for t in targets))
+    node_ids = [t.node_id for t in targets if t.node_id is not None and t.task_id in tasks]
+    nodes = {n.id: n for n in session.exec(select(TimeNode).where(TimeNode.id.in_(node_ids))).all()} if node_ids else {}
+    decided: dict[tuple, tuple[Task, str | None, date, int]] = {}
+    steps: list[dict] = []
+    for target in targets:
+        task = tasks.get(target.task_id)
+        if task is None or task.status not in OPEN:
+            continue
+        node_name = None
+        if target.node_id is None:
+            due, since = task.due, task.created_at
+        else:
+            node = nodes.get(target.node_id)
+            if node is None or node.task_id != task.id or node.done_at is not None:
+                continue
+            due, since, node_name = node.due, node.created_at, node.name
+        # Re-decided on the row as it is now: a deadline moved since the query has its own steps.
+        step = due_reminder(due, since=since, now=run.now, tz=run.tz, calendar=run.calendar(session, task.workspace_id),
+                            policy=run.policy(session, task.force_id), high=task.priority == "high")
+        if step is None:
+            continue
+        key = (task.id, target.name, due, step.days)
+        if key in decided:
+            continue
+        decided[key] = (task, node_name, due, step.days)
+        steps.append(dict(workspace_id=task.workspace_id, task_id=task.id, kind="remind", target=target.name, due=due,
+                          step=step.days, created_at=run.now))
+    # Only the steps this insert wrote get messages: one taken by another process meanwhile is skipped.
+    taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY,
+                               returning=["task_id", "target", "due", "step"])
+    rows: list[dict] = []
+    for key in sorted(taken, key=lambda k: (k[0], k[1])):
+        task, node_name, due, days = decided[key]
+        target_name = key[1]
+        cal = run.calendar(session, task.workspace_id)
+        not_before = run.send_at(session, task, run.policy(session, task.force_id))
+        msg, brief = _reminder_message(task, node_name, due, today=run.read_on(not_before), calendar=cal)
+        rows += [outbox.person_row(person, msg, key=f"remind:{task.id}:{target_name}:{due}:{days}:{person.id}",
+                                   kind="reminder", now=run.now, default_lang=run.lang, task_id=task.id,
+                                   not_before=not_before, brief=None if task.priority == "high" else brief)
+                 for person in run.owners(session, task)]
+    return outbox.insert_many(session, rows)
+
+
 def _reminder_message(task: Task, node: str | None, due: date, *, today: date,
                       calendar: WorkCalendar) -> tuple[Msg, outbox.Brief]:
     """The reminder, and its line in a briefing (a 紧急 task's goes alone, at once)."""
@@ -306,7 +405,7 @@ def sweep_nudges(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     run = _Run(engine, now, tz, default_lang)
     with session_scope(engine) as session:
         ids = _silent_tasks(session, run)
-    return _each(run, ids, partial(_nudge, run), "nudges")
+    return _each_chunk(run, ids, partial(_nudge_chunk, run), partial(_nudge, run), "nudges")
 
 
 def _silent_tasks(session: Session, run: _Run) -> list[int]:
@@ -346,6 +445,52 @@ def _nudged_since(moment: Any) -> Any:
     return exists().where(SweepLog.task_id == Task.id, SweepLog.kind == "nudge", SweepLog.created_at >= moment)
 
 
+def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
+    """``_nudge`` for many tasks in one transaction: the tasks locked and re-checked as they are now,
+    the steps written in one insert, and a message for exactly the steps it wrote."""
+    tasks = _lock_many(session, Task, task_ids)
+    start = at_hour(run.today, 0, run.tz)
+    # One message about a task a day: the reminder asked for progress; the nudge can wait.
+    reminded = set(session.exec(select(SweepLog.task_id).where(
+        SweepLog.task_id.in_(tasks.keys()), SweepLog.kind == "remind", SweepLog.created_at >= start)).all()) \
+        if tasks else set()
+    silent: dict[int, tuple[Task, datetime]] = {}
+    steps: list[dict] = []
+    for task in sorted(tasks.values(), key=lambda t: t.id):
+        if task.status not in OPEN or not task.start_date <= run.today <= task.due or task.id in reminded:
+            continue
+        cal = run.calendar(session, task.workspace_id)
+        silent_since = task.last_progress_at or task.created_at
+        if silent_since >= silence_cutoff(run.now, tz=run.tz, calendar=cal,
+                                          stale_days=run.policy(session, task.force_id).stale_days):
+            continue  # a report arrived since the query
+        silent[task.id] = (task, silent_since)
+        # One nudge per silence, whatever the policy says later: the silence is named by its first day.
+        steps.append(dict(workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence",
+                          due=local_today(silent_since, run.tz), step=0, created_at=run.now))
+    taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY, returning=["task_id"])
+    run.load_people(session, {task_id for task_id, in taken})
+    rows = []
+    for task_id in sorted(task_id for task_id, in taken):
+        task, silent_since = silent[task_id]
+        rows.append(_nudge_row(run, session, task, silent_since))
+    return outbox.insert_many(session, rows)
+
+
+def _nudge_row(run: _Run, session: Session, task: Task, silent_since: datetime) -> dict:
+    """The nudge to the owner of ``task``, silent since ``silent_since``, as an outbox row."""
+    cal = run.calendar(session, task.workspace_id)
+    first_day = local_today(silent_since, run.tz)
+    not_before = run.morning_at(session, task, run.policy(session, task.force_id))
+    days = cal.working_days_between(first_day, run.read_on(not_before))
+    params = dict(id=task.id, title=task.title, days=days, last=Day(first_day), progress=task.progress)
+    brief = outbox.Brief(group="silent", line=Msg("brief.nudge", **params), verbs=("progress", "block"))
+    return outbox.person_row(run.person(session, task.owner_id), Msg("nudge.silent", **params),
+                             key=f"nudge:{task.id}:{silent_since.isoformat()}", kind="nudge", now=run.now,
+                             default_lang=run.lang, task_id=task.id, not_before=not_before,
+                             brief=None if task.priority == "high" else brief)
+
+
 def _nudge(run: _Run, session: Session, task_id: int) -> int:
     task = _lock(session, Task, task_id)
     if task is None or task.status not in OPEN or not task.start_date <= run.today <= task.due:
@@ -363,14 +508,7 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
             workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence", due=first_day, step=0,
             created_at=run.now), conflict=["task_id", "kind", "target", "due", "step"]):
         return 0
-    owner = run.person(session, task.owner_id)
-    not_before = run.morning_at(session, task, policy)
-    days = cal.working_days_between(first_day, run.read_on(not_before))
-    params = dict(id=task.id, title=task.title, days=days, last=Day(first_day), progress=task.progress)
-    brief = outbox.Brief(group="silent", line=Msg("brief.nudge", **params), verbs=("progress", "block"))
-    return int(outbox.to_person(session, owner, Msg("nudge.silent", **params), key=f"nudge:{task.id}:{silent_since.isoformat()}",
-                                kind="nudge", now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before,
-                                brief=None if task.priority == "high" else brief))
+    return outbox.insert_many(session, [_nudge_row(run, session, task, silent_since)])
 
 
 # ---------------------------------------------------------------- escalations

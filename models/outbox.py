@@ -14,7 +14,7 @@ from models import audit, i18n, permissions
 from models.context import Ctx
 from models.errors import Conflict, NotFound
 from models.i18n import Msg
-from models.sqlutil import insert_ignore
+from models.sqlutil import insert_ignore, insert_ignore_many
 from models.tables import Outbox, Person
 
 
@@ -83,12 +83,26 @@ def enqueue(
 ) -> bool:
     """Never doubles: a second enqueue with the same idempotency key is a no-op. True if written.
     With ``brief`` the row is held for the person's briefing (see ``jobs/briefings.py``)."""
-    values = dict(
+    values = row(workspace_id=workspace_id, key=key, recipient=recipient, text=text, kind=kind, now=now,
+                 person_id=person_id, task_id=task_id, blocks=blocks, not_before=not_before, brief=brief)
+    return insert_ignore(session, Outbox, values, conflict=["idempotency_key"])
+
+
+def row(*, workspace_id: int, key: str, recipient: str, text: str, kind: str, now: datetime,
+        person_id: int | None = None, task_id: int | None = None, blocks: list | None = None,
+        not_before: datetime | None = None, brief: dict | None = None) -> dict:
+    """The outbox row ``enqueue`` writes, as column values (for callers that insert many at once)."""
+    return dict(
         workspace_id=workspace_id, idempotency_key=key[:200], recipient=recipient, person_id=person_id,
         kind=kind, text=text, blocks=blocks, task_id=task_id, status="held" if brief else "pending", attempts=0,
         next_attempt_at=not_before or now, created_at=now, brief=brief,
     )
-    return insert_ignore(session, Outbox, values, conflict=["idempotency_key"])
+
+
+def insert_many(session: Session, rows: list[dict]) -> int:
+    """Writes the rows (from ``row`` / ``person_row``) whose idempotency key is new, in multi-row inserts;
+    never doubles. Returns how many were written."""
+    return len(insert_ignore_many(session, Outbox, rows, conflict=["idempotency_key"], returning=["id"]))
 
 
 # Buttons a message offers, surface-neutral: {"action": <verb>, "value": <id>, "lang": <lang>}. A chat
@@ -118,14 +132,25 @@ def to_person(
     """Enqueues ``msg`` to a person, rendered in their own language, with the buttons its kind offers
     (收到 / 更新进展 on reminders and escalations, 收到 on a notice). With ``brief`` it is held for the
     person's morning briefing (一人一单) instead of going alone."""
+    values = person_row(person, msg, key=key, kind=kind, now=now, default_lang=default_lang, task_id=task_id,
+                        not_before=not_before, blocks=blocks, notice_id=notice_id, brief=brief)
+    return insert_ignore(session, Outbox, values, conflict=["idempotency_key"])
+
+
+def person_row(
+    person: Person, msg: Msg, *, key: str, kind: str, now: datetime, default_lang: str | None = None,
+    task_id: int | None = None, not_before: datetime | None = None, blocks: list | None = None,
+    notice_id: int | None = None, brief: Brief | None = None,
+) -> dict:
+    """The outbox row ``to_person`` writes, as column values (for ``insert_many``)."""
     lang = lang_of(person, default_lang)
     if blocks is None:
         if notice_id is not None:
             blocks = actions(lang, ("notice.ack", notice_id))
         elif task_id is not None and kind in ACTIONS_BY_KIND:
             blocks = actions(lang, *((verb, task_id) for verb in ACTIONS_BY_KIND[kind]))
-    return enqueue(
-        session, workspace_id=person.workspace_id, key=key, recipient=person.chat_user_id,
+    return row(
+        workspace_id=person.workspace_id, key=key, recipient=person.chat_user_id,
         text=msg.render(lang), kind=kind, now=now, person_id=person.id,
         task_id=task_id, not_before=not_before, blocks=blocks,
         brief=brief.render(lang, kind=kind, task_id=task_id, notice_id=notice_id) if brief else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, literal_column
@@ -20,6 +21,28 @@ def insert_ignore(session: Session, model: Any, values: dict[str, Any], *, confl
     stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
             .returning(*table.primary_key.columns))
     return session.execute(stmt).first() is not None
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore_many_stmt(dialect: str, table: Any, conflict: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    # Built once per table and shape: building an INSERT costs more Python time than running it.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(table).on_conflict_do_nothing(index_elements=list(conflict) or None)
+            .returning(*(table.c[name] for name in returning)))
+
+
+def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]], *, conflict: list[str],
+                       returning: list[str]) -> list[tuple]:
+    """Inserts the rows a unique constraint (``conflict`` columns) does not already hold, in multi-row
+    statements; returns the ``returning`` columns of exactly the rows written. Concurrent inserts of the
+    same key are safe: exactly one wins. Every row must have the same keys."""
+    if not rows:
+        return []
+    stmt = _insert_ignore_many_stmt(session.get_bind().dialect.name, model.__table__, tuple(conflict),
+                                    tuple(returning))
+    # A list of parameter sets runs as SQLAlchemy's "insertmanyvalues": INSERT … VALUES (…), (…) … RETURNING,
+    # in pages sized to the driver's parameter limit.
+    return [tuple(r) for r in session.execute(stmt, rows).all()]
 
 
 def skip_locked(session: Session, query: Select) -> Select:

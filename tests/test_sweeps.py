@@ -143,6 +143,26 @@ def test_after_downtime_one_catch_up_sends_the_latest_step_only(engine, world):
     assert sweep_reminders(engine, now=at("2026-03-06 09:00")) == 0  # the deadline passed: nothing late
 
 
+def test_a_failing_reminder_stops_no_other_in_its_chunk_and_the_next_run_sends_it_once(engine, world, monkeypatch):
+    import jobs.sweeps as sweeps
+
+    new_task(world, "2026-03-05", title="好任务")
+    bad = new_task(world, "2026-03-05", title="坏任务")
+    real = sweeps._reminder_message
+
+    def broken(task, *args, **kwargs):
+        if task.id == bad.id:
+            raise RuntimeError("boom")
+        return real(task, *args, **kwargs)
+
+    monkeypatch.setattr(sweeps, "_reminder_message", broken)
+    assert sweep_reminders(engine, now=at("2026-03-04 09:00")) == 1  # the chunk failed, redone item by item
+    monkeypatch.setattr(sweeps, "_reminder_message", real)
+    assert sweep_reminders(engine, now=at("2026-03-04 09:05")) == 1  # the failed one, once
+    assert sweep_reminders(engine, now=at("2026-03-04 09:10")) == 0
+    assert sorted("坏任务" in m.text for m in messages(engine, "reminder")) == [False, True]
+
+
 def test_done_requested_and_finished_nodes_are_not_reminded(engine, world):
     t = world.task("lin", "x", due=d("2026-03-05"), owner="zhang", force="数据共享专班",
                    nodes=[(d("2026-03-04"), "节点")])
@@ -204,6 +224,27 @@ def test_a_silent_task_is_nudged_once_per_silence(engine, world):
     nudges = messages(engine, "nudge", "zhang")
     assert len(nudges) == 2 and "已 5 个工作日没有更新进展" in nudges[0].text
     assert nudges[0].next_attempt_at == at("2026-02-14 09:00")
+
+
+def test_a_failing_nudge_stops_no_other_in_its_chunk_and_the_next_run_sends_it_once(engine, world, monkeypatch):
+    import jobs.sweeps as sweeps
+
+    for title in ("接口联调", "坏任务"):
+        world.task("lin", title, due=d("2026-03-31"), owner="zhang", force="数据共享专班", now=at("2026-02-09 10:00"))
+    world.session.commit()
+    real = sweeps._nudge_row
+
+    def broken(run, session, task, silent_since):
+        if task.title == "坏任务":
+            raise RuntimeError("boom")
+        return real(run, session, task, silent_since)
+
+    monkeypatch.setattr(sweeps, "_nudge_row", broken)
+    assert sweep_nudges(engine, now=at("2026-02-14 09:00")) == 1  # the chunk failed, redone item by item
+    monkeypatch.setattr(sweeps, "_nudge_row", real)
+    assert sweep_nudges(engine, now=at("2026-02-14 09:15")) == 1  # the failed one, once
+    assert sweep_nudges(engine, now=at("2026-02-14 09:30")) == 0
+    assert sorted("坏任务" in m.text for m in messages(engine, "nudge")) == [False, True]
 
 
 def test_overdue_and_unstarted_tasks_are_not_nudged(engine, world):
