@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.settings import Settings
+from models import i18n
 
 log = logging.getLogger("guatu")
 
@@ -105,6 +106,40 @@ def cmd_serve(args, settings: Settings) -> int:
     return run_console(settings, user)
 
 
+def cmd_worker(args, settings: Settings, *, stop=None) -> int:
+    """The scheduler and the delivery worker with no HTTP server (the production split: web processes
+    with GUATU_SCHEDULER=off, plus workers; any number of them on PostgreSQL, where the sweeps and the
+    outbox claim rows with SKIP LOCKED). Runs until SIGTERM / SIGINT (or ``stop`` is set), then shuts
+    the scheduler down, letting the job in progress finish."""
+    import signal
+    import threading
+
+    from jobs.scheduler import build_scheduler
+
+    engine = _engine(settings)
+    notifier = _notifier(settings)
+    scheduler = build_scheduler(engine, notifier, tz=settings.tz, default_lang=settings.lang)
+    stop = stop or threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    from models.i18n import t
+
+    print(t("cli.worker", settings.lang, url=settings.safe_database_url,
+            where="Slack" if settings.slack_bot_token is not None else "console"), file=sys.stderr)
+    scheduler.start()
+    try:
+        while not stop.wait(1.0):  # a BackgroundScheduler dies with the main thread: keep it alive
+            pass
+    finally:
+        scheduler.shutdown(wait=True)
+        engine.dispose()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()
@@ -183,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="guatu", description="Guatu (挂图): run task forces by chat")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("serve", help="run the bot (Slack over HTTP or Socket Mode, else the console)").set_defaults(fn=cmd_serve)
+    sub.add_parser("worker", help="run the scheduler and the delivery worker, no HTTP server").set_defaults(fn=cmd_worker)
     c = sub.add_parser("console", help="type commands as a given user")
     c.add_argument("--as", dest="as_user", required=True, help="the chat user id you type as, e.g. zhangwei")
     c.add_argument("--channel", default=None, help="the channel you type in (binds /force new)")
@@ -237,5 +273,16 @@ def main(argv: list[str] | None = None) -> int:
     return args.fn(args, settings) or 0
 
 
+i18n.register(
+    {
+        "cli.worker": {
+            "zh": "worker：调度与发送运行中（{where}，数据库 {url}）；Ctrl-C 或 SIGTERM 停止。",
+            "en": "worker: scheduler and delivery running ({where}, database {url}); stop with Ctrl-C or SIGTERM.",
+        },
+    }
+)
+
+
 if __name__ == "__main__":
     sys.exit(main())
+

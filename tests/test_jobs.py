@@ -100,3 +100,36 @@ def test_a_scheduled_tick_runs_the_job_with_the_time_it_is_given(sqlite_engine):
     assert ("U-tick", "hello") in sink.sent
 
 
+
+
+def test_guatu_worker_runs_the_scheduler_with_no_http_server_and_stops_on_request(tmp_path, monkeypatch, capsys):
+    import threading
+
+    from bot import cli
+    from bot.settings import Settings
+    from jobs import scheduler as sched
+
+    started: list = []
+    real = sched.build_scheduler
+
+    def spy(*args, **kwargs):
+        s = real(*args, **kwargs)
+        started.append(s)
+        return s
+
+    monkeypatch.setattr(sched, "build_scheduler", spy)
+    settings = Settings(DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}", _env_file=None)
+    stop = threading.Event()
+    done: list[int] = []
+    t = threading.Thread(target=lambda: done.append(cli.cmd_worker(None, settings, stop=stop)))
+    t.start()
+    for _ in range(100):
+        if started and started[0].running:
+            break
+        threading.Event().wait(0.05)
+    assert started and started[0].running
+    assert {j.id for j in started[0].get_jobs()} == set(JOB_IDS)
+    stop.set()
+    t.join(timeout=20)
+    assert done == [0] and not started[0].running
+    assert "worker" in capsys.readouterr().err
