@@ -133,21 +133,23 @@ def _approvals(session: Session, person: Person, lang: str) -> list[Line]:
                                                                ForceMember.is_lead == True)).all())  # noqa: E712
     if not led:
         return []
-    out: list[Line] = []
-    for req, task in session.exec(
+    requests = session.exec(
         select(ExtensionRequest, Task).join(Task, Task.id == ExtensionRequest.task_id)
         .where(Task.force_id.in_(led), ExtensionRequest.status == "pending").order_by(Task.id)
-    ).all():
-        who = session.get(Person, req.requested_by_id)
+    ).all()
+    reported = session.exec(select(Task).where(Task.force_id.in_(led), literal_in(Task.status, "done_requested"))
+                            .order_by(Task.id)).all()
+    wanted = {req.requested_by_id for req, _ in requests} | {task.owner_id for task in reported}
+    names = dict(session.exec(select(Person.id, Person.name).where(Person.id.in_(wanted))).all()) if wanted else {}
+    out: list[Line] = []
+    for req, task in requests:
         out.append(Line("approvals", Msg("brief.approve.extension", id=task.id, title=task.title,
-                                         who=who.name if who else "?", old=Day(req.old_due), new=Day(req.new_due),
-                                         reason=req.reason).render(lang),
+                                         who=names.get(req.requested_by_id, "?"), old=Day(req.old_due),
+                                         new=Day(req.new_due), reason=req.reason).render(lang),
                         task.id, None, ("approve", "reject")))
-    for task in session.exec(select(Task).where(Task.force_id.in_(led), literal_in(Task.status, "done_requested"))
-                             .order_by(Task.id)).all():
-        owner = session.get(Person, task.owner_id)
+    for task in reported:
         out.append(Line("approvals", Msg("brief.approve.done", id=task.id, title=task.title,
-                                         who=owner.name if owner else "?").render(lang),
+                                         who=names.get(task.owner_id, "?")).render(lang),
                         task.id, None, ("verify", "reopen")))
     return out
 

@@ -172,12 +172,19 @@ def _each(run: _Run, items: Iterable[T], handle: Callable[[Session, T], int], wh
             if untaken is not None:
                 with session_scope(conn) as session:
                     chunk = untaken(session, chunk)
-            for item in chunk:
-                try:
-                    with session_scope(conn) as session:
-                        written += handle(session, item)
-                except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
-                    log.exception("%s sweep: item %r failed; the next run tries again", what, item)
+            written += _one_by_one(conn, chunk, handle, what)
+    return written
+
+
+def _one_by_one(conn: Any, items: list[T], handle: Callable[[Session, T], int], what: str) -> int:
+    """Each item in its own transaction on ``conn``; a failing one is logged and left to the next run."""
+    written = 0
+    for item in items:
+        try:
+            with session_scope(conn) as session:
+                written += handle(session, item)
+        except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
+            log.exception("%s sweep: item %r failed; the next run tries again", what, item)
     return written
 
 
@@ -202,12 +209,7 @@ def _each_chunk(run: _Run, items: Iterable[T], handle_chunk: Callable[[Session, 
                 log.warning("%s sweep: a chunk of %d failed; handling its items one by one", what, len(chunk),
                             exc_info=True)
                 run.forget_rows()
-            for item in chunk:
-                try:
-                    with session_scope(conn) as session:
-                        written += handle(session, item)
-                except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
-                    log.exception("%s sweep: item %r failed; the next run tries again", what, item)
+            written += _one_by_one(conn, chunk, handle, what)
     return written
 
 
@@ -662,8 +664,10 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
     not_before = run.send_at(session, task, policy)
     days = escalation.days_overdue(cal, state.due, run.read_on(not_before))
     written = 0
+    # The leader chain is walked once, for levels 2 and 3 alike.
+    leaders = escalation.leaders_of(session, task) if levels[-1] >= 2 else None
     for level in levels:  # lowest first: after downtime the owner hears before the 分管领导
-        people = [p for p in escalation.recipients(session, task, level) if p.id not in told]
+        people = [p for p in escalation.recipients(session, task, level, leaders) if p.id not in told]
         step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=task.id, level=level,
                               recipients=[p.id for p in people], created_at=run.now)
         if not people:  # nobody (left) to tell at this level: passed without using up a number

@@ -114,9 +114,10 @@ def leaders_of(session: Session, task: Task) -> tuple[Person | None, Person | No
     return ranked[0], (ranked[-1] if ranked[-1].id != ranked[0].id else None)
 
 
-def recipients(session: Session, task: Task, level: int) -> list[Person]:
+def recipients(session: Session, task: Task, level: int,
+               leaders: tuple[Person | None, Person | None] | None = None) -> list[Person]:
     """Who a level goes to, by role (see the module's docstring), before removing anyone an
-    earlier level of the episode already reached."""
+    earlier level of the episode already reached. ``leaders``: :func:`leaders_of`, if already known."""
     if level == 0:
         co = session.exec(select(Person).join(TaskCoOwner, TaskCoOwner.person_id == Person.id)
                           .where(TaskCoOwner.task_id == task.id).order_by(Person.id)).all()
@@ -130,7 +131,7 @@ def recipients(session: Session, task: Task, level: int) -> list[Person]:
                    Person.id != task.owner_id)
             .order_by(Person.id)
         ).all())
-    in_charge, chief = leaders_of(session, task)
+    in_charge, chief = leaders if leaders is not None else leaders_of(session, task)
     person = in_charge if level == 2 else chief if level == 3 else None
     return [person] if person is not None else []
 

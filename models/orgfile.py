@@ -85,17 +85,22 @@ class OrgResult:
         return any((self.depts_added, self.depts_changed, self.people_added, self.people_changed, self.roles_granted))
 
 
+def people_index(session: Session, ws: Workspace) -> tuple[list[Person], dict[str, Person], dict[str, Person]]:
+    """A workspace's people, by chat id and by lower-cased e-mail (the first one holding an address)."""
+    people = list(session.exec(select(Person).where(Person.workspace_id == ws.id)).all())
+    by_mail: dict[str, Person] = {}
+    for p in people:
+        if p.email:
+            by_mail.setdefault(p.email.lower(), p)
+    return people, {p.chat_user_id: p for p in people}, by_mail
+
+
 def import_org(session: Session, ws: Workspace, depts: list[DeptRow], people: list[PersonRow], *, now: datetime,
                skip_bad: bool = False, actor: Person | None = None, progress: Progress | None = None) -> OrgResult:
     """Validates every row, then (no bad rows, or ``skip_bad``) writes the good ones in bulk."""
     say = progress or (lambda stage, done, total: None)
     db_depts = {d.name: d for d in session.exec(select(Department).where(Department.workspace_id == ws.id)).all()}
-    db_people = session.exec(select(Person).where(Person.workspace_id == ws.id)).all()
-    by_chat = {p.chat_user_id: p for p in db_people}
-    by_mail: dict[str, Person] = {}
-    for p in db_people:
-        if p.email:
-            by_mail.setdefault(p.email.lower(), p)
+    db_people, by_chat, by_mail = people_index(session, ws)
     say("read", 0, len(people))
 
     bad: dict[tuple[str, int], Msg] = {}

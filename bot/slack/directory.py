@@ -23,7 +23,7 @@ from bot.slack.people import profile_of
 from models import i18n
 from models.db import session_scope
 from models.org import get_or_create_workspace
-from models.orgfile import PLACEHOLDER
+from models.orgfile import PLACEHOLDER, people_index
 from models.tables import AuditEvent, Person, Workspace
 
 log = logging.getLogger("guatu.slack.directory")
@@ -91,12 +91,7 @@ def sync_directory(client: WebClient, engine: Engine, *, team_id: str | None, no
     result = SyncResult(team_id=team_id, users=len(entries))
     with session_scope(engine) as session:
         ws = get_or_create_workspace(session, team_id)
-        people = session.exec(select(Person).where(Person.workspace_id == ws.id)).all()
-        by_chat = {p.chat_user_id: p for p in people}
-        by_mail: dict[str, Person] = {}
-        for p in people:
-            if p.email:
-                by_mail.setdefault(p.email.lower(), p)
+        people, by_chat, by_mail = people_index(session, ws)
         chosen = _chose_language(session, ws)
         changes, audits, matched = [], [], set()
         for e in entries:
