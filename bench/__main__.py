@@ -11,7 +11,7 @@ import json
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench.common import fresh_db
 
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
         print(f"{r['suite']:<10} {r['db']:<9} {r['name']:<{width}} {shown:>14}  {r.get('unit', '')}  {r.get('note', '')}")
     if args.json:
-        meta = {"when": datetime.now(timezone.utc).isoformat(), "tasks": args.tasks, "python": platform.python_version(),
+        meta = {"when": datetime.now(UTC).isoformat(), "tasks": args.tasks, "python": platform.python_version(),
                 "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
         with open(args.json, "w", encoding="utf-8") as f:
             # CONTRACT.md: one object per database mapping each figure's key to its number.

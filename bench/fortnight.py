@@ -154,7 +154,7 @@ def act(engine: Engine, team: str, day: date, offset: int) -> list[str]:
                 try:
                     tasks.acknowledge(Ctx(s, ws, s.get(Person, t.owner_id), at, tz=TZ), t.id)
                     done.append(f"{day} #{t.id} owner says 收到")
-                except Exception as exc:  # noqa: BLE001 - a refusal is part of the story
+                except Exception as exc:
                     done.append(f"{day} #{t.id} 收到 refused: {type(exc).__name__}")
         if offset == 3 and len(overdue) > 3:
             t = overdue[3]

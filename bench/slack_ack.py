@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -56,7 +56,7 @@ def seed(engine: Engine, *, tasks: int, today: date) -> int:
     One person per 20 tasks, one task force per 100 tasks (a lead and ten members each), 70 % of
     the tasks live, 2 % with an extension request pending."""
     rng = random.Random(tasks)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     people, forces = max(50, tasks // 20), max(5, tasks // 100)
     with engine.begin() as conn:
         ws = conn.execute(insert(Workspace).values(team_id=TEAM, name="浙江省", created_at=now)

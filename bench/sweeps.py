@@ -23,7 +23,8 @@ import random
 import sys
 import threading
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, text
@@ -35,7 +36,15 @@ from models.db import make_engine
 from models.migrate import upgrade
 from models.outbox import DeliveryError
 from models.tables import (
-    EscalationState, EscalationStep, Outbox, OutboxPace, Person, SweepLog, Task, TaskForce, Workspace,
+    EscalationState,
+    EscalationStep,
+    Outbox,
+    OutboxPace,
+    Person,
+    SweepLog,
+    Task,
+    TaskForce,
+    Workspace,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -337,12 +346,13 @@ class RateLimitedPlatform:
 
 def delivery_throughput(engine: Engine, ids: dict, *, rate: int, messages: int) -> list[dict]:
     """Sends ``messages`` messages to 2·rate channels through one worker in real time."""
-    from jobs.deliver import deliver
-    from models.outbox import enqueue
     from sqlmodel import Session
 
+    from jobs.deliver import deliver
+    from models.outbox import enqueue
+
     channels = [f"C{i:05d}" for i in range(2 * rate)]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(engine) as s:
         for i in range(messages):
             enqueue(s, workspace_id=ids["workspace_id"], key=f"bench:deliver:{i}",
@@ -353,7 +363,7 @@ def delivery_throughput(engine: Engine, ids: dict, *, rate: int, messages: int) 
     platform = RateLimitedPlatform(rate)
     deadline = time.monotonic() + 10 * messages / rate + 30
     while platform.accepted < messages and time.monotonic() < deadline:
-        if deliver(engine, platform, now=datetime.now(timezone.utc)).claimed == 0:
+        if deliver(engine, platform, now=datetime.now(UTC)).claimed == 0:
             time.sleep(0.005)
     elapsed = (platform.done or 0) - (platform.first or 0)
     achieved = platform.accepted / elapsed if elapsed > 0 else 0.0

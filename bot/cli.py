@@ -7,7 +7,7 @@ import getpass
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.settings import Settings
@@ -39,7 +39,7 @@ def _service(settings: Settings, engine):
 
 def _parse_at(value: str | None, settings: Settings) -> datetime:
     if not value:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
@@ -75,7 +75,7 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
 
         scheduler = build_scheduler(engine, notifier, tz=settings.tz, default_lang=settings.lang)
         scheduler.start()
-    clock = (lambda: at) if at else (lambda: datetime.now(timezone.utc))
+    clock = (lambda: at) if at else (lambda: datetime.now(UTC))
     console = Console(service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL, clock=clock,
                       deliver=lambda: deliver(engine, notifier, now=clock()))
     try:

@@ -6,7 +6,7 @@ Every message is in the operator's language (``GUATU_LANG``); every refusal exit
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from models import i18n
@@ -68,7 +68,7 @@ def cmd_sync_directory(args, settings) -> int:
 
     client = web_client(settings, "directory")
     try:
-        result = sync_directory(client, _engine(settings), team_id=args.team, now=datetime.now(timezone.utc),
+        result = sync_directory(client, _engine(settings), team_id=args.team, now=datetime.now(UTC),
                                 progress=lambda n: print(t("sync.progress", lang, n=n), file=sys.stderr))
     except SyncError as exc:
         print(t("cli.error", lang, error=exc.msg.render(lang)), file=sys.stderr)
@@ -81,9 +81,9 @@ def cmd_sync_directory(args, settings) -> int:
 
 
 def cmd_calendar(args, settings) -> int:
+    from bot.dispatch_org import notice_report
     from bot.orgexchange import _Refusal, workspace_for_cli
     from models.db import session_scope
-    from bot.dispatch_org import notice_report
     from models.holiday_notice import apply_notice, parse_notice
 
     lang = settings.lang
@@ -106,7 +106,7 @@ def cmd_calendar(args, settings) -> int:
     try:
         with session_scope(_engine(settings)) as session:
             ws = workspace_for_cli(session, args.team)
-            added, changed = apply_notice(session, None, ws, notice, now=datetime.now(timezone.utc))
+            added, changed = apply_notice(session, None, ws, notice, now=datetime.now(UTC))
     except _Refusal as r:
         print(t("cli.error", lang, error=r.msg.render(lang)), file=sys.stderr)
         return 2
@@ -128,12 +128,12 @@ def log_calendar_gap(settings, today=None) -> list[int]:
     log = logging.getLogger("guatu")
     try:
         engine = make_engine(settings.database_url)
-        today = today or local_today(datetime.now(timezone.utc), settings.tz)
+        today = today or local_today(datetime.now(UTC), settings.tz)
         with Session(engine) as session:
             ids = session.exec(select(Workspace.id)).all() or [None]
             missing = {next_year_missing(session, ws_id, today) for ws_id in ids} - {None}
         engine.dispose()
-    except Exception:  # noqa: BLE001 - a reminder must never stop the bot from starting (no schema yet, say)
+    except Exception:
         return []
     for year in sorted(missing):
         log.warning(t("cli.calendar_gap", settings.lang, year=year))

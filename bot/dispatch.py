@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -102,7 +102,7 @@ class Service:
     """The composition root's view of the domain: surfaces call ``handle`` and nothing else."""
 
     def __init__(self, engine: Engine, *, tz: ZoneInfo, default_lang: str = "zh",
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
         self.tz = tz
         self.default_lang = default_lang

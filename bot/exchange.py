@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -182,7 +182,7 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
         for p in problems:
             print(t("cli.error", lang, error=p.render(lang)), file=sys.stderr)
         return 2
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     errors: list[str] = []
     created: list[int] = []
     updated: list[int] = []
@@ -294,7 +294,7 @@ def tasks_xlsx(views: list[tasks.TaskView], lang: str, title: str) -> bytes:
 
 def export_tasks(engine: Engine, settings, out: Path, *, force: str) -> int:
     """CLI export of a task force's tasks (live and closed), as its first lead sees them."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with session_scope(engine) as session:
             f = _find_force(session, force)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -75,7 +75,7 @@ def read_org(path: Path) -> tuple[list[orgfile.DeptRow], list[orgfile.PersonRow]
     """The departments and people sheets of a workbook; problems with the file itself as messages."""
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the operator's to fix
+    except Exception as exc:
         return [], [], [i18n.Msg("orgx.unreadable", path=str(path), error=str(exc))]
     depts: list[orgfile.DeptRow] = []
     people: list[orgfile.PersonRow] = []
@@ -159,7 +159,7 @@ def import_org_file(engine: Engine, path: Path, *, lang: str, skip_bad: bool, te
         for p in problems:
             print(t("cli.error", lang, error=p.render(lang)), file=err)
         return 2
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with session_scope(engine) as session:
             ws = workspace_for_cli(session, team)

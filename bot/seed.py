@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -47,7 +47,7 @@ ALREADY_SEEDED = "The console workspace already has people; seed --demo only fil
 
 def seed_demo(engine: Engine, *, tz: ZoneInfo, lang: str = "zh", now: datetime | None = None) -> str:
     """Loads the sample into an empty console workspace; refuses to touch one that has people."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         ws = org.get_or_create_workspace(session, CONSOLE_TEAM, "控制台")
         if session.exec(select(func.count()).select_from(Person).where(Person.workspace_id == ws.id)).one():

@@ -336,7 +336,7 @@ class _Renewer:
                     conn.execute(update(_o).where(_o.c.id == current[0], _status(_o, "sending"),
                                                   _o.c.claimed_by == self._worker)
                                  .values(claimed_until=self._clock() + self._lease))
-            except Exception:  # noqa: BLE001 - a renewal that fails leaves the lease as it was; the send goes on
+            except Exception:
                 log.warning("outbox %s: could not renew the lease", current[0], exc_info=True)
 
 
@@ -353,7 +353,7 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
                 _not_sent(engine, row, worker_id, at, exc, stats, uncertain=True, what="checking whether it arrived: ")
                 return
             found = None  # the history cannot be read: cannot tell, so send as before
-        except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the others; kept with its stack
+        except Exception as exc:
             log.exception("outbox %s: unexpected error while checking whether it arrived", row.id)
             _failed_attempt(engine, row, worker_id, at, UNCERTAIN + f"{type(exc).__name__}: {exc}"[:480], stats)
             return
@@ -368,7 +368,7 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
                 chat_ts = notifier.send(row.recipient, row.text, row.blocks)
     except DeliveryError as exc:
         _not_sent(engine, row, worker_id, at, exc, stats, uncertain=exc.uncertain)
-    except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the others; kept with its stack
+    except Exception as exc:
         log.exception("outbox %s: unexpected error from the notifier", row.id)
         _failed_attempt(engine, row, worker_id, at, f"{type(exc).__name__}: {exc}"[:500], stats)
     else:
@@ -411,7 +411,7 @@ def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, a
 
 
 def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 500, worker_id: str | None = None,
-            lease: timedelta = LEASE, clock: Clock = utcnow) -> "DeliveryStats":
+            lease: timedelta = LEASE, clock: Clock = utcnow) -> DeliveryStats:
     """Sends the due outbox messages, up to ``limit``. Never sends a message twice while its worker
     lives, and before re-sending one whose earlier send was uncertain asks whether it arrived (see
     the module docstring for what remains); never loses one. ``now`` decides what is due, ``clock``

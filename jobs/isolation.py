@@ -36,7 +36,7 @@ def run_item(bind: Engine | Connection, what: str, work: Callable[[Session], int
             if lock is not None and not _try_lock(session, lock):
                 return 0
             return work(session)
-    except Exception:  # noqa: BLE001 - one bad item must not stop the job
+    except Exception:
         log.exception("%s ref=%s failed; the next run tries again", what, _ref())
         return 0
 
@@ -47,7 +47,7 @@ def read_items(bind: Engine | Connection, what: str, read: Callable[[Session], l
     try:
         with session_scope(bind) as session:
             return read(session)
-    except Exception:  # noqa: BLE001 - one bad workspace must not stop the job
+    except Exception:
         log.exception("%s ref=%s failed; the next run tries again", what, _ref())
         return []
 

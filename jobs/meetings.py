@@ -18,8 +18,8 @@ from models.context import Ctx
 from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT
-from models.timing import send_time
 from models.tables import Meeting, MeetingSeries, Outbox, Person, RoleGrant, TaskForce, Workspace
+from models.timing import send_time
 
 CALL_WORKING_DAYS = 3  # the call for topics goes out this many working days before the cut-off
 MORNING = 9

@@ -40,11 +40,28 @@ from models.policy import DEFAULT, Policy, effective
 from models.sqlutil import insert_ignore, insert_ignore_many, literal_in, skip_locked
 from models.status import LIVE, OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
-    EscalationState, EscalationStep, ForceMember, Notice, NoticeReceipt, Person, SweepLog, Task, TaskCoOwner,
-    TaskForce, TimeNode, Workspace,
+    EscalationState,
+    EscalationStep,
+    ForceMember,
+    Notice,
+    NoticeReceipt,
+    Person,
+    SweepLog,
+    Task,
+    TaskCoOwner,
+    TaskForce,
+    TimeNode,
+    Workspace,
 )
 from models.timing import (
-    at_hour, due_levels, due_reminder, entry_delays, level_moments, reminder_horizon, send_time, silence_cutoff,
+    at_hour,
+    due_levels,
+    due_reminder,
+    entry_delays,
+    level_moments,
+    reminder_horizon,
+    send_time,
+    silence_cutoff,
 )
 
 log = logging.getLogger(__name__)
@@ -183,7 +200,7 @@ def _one_by_one(conn: Any, items: list[T], handle: Callable[[Session, T], int], 
         try:
             with session_scope(conn) as session:
                 written += handle(session, item)
-        except Exception:  # noqa: BLE001 - one bad item must not stop the sweep
+        except Exception:
             log.exception("%s sweep: item %r failed; the next run tries again", what, item)
     return written
 
@@ -205,7 +222,7 @@ def _each_chunk(run: _Run, items: Iterable[T], handle_chunk: Callable[[Session, 
                 with session_scope(conn) as session:
                     written += handle_chunk(session, chunk)
                 continue
-            except Exception:  # noqa: BLE001 - rolled back whole: redo it item by item to isolate the bad one
+            except Exception:
                 log.warning("%s sweep: a chunk of %d failed; handling its items one by one", what, len(chunk),
                             exc_info=True)
                 run.forget_rows()

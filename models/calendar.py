@@ -13,8 +13,8 @@ from __future__ import annotations
 import calendar as _stdlib_calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -56,7 +56,7 @@ def _load_year(year: int) -> _YearData:
         names = {d: str(name) for d, name in cn.items() if d.year == year}
         # weekend_workdays is not limited to the requested year: keep only this year's days.
         makeup = frozenset(d for d in cn.weekend_workdays if d.year == year)
-    except Exception:  # noqa: BLE001 - any failure of the package degrades to weekends only
+    except Exception:
         return _EMPTY_YEAR
     return _YearData(holidays=names, makeup_workdays=makeup)
 
@@ -66,7 +66,7 @@ def _english_names(year: int) -> Mapping[date, str]:
     """Holiday names in English, for English readers of the calendar (display only)."""
     try:
         return {d: str(name) for d, name in holidays.China(years=year, language="en_US").items() if d.year == year}
-    except Exception:  # noqa: BLE001 - display only: fall back to the Chinese names
+    except Exception:
         return {}
 
 

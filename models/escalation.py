@@ -31,8 +31,17 @@ from models.outbox import Brief
 from models.policy import Policy
 from models.sqlutil import insert_ignore
 from models.tables import (
-    Department, EscalationState, EscalationStep, ForceMember, NoticeCounter, Person, RoleGrant, Task, TaskCoOwner,
-    TaskForce, TimeNode,
+    Department,
+    EscalationState,
+    EscalationStep,
+    ForceMember,
+    NoticeCounter,
+    Person,
+    RoleGrant,
+    Task,
+    TaskCoOwner,
+    TaskForce,
+    TimeNode,
 )
 from models.timing import paused_moments, resume_moment, send_time
 

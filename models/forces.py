@@ -11,8 +11,8 @@ from models import audit, i18n, org, outbox, permissions
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound, UsageError, role_denied
 from models.i18n import Join, Msg
-from models.status import LIVE
 from models.policy import Policy, effective
+from models.status import LIVE
 from models.tables import Department, ForceMember, Person, Task, TaskForce
 from models.timing import send_time
 

@@ -92,7 +92,7 @@ def _force_lights(ctx: Ctx, limit: int) -> tuple[tuple[ForceLights, ...], int]:
     total = ctx.session.exec(select(func.count()).select_from(q.subquery())).one()
     picked = ctx.session.exec(q.order_by(ForceMember.is_lead.desc(), TaskForce.name).limit(limit)).all()
     counts = _light_counts(ctx, [f for f, _ in picked])
-    return tuple(ForceLights(f.id, f.name, bool(lead), counts.get(f.id, {c: 0 for c in COLORS}))
+    return tuple(ForceLights(f.id, f.name, bool(lead), counts.get(f.id, dict.fromkeys(COLORS, 0)))
                  for f, lead in picked), total
 
 

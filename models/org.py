@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from models import audit, i18n, permissions
 from models.calendar import WorkCalendar
-from models.errors import Conflict, InvalidInput, NotFound, role_denied
 from models.db import utcnow
+from models.errors import Conflict, InvalidInput, NotFound, role_denied
 from models.sqlutil import insert_ignore
 from models.tables import CalendarOverride, Department, Person, RoleGrant, Workspace
 
@@ -26,7 +26,7 @@ class PersonRef:
     name: str | None = None
 
     @classmethod
-    def of(cls, ref: object) -> "PersonRef":
+    def of(cls, ref: object) -> PersonRef:
         return cls(getattr(ref, "user_id", None), getattr(ref, "name", None))
 
     def shown(self) -> str:

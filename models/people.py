@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from models import audit, i18n
 from models.errors import Conflict, InvalidInput
-from models.org import ROLES, PersonRef, find_department, find_person, require_role, _admin_count
+from models.org import ROLES, PersonRef, _admin_count, find_department, find_person, require_role
 from models.tables import Department, ForceMember, Person, RoleGrant, Task, TaskCoOwner, TaskForce, Workspace
 
 LEFT = "left"  # a RoleGrant role: the person left the organisation

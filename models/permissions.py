@@ -33,7 +33,16 @@ from sqlmodel import Session, select
 from models import i18n
 from models.errors import PermissionDenied, role_denied
 from models.tables import (
-    AgendaItem, Decision, Department, ForceMember, Meeting, Person, RoleGrant, Task, TaskCoOwner, TaskForce,
+    AgendaItem,
+    Decision,
+    Department,
+    ForceMember,
+    Meeting,
+    Person,
+    RoleGrant,
+    Task,
+    TaskCoOwner,
+    TaskForce,
 )
 
 LIVE = ("todo", "active", "blocked", "done_requested")

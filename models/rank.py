@@ -22,7 +22,6 @@ from models.status import LIVE, OPEN
 from models.tables import Department, Task, TaskForce
 
 
-
 @dataclass(frozen=True)
 class RankRow:
     rank: int

@@ -1,7 +1,7 @@
 """SQLModel tables. Every row belongs to a workspace (a Slack team) so workspaces never mix."""
 
 from datetime import date, datetime, time
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -21,7 +21,7 @@ def _opt_ts(**kw: Any) -> Any:
 class Workspace(SQLModel, table=True):
     """A chat workspace (Slack team); the console has its own."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=64, unique=True)
     name: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
@@ -31,12 +31,12 @@ class Department(SQLModel, table=True):
     """单位: a node of the province / city / county tree."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=200)
-    parent_id: Optional[int] = Field(default=None, foreign_key="department.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     # use_alter: department ↔ person reference each other; the FK is added after both tables.
-    head_id: Optional[int] = Field(
+    head_id: int | None = Field(
         default=None,
         sa_column=Column(
             Integer, ForeignKey("person.id", use_alter=True, name="fk_department_head"), nullable=True
@@ -49,19 +49,19 @@ class Person(SQLModel, table=True):
     """A civil servant, mapped to one chat user; ``reports_to`` builds the leader chain."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "chat_user_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     chat_user_id: str = Field(max_length=64)
     name: str = Field(max_length=200)
-    department_id: Optional[int] = Field(default=None, foreign_key="department.id", index=True)
-    reports_to_id: Optional[int] = Field(default=None, foreign_key="person.id")
-    lang: Optional[str] = Field(default=None, max_length=8)
-    tz: Optional[str] = Field(default=None, max_length=64)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    reports_to_id: int | None = Field(default=None, foreign_key="person.id")
+    lang: str | None = Field(default=None, max_length=8)
+    tz: str | None = Field(default=None, max_length=64)
     created_at: datetime = _ts()
     # The directory's key (the org file's 邮箱): sync-directory maps a person to a chat account by it.
-    email: Optional[str] = Field(default=None, max_length=254)
+    email: str | None = Field(default=None, max_length=254)
     # 职务 as the organisation file gives it (处长, 科员 …): shown, never used for permissions (roles are).
-    position: Optional[str] = Field(default=None, max_length=100)
+    position: str | None = Field(default=None, max_length=100)
 
 
 # Not unique: two imported people may share a mailbox until someone notices; lookups take the first.
@@ -72,7 +72,7 @@ class RoleGrant(SQLModel, table=True):
     """A workspace-wide role beyond member: lead, secretary, leader, admin."""
 
     __table_args__ = (UniqueConstraint("person_id", "role"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str = Field(max_length=16)
@@ -86,25 +86,25 @@ class TaskForce(SQLModel, table=True):
         UniqueConstraint("workspace_id", "name"),
         Index("ix_taskforce_channel", "workspace_id", "channel_id"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=200)
-    channel_id: Optional[str] = Field(default=None, max_length=64)
+    channel_id: str | None = Field(default=None, max_length=64)
     status: str = Field(default="open", max_length=16)
     policy: dict = Field(default_factory=dict, sa_type=JSON)
-    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
-    closed_at: Optional[datetime] = _opt_ts()
+    closed_at: datetime | None = _opt_ts()
 
 
 class ForceMember(SQLModel, table=True):
     """A person in a task force, with the department they represent there."""
 
     __table_args__ = (UniqueConstraint("force_id", "person_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     force_id: int = Field(foreign_key="taskforce.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    department_id: Optional[int] = Field(default=None, foreign_key="department.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
     is_lead: bool = Field(default=False)
     joined_at: datetime = _ts()
 
@@ -126,14 +126,14 @@ class Task(SQLModel, table=True):
             sqlite_where=text(TASK_LIVE_SQL),
         ),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
-    force_id: Optional[int] = Field(default=None, foreign_key="taskforce.id")
-    parent_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
+    force_id: int | None = Field(default=None, foreign_key="taskforce.id")
+    parent_id: int | None = Field(default=None, foreign_key="task.id", index=True)
     title: str = Field(max_length=500)
     description: str = Field(default="")
     owner_id: int = Field(foreign_key="person.id")
-    department_id: Optional[int] = Field(default=None, foreign_key="department.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     priority: str = Field(default="normal", max_length=16)
     # todo → active → (blocked) → done_requested → done; or cancelled.
     status: str = Field(default="todo", max_length=16)
@@ -141,22 +141,22 @@ class Task(SQLModel, table=True):
     start_date: date
     baseline_due: date
     due: date
-    blocked_reason: Optional[str] = Field(default=None)
-    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    blocked_reason: str | None = Field(default=None)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
-    last_progress_at: Optional[datetime] = _opt_ts()
-    done_requested_at: Optional[datetime] = _opt_ts()
-    done_at: Optional[datetime] = _opt_ts()
-    verified_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
-    cancelled_reason: Optional[str] = Field(default=None)
+    last_progress_at: datetime | None = _opt_ts()
+    done_requested_at: datetime | None = _opt_ts()
+    done_at: datetime | None = _opt_ts()
+    verified_by_id: int | None = Field(default=None, foreign_key="person.id")
+    cancelled_reason: str | None = Field(default=None)
 
 
 class TaskCoOwner(SQLModel, table=True):
     """A co-owner (协办人) of a task."""
 
     __table_args__ = (UniqueConstraint("task_id", "person_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
 
@@ -173,12 +173,12 @@ class TimeNode(SQLModel, table=True):
             sqlite_where=text("done_at IS NULL"),
         ),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
     no: int
     name: str = Field(max_length=300)
     due: date
-    done_at: Optional[datetime] = _opt_ts()
+    done_at: datetime | None = _opt_ts()
     created_at: datetime = _ts()
 
 
@@ -186,7 +186,7 @@ class ProgressUpdate(SQLModel, table=True):
     """进展: a progress report with percent and note."""
 
     __table_args__ = (Index("ix_progress_task_time", "task_id", "created_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id")
     person_id: int = Field(foreign_key="person.id")
     percent: int
@@ -198,29 +198,29 @@ class ExtensionRequest(SQLModel, table=True):
     """延期申请: the owner asks, a lead approves (deadline moves, baseline stays) or rejects."""
 
     __table_args__ = (Index("ix_extension_task_status", "task_id", "status"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id")
     requested_by_id: int = Field(foreign_key="person.id")
     old_due: date
     new_due: date
     reason: str
     status: str = Field(default="pending", max_length=16)
-    decided_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
-    decision_reason: Optional[str] = Field(default=None)
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decision_reason: str | None = Field(default=None)
     created_at: datetime = _ts()
-    decided_at: Optional[datetime] = _opt_ts()
+    decided_at: datetime | None = _opt_ts()
 
 
 class CalendarOverride(SQLModel, table=True):
     """A working day or day off the official calendar package does not know yet (调休)."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "day"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     day: date
     working: bool
     reason: str = Field(default="")
-    set_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    set_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
 
 
@@ -231,12 +231,12 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_entity", "entity", "entity_id"),
         Index("ix_audit_ws_time", "workspace_id", "created_at"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
-    actor_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
     action: str = Field(max_length=64)
     entity: str = Field(max_length=32)
-    entity_id: Optional[int] = Field(default=None)
+    entity_id: int | None = Field(default=None)
     detail: dict = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = _ts()
 
@@ -253,37 +253,37 @@ class Outbox(SQLModel, table=True):
         ),
         Index("ix_outbox_ws_status", "workspace_id", "status"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     idempotency_key: str = Field(max_length=200, unique=True)
     # A chat user id or channel id; ``person_id`` is set when it is a person.
     recipient: str = Field(max_length=64)
-    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str = Field(max_length=32)
     text: str
-    blocks: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    task_id: Optional[int] = Field(default=None, foreign_key="task.id")
+    blocks: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    task_id: int | None = Field(default=None, foreign_key="task.id")
     status: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = _ts()
-    claimed_until: Optional[datetime] = _opt_ts()
+    claimed_until: datetime | None = _opt_ts()
     # The worker holding the claim: a worker only marks or releases rows it still holds.
-    claimed_by: Optional[str] = Field(default=None, max_length=64)
-    last_error: Optional[str] = Field(default=None)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None)
     created_at: datetime = _ts()
-    sent_at: Optional[datetime] = _opt_ts()
-    chat_ts: Optional[str] = Field(default=None, max_length=64)
+    sent_at: datetime | None = _opt_ts()
+    chat_ts: str | None = Field(default=None, max_length=64)
     # A message a sweep decided on is "held" for the person's briefing (一人一单): the briefings job
     # sends it alone, or gathers it with the others due that morning into one message and marks it
     # "merged" (``merged_into`` the briefing). ``brief``: its one line there, its group, its buttons.
-    brief: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    merged_into: Optional[int] = Field(default=None)
+    brief: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    merged_into: int | None = Field(default=None)
 
 
 class ProcessedEvent(SQLModel, table=True):
     """A Slack Events API event already handled; its unique id stops a retry from acting twice."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     team_id: str = Field(default="", max_length=64)
     created_at: datetime = _ts(index=True)  # the clean-up deletes by age
@@ -292,7 +292,7 @@ class ProcessedEvent(SQLModel, table=True):
 class ProcessedRequest(SQLModel, table=True):
     """A signed Slack request already acted on; its unique signature stops a replay (same bytes) acting twice."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     signature: str = Field(max_length=100, unique=True)
     created_at: datetime = _ts(index=True)  # the clean-up deletes by age
 
@@ -357,7 +357,7 @@ class OutboxPace(SQLModel, table=True):
     (about 1 s after each send; the platform's Retry-After after an HTTP 429)."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "recipient"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     recipient: str = Field(max_length=64)
     not_before: datetime = _ts()
@@ -372,7 +372,7 @@ class SweepLog(SQLModel, table=True):
         # Nudges ask "nudged since the last progress?": by task, kind and time.
         Index("ix_sweeplog_task_kind_time", "task_id", "kind", "created_at"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     task_id: int = Field(foreign_key="task.id")
     kind: str = Field(max_length=16)  # remind | nudge
@@ -402,43 +402,43 @@ class EscalationState(SQLModel, table=True):
             sqlite_where=text("status = 'open' AND next_at IS NOT NULL"),
         ),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     task_id: int = Field(foreign_key="task.id")
     episode: int
     # What is overdue: "deadline", or "node:<id>" for a time node (节点), each with its own ladder.
     target: str = Field(default="deadline", max_length=32)
-    node_id: Optional[int] = Field(default=None, foreign_key="timenode.id")
+    node_id: int | None = Field(default=None, foreign_key="timenode.id")
     due: date  # the date that was missed; an extension changes the task's and ends the episode
     anchor: date  # the ladder counts working days from the first working day after this date
     policy: dict = Field(default_factory=dict, sa_type=JSON)  # effective policy when the episode began
-    progress_seen: Optional[datetime] = _opt_ts()  # the task's last progress when the episode began
+    progress_seen: datetime | None = _opt_ts()  # the task's last progress when the episode began
     level: int = Field(default=-1)  # the highest level fired so far
-    next_at: Optional[datetime] = _opt_ts()  # when the next level is due; None once the ladder is done
+    next_at: datetime | None = _opt_ts()  # when the next level is due; None once the ladder is done
     # When each level is due (ISO instants), fixed when the episode opens and moved by a pause.
-    schedule: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    paused_until: Optional[datetime] = _opt_ts()  # 收到 pauses the climb until then
+    schedule: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    paused_until: datetime | None = _opt_ts()  # 收到 pauses the climb until then
     # open (climbing or paused) → closed (no longer overdue: done, verified, extended, node met, cancelled)
     status: str = Field(default="open", max_length=16)
-    acked_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
-    acked_at: Optional[datetime] = _opt_ts()
+    acked_by_id: int | None = Field(default=None, foreign_key="person.id")
+    acked_at: datetime | None = _opt_ts()
     created_at: datetime = _ts()
-    closed_at: Optional[datetime] = _opt_ts()
-    close_reason: Optional[str] = Field(default=None, max_length=32)
+    closed_at: datetime | None = _opt_ts()
+    close_reason: str | None = Field(default=None, max_length=32)
 
 
 class EscalationStep(SQLModel, table=True):
     """A ladder level that fired: its numbered notice (提示单, 督办单, 通报) and recipients; once per level."""
 
     __table_args__ = (UniqueConstraint("state_id", "level"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     state_id: int = Field(foreign_key="escalationstate.id")
     task_id: int = Field(foreign_key="task.id", index=True)
     level: int
-    series: Optional[str] = Field(default=None, max_length=16)  # tishi | duban | tongbao; None: nobody to tell
-    year: Optional[int] = Field(default=None)
-    no: Optional[int] = Field(default=None)
+    series: str | None = Field(default=None, max_length=16)  # tishi | duban | tongbao; None: nobody to tell
+    year: int | None = Field(default=None)
+    no: int | None = Field(default=None)
     recipients: list = Field(default_factory=list, sa_type=JSON)  # person ids
     created_at: datetime = _ts()
 
@@ -447,7 +447,7 @@ class NoticeCounter(SQLModel, table=True):
     """The last number of a series of numbered notices (督办〔2026〕7号), per workspace and year."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "series", "year"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     series: str = Field(max_length=16)
     year: int
@@ -458,7 +458,7 @@ class Notice(SQLModel, table=True):
     """通知: a lead's notice to every member of a task force, each member confirming receipt (收到)."""
 
     __table_args__ = (Index("ix_notice_force_time", "force_id", "created_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     force_id: int = Field(foreign_key="taskforce.id")
     author_id: int = Field(foreign_key="person.id")
@@ -477,12 +477,12 @@ class NoticeReceipt(SQLModel, table=True):
             sqlite_where=text("confirmed_at IS NULL AND next_renotice_at IS NOT NULL"),
         ),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     notice_id: int = Field(foreign_key="notice.id")
     person_id: int = Field(foreign_key="person.id", index=True)
     sent_count: int = Field(default=1)  # the first send plus re-sends
-    next_renotice_at: Optional[datetime] = _opt_ts()
-    confirmed_at: Optional[datetime] = _opt_ts()
+    next_renotice_at: datetime | None = _opt_ts()
+    confirmed_at: datetime | None = _opt_ts()
     created_at: datetime = _ts()
 
 
@@ -494,15 +494,15 @@ class NoticeReceipt(SQLModel, table=True):
 class MeetingSeries(SQLModel, table=True):
     """A recurring meeting: every N months from a first date, at a time, with a chair."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     kind: str = Field(max_length=16)  # thematic | monthly
     every_months: int
     start: date
-    at_time: Optional[time] = Field(default=None)
-    chair_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    at_time: time | None = Field(default=None)
+    chair_id: int | None = Field(default=None, foreign_key="person.id")
     active: bool = Field(default=True)
-    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
 
 
@@ -513,22 +513,22 @@ class Meeting(SQLModel, table=True):
         UniqueConstraint("series_id", "seq"),
         Index("ix_meeting_ws_day", "workspace_id", "day"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
-    series_id: Optional[int] = Field(default=None, foreign_key="meetingseries.id")
-    seq: Optional[int] = Field(default=None)  # occurrence number within the series
+    series_id: int | None = Field(default=None, foreign_key="meetingseries.id")
+    seq: int | None = Field(default=None)  # occurrence number within the series
     kind: str = Field(max_length=16)  # thematic | monthly | other
     title: str = Field(max_length=300)
     day: date
-    at_time: Optional[time] = Field(default=None)
+    at_time: time | None = Field(default=None)
     length_min: int = Field(default=90)
     cutoff: date  # agenda items proposed after this day are marked late
-    chair_id: Optional[int] = Field(default=None, foreign_key="person.id")
-    channel_id: Optional[str] = Field(default=None, max_length=64)
-    minutes_text: Optional[str] = Field(default=None)
-    minutes_at: Optional[datetime] = _opt_ts()
-    agenda_at: Optional[datetime] = _opt_ts()
-    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    chair_id: int | None = Field(default=None, foreign_key="person.id")
+    channel_id: str | None = Field(default=None, max_length=64)
+    minutes_text: str | None = Field(default=None)
+    minutes_at: datetime | None = _opt_ts()
+    agenda_at: datetime | None = _opt_ts()
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
 
 
@@ -536,11 +536,11 @@ class AgendaItem(SQLModel, table=True):
     """议题: a topic proposed for a meeting, with presenter and requested minutes."""
 
     __table_args__ = (Index("ix_agenda_meeting", "meeting_id", "created_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id")
     topic: str = Field(max_length=500)
     proposer_id: int = Field(foreign_key="person.id")
-    presenter_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    presenter_id: int | None = Field(default=None, foreign_key="person.id")
     length_min: int = Field(default=10)
     late: bool = Field(default=False)
     created_at: datetime = _ts()
@@ -550,11 +550,11 @@ class Decision(SQLModel, table=True):
     """议定事项: a decision of a meeting, tracked as a task and followed up at the next meeting."""
 
     __table_args__ = (Index("ix_decision_meeting", "meeting_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id")
     text: str
     owner_id: int = Field(foreign_key="person.id")
     due: date
     task_id: int = Field(foreign_key="task.id", index=True)
-    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()

@@ -14,12 +14,20 @@ from models.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from models.i18n import Day, Join, Msg
 from models.lights import Light, TaskFacts, compute
 from models.policy import effective
-from models.status import LIVE, TaskStatus, is_open, node_overdue  # noqa: F401 (LIVE re-exported)
-from models.timing import send_time
+from models.status import LIVE, TaskStatus, is_open, node_overdue
 from models.tables import (
-    AuditEvent, Department, ExtensionRequest, ForceMember, Person, ProgressUpdate, Task, TaskCoOwner,
-    TaskForce, TimeNode,
+    AuditEvent,
+    Department,
+    ExtensionRequest,
+    ForceMember,
+    Person,
+    ProgressUpdate,
+    Task,
+    TaskCoOwner,
+    TaskForce,
+    TimeNode,
 )
+from models.timing import send_time
 
 MAX_TITLE = 500
 MAX_DESCRIPTION = 4000

@@ -8,16 +8,15 @@ import uuid
 # The catalogue cannot leak: in the suite (and the processes it starts) an unknown message key or a
 # missing template parameter raises instead of printing the key (models.i18n.strict).
 os.environ["GUATU_STRICT_I18N"] = "1"
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time
-
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 from models.db import make_engine
@@ -80,7 +79,7 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 def _wipe(engine: Engine) -> None:
-    import models.tables  # noqa: F401
+    import models.tables
 
     tables = list(reversed(SQLModel.metadata.sorted_tables))
     if engine.dialect.name == "postgresql":

@@ -98,4 +98,4 @@ def d(s: str) -> date:
     return date.fromisoformat(s)
 
 
-__all__ = ["World", "standard_world", "d", "TZ"]
+__all__ = ["TZ", "World", "d", "standard_world"]

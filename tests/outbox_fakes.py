@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -16,7 +16,7 @@ class Clock:
     """The real clock as the delivery worker sees it (leases), set by the test: ``clock.t += LEASE``."""
 
     def __init__(self, t: datetime | None = None) -> None:
-        self.t = t or datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+        self.t = t or datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.t

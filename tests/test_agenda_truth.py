@@ -79,7 +79,7 @@ def test_the_red_section_counts_everything_it_does_not_list(world):
     assert len(made) == 12
 
 
-@pytest.mark.parametrize("n", range(0, 9))
+@pytest.mark.parametrize("n", range(9))
 def test_race_sides_never_overlap(n):
     top, bottom = meetings.race_sides(n)
     assert top + bottom <= n and (n == 0 or top >= 1)

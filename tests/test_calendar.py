@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -176,12 +176,12 @@ def test_overrides_change_arithmetic() -> None:
 
 def test_overrides_reject_datetime_keys() -> None:
     with pytest.raises(TypeError):
-        WorkCalendar({datetime(2027, 2, 6, tzinfo=timezone.utc): (True, "x")})
+        WorkCalendar({datetime(2027, 2, 6, tzinfo=UTC): (True, "x")})
 
 
 def test_methods_reject_datetimes() -> None:
     with pytest.raises(TypeError):
-        CAL.is_working_day(datetime(2026, 10, 1, tzinfo=timezone.utc))  # type: ignore[arg-type]
+        CAL.is_working_day(datetime(2026, 10, 1, tzinfo=UTC))  # type: ignore[arg-type]
 
 
 # --- range, fallback and caching ---------------------------------------------------------------
@@ -244,7 +244,7 @@ def test_month_days() -> None:
 # --- local dates -------------------------------------------------------------------------------
 
 def test_local_today_crosses_midnight() -> None:
-    now = datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
     assert local_today(now, SHANGHAI) == D("2027-01-01")
     assert local_today(now, ZoneInfo("UTC")) == D("2026-12-31")
     assert to_local(now, SHANGHAI) == datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI)

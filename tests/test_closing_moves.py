@@ -13,7 +13,7 @@ from models.org import PersonRef
 from models.tables import AuditEvent, ForceMember, Outbox, Task, TaskForce
 from tests.conftest import at
 from tests.factories import d, standard_world
-from tests.test_dispatch import NOW, say, snapshot, svc  # noqa: F401 (svc is a fixture)
+from tests.test_dispatch import NOW, say, snapshot, svc
 
 F = "数据共享专班"
 
@@ -128,7 +128,7 @@ def test_the_confirm_flag_parses_in_both_languages(line, expected):
     assert C.parse(command, rest, today=d("2026-11-23"), calendar=None) == expected
 
 
-def test_through_the_dispatcher_a_refused_close_writes_nothing_and_confirm_closes(svc, engine):  # noqa: F811
+def test_through_the_dispatcher_a_refused_close_writes_nothing_and_confirm_closes(svc, engine):
     for user in ("root", "lin", "zhang"):
         assert say(svc, user, "/guatu whoami").ok
     assert say(svc, "root", "/guatu role @lin lead").ok

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -374,7 +374,7 @@ def test_date_error_shortens_long_text() -> None:
 
 def test_today_must_be_a_date() -> None:
     with pytest.raises(TypeError):
-        parse_date("明天", today=datetime(2026, 11, 22, tzinfo=timezone.utc), calendar=CAL)
+        parse_date("明天", today=datetime(2026, 11, 22, tzinfo=UTC), calendar=CAL)
 
 
 def test_overrides_reach_the_grammar() -> None:

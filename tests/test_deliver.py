@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -206,7 +206,7 @@ def test_a_worker_killed_with_sigkill_between_claim_and_send_delivers_exactly_on
     sink = Recorder()
     deliver(engine, sink, now=NOW + timedelta(seconds=10))  # restarted, but the dead worker's (real) lease holds
     assert sink.sent == []
-    later = Clock(datetime.now(timezone.utc) + LEASE + timedelta(seconds=1))
+    later = Clock(datetime.now(UTC) + LEASE + timedelta(seconds=1))
     deliver(engine, sink, now=NOW + timedelta(seconds=20), clock=later)
     later.t += LEASE
     deliver(engine, sink, now=NOW + timedelta(seconds=30), clock=later)

@@ -133,11 +133,10 @@ def test_a_failing_draft_agenda_stops_no_other_meeting_and_is_sent_once_later(wo
 @pytest.mark.parametrize("engine", ["postgres"], indirect=True)
 def test_a_digest_another_process_is_building_is_skipped_not_doubled(world, engine):
     held = world.forces["数据共享专班"].id
-    with engine.connect() as other:
-        with other.begin():  # another process is building this force's digest
-            assert other.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
-                                 {"k": f"guatu:digest:{held}:{WEEK}"}).scalar()
-            assert sweep_digests(engine, DIGEST_MORNING, tz=TZ) == 2  # the other force's, not the held one
-            assert "lin" not in [r.recipient for r in rows(engine, "digest")]
+    with engine.connect() as other, other.begin():  # another process is building this force's digest
+        assert other.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
+                             {"k": f"guatu:digest:{held}:{WEEK}"}).scalar()
+        assert sweep_digests(engine, DIGEST_MORNING, tz=TZ) == 2  # the other force's, not the held one
+        assert "lin" not in [r.recipient for r in rows(engine, "digest")]
     assert sweep_digests(engine, DIGEST_MORNING + timedelta(minutes=15), tz=TZ) == 1  # released: taken now
     assert sweep_digests(engine, DIGEST_MORNING + timedelta(minutes=30), tz=TZ) == 0

@@ -11,7 +11,7 @@ from bot.dispatch import Service
 from models import org as org_model
 from models.tables import AuditEvent, CalendarOverride, Person, Task
 from tests.conftest import TZ, at
-from tests.test_dispatch import NOW, org, say, snapshot, svc  # noqa: F401 - fixtures
+from tests.test_dispatch import NOW, org, say, snapshot, svc
 
 DATA = Path(__file__).parent / "data"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from models import permissions
-from tests.test_dispatch import NOW, say, snapshot, svc  # noqa: F401 (svc is a fixture)
+from tests.test_dispatch import NOW, say, snapshot, svc
 
 # member of this force · its lead · lead of another force · secretary · leader · admin · stranger (in no force)
 ROLES = {"member": "zhang", "lead": "lin", "other_lead": "li", "secretary": "wu", "leader": "boss",

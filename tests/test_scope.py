@@ -13,12 +13,21 @@ from sqlmodel import Session, select
 from models import lists, permissions
 from models.context import Ctx
 from models.tables import (
-    Decision, Department, EscalationState, EscalationStep, ForceMember, Meeting, Person, RoleGrant, Task, TaskCoOwner,
+    Decision,
+    Department,
+    EscalationState,
+    EscalationStep,
+    ForceMember,
+    Meeting,
+    Person,
+    RoleGrant,
+    Task,
+    TaskCoOwner,
     TaskForce,
 )
 from tests.conftest import TZ, at
 from tests.factories import World
-from tests.test_dispatch import NOW, say, svc  # noqa: F401 (svc is a fixture)
+from tests.test_dispatch import NOW, say, svc
 
 T0 = at("2026-10-01 10:00")  # the organisation is built then; NOW (11-23) finds tasks due 10-20 overdue
 

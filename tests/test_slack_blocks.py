@@ -12,9 +12,9 @@ from bot import render
 from bot.dispatch import Reply
 from bot.slack import blocks, forms
 from bot.slack.origin import FormState, Origin
+from models import i18n
 from models.calendar import WorkCalendar
 from models.home import ForceLights, Home
-from models import i18n
 from models.i18n import Msg
 from models.lights import Light
 from models.tasks import ExtensionView, NodeView, TaskView
@@ -201,7 +201,8 @@ def test_the_send_back_form_is_the_typed_reopen_command() -> None:
 
 
 def test_a_decision_in_a_message_becomes_buttons_in_the_readers_language() -> None:
-    from models.outbox import ACTIONS_BY_KIND, actions as neutral
+    from models.outbox import ACTIONS_BY_KIND
+    from models.outbox import actions as neutral
 
     for kind, labels in (("approval", ["Approve", "Reject"]), ("done_report", ["Verify done", "Send back"]),
                          ("assigned", ["Got it", "Update progress"])):

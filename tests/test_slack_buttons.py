@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from models.tables import ExtensionRequest, Task
-from tests.slack_fake import Harness, fake, harness, slack  # noqa: F401 - fixtures
+from tests.slack_fake import Harness, fake, harness, slack
 
 
 def _buttons(message: dict) -> list[str]:

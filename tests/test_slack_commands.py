@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bot.dispatch import Reply
 from models.tables import Person, Task, Workspace
-from tests.slack_fake import Harness, default_user, fake, harness, slack  # noqa: F401 - fixtures
+from tests.slack_fake import Harness, default_user, fake, harness, slack
 
 
 def test_help_is_answered_in_the_acknowledgement_ephemerally(slack: Harness) -> None:

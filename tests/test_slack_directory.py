@@ -4,7 +4,7 @@ named in a mention is looked up; user_change refreshes a known person; a 429 wai
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from sqlmodel import Session, select
 
@@ -12,7 +12,7 @@ from bot.orgexchange import import_org_file
 from bot.slack.clients import web_client
 from bot.slack.directory import sync_directory
 from models.tables import AuditEvent, Person
-from tests.slack_fake import Harness, default_user, fake, harness, slack  # noqa: F401 - fixtures
+from tests.slack_fake import Harness, default_user, fake, harness, slack
 from tests.test_orgfile import DEPTS, PEOPLE, book
 
 
@@ -46,14 +46,14 @@ def test_sync_maps_imported_people_by_email_across_pages_and_refreshes_them(slac
         fake.users[f"UX{i}"] = user(f"UX{i}", f"路人{i}", f"x{i}@example.com")
     client = web_client(slack.settings, "directory")
     fake.fail("users.list", status=429, retry_after=1)  # Tier 2: the client waits Retry-After and goes on
-    result = sync_directory(client, slack.engine, team_id="T1", now=datetime.now(timezone.utc))
+    result = sync_directory(client, slack.engine, team_id="T1", now=datetime.now(UTC))
     assert result.users == 453 and result.mapped == 3
     assert len(fake.calls_to("users.list")) == 4  # one 429, then three pages by cursor
     chen = person(slack.engine, chat_user_id="U100")
     assert (chen.name, chen.lang, chen.tz, chen.email) == ("Chen Jun", "en", "Europe/London", "chen@zj.gov.cn")
     assert person(slack.engine, chat_user_id="U101").lang == "zh"
     assert any("张伟" in u for u in result.unmatched)  # no Slack account yet, and said so
-    again = sync_directory(client, slack.engine, team_id="T1", now=datetime.now(timezone.utc))
+    again = sync_directory(client, slack.engine, team_id="T1", now=datetime.now(UTC))
     assert again.mapped == 0 and again.refreshed == 0
 
 

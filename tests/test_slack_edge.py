@@ -10,9 +10,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from bot.slack.edge import MAX_BODY, ReplayGuard, Refused, verify
+from bot.slack.edge import MAX_BODY, Refused, ReplayGuard, verify
 from models.tables import ProcessedRequest, Task
-from tests.slack_fake import SECRET, Harness, fake, harness, sign, slack  # noqa: F401 - fixtures
+from tests.slack_fake import SECRET, Harness, fake, harness, sign, slack
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from bot.slack.events import first_delivery
 from models.tables import Person, ProcessedEvent, Workspace
-from tests.slack_fake import SECRET, TOKEN, Harness, fake, harness, slack  # noqa: F401 - fixtures
+from tests.slack_fake import SECRET, TOKEN, Harness, fake, harness, slack
 
 
 def test_opening_app_home_publishes_my_tasks_approvals_and_task_forces(slack: Harness) -> None:

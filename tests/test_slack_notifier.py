@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import socket
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from bot.settings import Settings
 from bot.slack.notifier import SlackNotifier
 from models.outbox import DeliveryError
-from tests.slack_fake import TOKEN, fake  # noqa: F401 - fixture
+from tests.slack_fake import TOKEN, fake
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_each_message_carries_its_outbox_id_in_metadata(fake, notifier) -> None:
 
 
 def test_an_answer_lost_after_slack_posted_is_uncertain_and_found_in_the_history(fake, notifier) -> None:
-    since = datetime.now(timezone.utc) - timedelta(minutes=1)
+    since = datetime.now(UTC) - timedelta(minutes=1)
     fake.drop("chat.postMessage")
     with pytest.raises(DeliveryError) as raised:
         notifier.send("C1", "催办", outbox_id=7)
@@ -142,7 +142,7 @@ def test_an_answer_lost_after_slack_posted_is_uncertain_and_found_in_the_history
 
 
 def test_a_direct_message_is_looked_for_in_the_dm_with_the_bot_across_pages(fake, notifier) -> None:
-    since = datetime.now(timezone.utc) - timedelta(minutes=1)
+    since = datetime.now(UTC) - timedelta(minutes=1)
     notifier.send("U2", "第一条", outbox_id=1)
     for i in range(450):  # more than two pages of later messages
         notifier.send("U2", f"后来的 {i}")
@@ -187,7 +187,7 @@ def test_a_refused_connection_is_certainly_not_delivered(fake) -> None:
 
 
 def test_without_access_to_the_history_it_cannot_tell(fake, notifier) -> None:
-    since = datetime.now(timezone.utc) - timedelta(minutes=1)
+    since = datetime.now(UTC) - timedelta(minutes=1)
     fake.fail("conversations.history", status=200, error="missing_scope")
     assert notifier.was_delivered("C1", 1, since) is None
     fake.fail("conversations.history", status=500)
@@ -202,7 +202,7 @@ def test_the_delivery_worker_and_slack_reconcile_a_lost_answer_end_to_end(fake, 
     from tests.outbox_fakes import queue, rows
 
     fake.reset()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     queue(engine, [("C1", "逐级督办"), ("U2", "提醒")], now=now)
     notifier = SlackNotifier(Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url, _env_file=None))
     notifier.min_interval = 0.0

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.slack import server
 from bot.slack.notifier import SlackNotifier
 from models.db import make_engine
-from tests.slack_fake import SECRET, TOKEN, fake, sign  # noqa: F401 - fixture
+from tests.slack_fake import SECRET, TOKEN, fake, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 

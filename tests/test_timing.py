@@ -9,7 +9,15 @@ import pytest
 from models.calendar import WorkCalendar
 from models.policy import DEFAULT, Policy
 from models.timing import (
-    due_levels, due_reminder, entry_delays, level_moments, paused_moments, resume_moment, reminder_steps, send_time, silence_cutoff,
+    due_levels,
+    due_reminder,
+    entry_delays,
+    level_moments,
+    paused_moments,
+    reminder_steps,
+    resume_moment,
+    send_time,
+    silence_cutoff,
 )
 from tests.conftest import TZ, at
 

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -149,7 +149,7 @@ def refresh_person(engine: Engine, team_id: str, user: dict, *, via: str, now: d
                    create: bool = False) -> bool:
     """Applies one Slack user object to the person with that id; True if anything changed."""
     e = entry_of(user)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         ws = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
         if ws is None:
@@ -186,7 +186,7 @@ def look_up_mentions(client: WebClient, engine: Engine, team_id: str, text: str)
     for user_id in unprofiled(engine, team_id, mentioned(text)):
         try:
             user = client.users_info(user=user_id, include_locale=True)["user"]
-        except Exception as exc:  # noqa: BLE001 - a profile is a nicety; the command already went through
+        except Exception as exc:
             log.warning("users.info failed for mentioned %s/%s: %s", team_id, user_id, type(exc).__name__)
             continue
         done += refresh_person(engine, team_id, user, via="mention")

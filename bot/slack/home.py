@@ -98,7 +98,7 @@ class HomeRefresher:
         while True:
             try:
                 key = self._next()
-            except Exception:  # noqa: BLE001 - the one thread that publishes homes must not die
+            except Exception:
                 log.exception("the home refresher's queue failed; going on")
                 time.sleep(self._delay)
                 continue
@@ -112,7 +112,7 @@ class HomeRefresher:
                         self.request(*key, after=_retry_after(exc))
                     else:
                         log.warning("views.publish failed for %s/%s: %s", *key, exc.response.get("error"))
-                except Exception:  # noqa: BLE001 - a strange answer must not stop the next home
+                except Exception:
                     log.exception("handling a views.publish error for %s/%s failed", *key)
             except Exception:
                 log.exception("publishing the home of %s/%s failed", *key)

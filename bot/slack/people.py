@@ -87,7 +87,7 @@ class Directory:
         ttl = float("inf")
         try:
             profile = UNKNOWN if self._known_by_name(*key) else profile_of(self._ask_slack(key[1]))
-        except Exception as exc:  # noqa: BLE001 - a profile is a nicety; the request goes on without it
+        except Exception as exc:
             log.warning("users.info failed for %s/%s: %s", key[0], key[1], _reason(exc))
             profile, ttl = UNKNOWN, self.RETRY_AFTER
         with self._lock:

@@ -251,5 +251,5 @@ class Surface:
                 self.client.views_publish(user_id=user_id, view=blocks.home_error(text))
             else:
                 self.post({"response_type": "ephemeral", "text": text, "blocks": blocks.text_sections(text)}, origin)
-        except Exception:  # noqa: BLE001 - the failure itself is logged; nothing more can reach the user
+        except Exception:
             log.exception("the apology for ref %s could not be delivered", ref)

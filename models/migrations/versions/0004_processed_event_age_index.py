@@ -4,18 +4,14 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22 05:41:41.580370
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
-import sqlalchemy as sa
-import sqlmodel
-import models.db
-
 
 revision: str = '0004'
-down_revision: Union[str, None] = '0003'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

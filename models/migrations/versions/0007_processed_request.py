@@ -4,18 +4,18 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-08 10:00:00
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
+
 import models.db
 
-
 revision: str = '0007'
-down_revision: Union[str, None] = '0006'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = '0006'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
