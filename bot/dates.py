@@ -348,10 +348,7 @@ def _en_month_date(m: re.Match[str], today: date, _: WorkCalendar) -> date:
     """31 Dec [2026] / Dec 31[, 2026], with an optional leading weekday that must match."""
     month = _EN_MONTH_NAMES[m["mon"]]
     day = int(m["d"])
-    if m["y"]:
-        result = date(int(m["y"]), month, day)
-    else:
-        result = _upcoming_month_day(today, month, day)
+    result = date(int(m["y"]), month, day) if m["y"] else _upcoming_month_day(today, month, day)
     if m["wd"] and _EN_WEEKDAY_NAMES[m["wd"]] != result.weekday():
         raise ValueError("weekday does not match the date")
     return result

@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.dates import parse_date
 from models import i18n, org, tasks
@@ -64,7 +64,7 @@ def read_rows(path: Path) -> tuple[list[Row], list[i18n.Msg]]:
         return [], [i18n.Msg("exchange.unreadable", path=str(path), error=str(exc))]
     ws = wb.worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
-    for h, header in enumerate(rows[:10]):
+    for h, header in enumerate(rows[:10]):  # noqa: B007 (h, the header's index, is read after the loop)
         cols = _header_map(list(header))
         if {"title", "owner", "due"} <= cols.keys():
             break
@@ -72,7 +72,7 @@ def read_rows(path: Path) -> tuple[list[Row], list[i18n.Msg]]:
         return [], [i18n.Msg("exchange.no_header")]
     out = []
     for i, values in enumerate(rows[h + 1:], start=h + 2):
-        def get(key: str) -> object:
+        def get(key: str, values: tuple[object, ...] = values) -> object:
             idx = cols.get(key)
             value = values[idx] if idx is not None and idx < len(values) else None
             # The bot's reference markers never come from a file: they would forge a live mention.
@@ -119,8 +119,8 @@ def _find_force(session: Session, name: str) -> TaskForce:
 
 
 def _first_lead(session: Session, force: TaskForce) -> Person:
-    lead = session.exec(select(Person).join(ForceMember, ForceMember.person_id == Person.id).where(
-        ForceMember.force_id == force.id, ForceMember.is_lead == True).order_by(Person.id)).first()  # noqa: E712
+    lead = session.exec(select(Person).join(ForceMember, col(ForceMember.person_id) == Person.id).where(
+        ForceMember.force_id == force.id, ForceMember.is_lead == True).order_by(col(Person.id))).first()  # noqa: E712
     if lead is None:
         raise CliRefusal("exchange.no_lead", name=force.name)
     return lead
@@ -151,7 +151,7 @@ def _existing(session: Session, force: TaskForce, row: Row, title: str, owner: P
         if task is not None and task.force_id == force.id and (task.title == title or task.owner_id == owner.id):
             return task
     return session.exec(select(Task).where(Task.force_id == force.id, Task.title == title, Task.owner_id == owner.id,
-                                           Task.status != "cancelled").order_by(Task.id)).first()
+                                           Task.status != "cancelled").order_by(col(Task.id))).first()
 
 
 def _update(ctx: Ctx, task: Task, row: Row, title: str, owner: Person, due: date, prio: str) -> bool:
@@ -279,10 +279,10 @@ def tasks_xlsx(views: list[tasks.TaskView], lang: str, title: str) -> bytes:
         row = ws.max_row
         ws.cell(row, 7).fill = PatternFill("solid", fgColor=FILLS[v.light.color])
         ws.cell(row, 8).number_format = "0%"
-        for col in (9, 10, 11):
-            ws.cell(row, col).number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFGHIJKL", (6, 40, 10, 22, 8, 10, 8, 8, 12, 12, 12, 30)):
-        ws.column_dimensions[col].width = width
+        for column in (9, 10, 11):
+            ws.cell(row, column).number_format = "yyyy-mm-dd"
+    for letter, width in zip("ABCDEFGHIJKL", (6, 40, 10, 22, 8, 10, 8, 8, 12, 12, 12, 30), strict=True):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A3"
     for row in ws.iter_rows(min_row=3):
         row[1].alignment = Alignment(wrap_text=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.exchange import as_data
 from models import i18n, orgfile
@@ -83,7 +83,7 @@ def read_org(path: Path) -> tuple[list[orgfile.DeptRow], list[orgfile.PersonRow]
     for sheet in wb.worksheets:
         rows = sheet.iter_rows(values_only=True)
         header_line, cols, kind = 0, {}, None
-        for n, header in zip(range(1, 11), rows):
+        for n, header in zip(range(1, 11), rows, strict=False):  # the header is among the first ten lines, if any
             pc = _columns(header, PEOPLE_COLUMNS)
             if "name" in pc and ({"email", "chat_id"} & pc.keys()):
                 header_line, cols, kind = n, pc, "people"
@@ -135,7 +135,7 @@ def workspace_for_cli(session: Session, team: str | None) -> Workspace:
     """The workspace the CLI works on: ``--team``, else the only one there is, else the console's."""
     if team:
         return get_or_create_workspace(session, team)
-    all_ws = session.exec(select(Workspace).order_by(Workspace.id)).all()
+    all_ws = session.exec(select(Workspace).order_by(col(Workspace.id))).all()
     if len(all_ws) == 1:
         return all_ws[0]
     if not all_ws:
@@ -191,8 +191,8 @@ class _Abort(Exception):
 def org_xlsx(session: Session, ws: Workspace, lang: str) -> tuple[bytes, int, int]:
     """The workspace's departments and people (those who left excepted) as a workbook that imports back."""
     lang = i18n.normalise_lang(lang)
-    depts = session.exec(select(Department).where(Department.workspace_id == ws.id).order_by(Department.id)).all()
-    people = session.exec(select(Person).where(Person.workspace_id == ws.id).order_by(Person.id)).all()
+    depts = session.exec(select(Department).where(Department.workspace_id == ws.id).order_by(col(Department.id))).all()
+    people = session.exec(select(Person).where(Person.workspace_id == ws.id).order_by(col(Person.id))).all()
     grants: dict[int, set[str]] = {}
     for pid, role in session.exec(select(RoleGrant.person_id, RoleGrant.role).where(RoleGrant.workspace_id == ws.id)).all():
         grants.setdefault(pid, set()).add(role)
@@ -241,10 +241,10 @@ def org_xlsx(session: Session, ws: Workspace, lang: str) -> tuple[bytes, int, in
             c.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         as_data(sheet)
-    for col, width in zip("ABCDEFG", (24, 24, 12, 16, 16, 28, 16)):
-        ps.column_dimensions[col].width = width
-    for col, width in zip("ABC", (30, 30, 16)):
-        ds.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFG", (24, 24, 12, 16, 16, 28, 16), strict=True):
+        ps.column_dimensions[letter].width = width
+    for letter, width in zip("ABC", (30, 30, 16), strict=True):
+        ds.column_dimensions[letter].width = width
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), len(depts), len(people)

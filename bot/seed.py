@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.console import CONSOLE_TEAM, DEFAULT_CHANNEL
 from models import forces, org, tasks
@@ -128,7 +128,7 @@ def seed_demo(engine: Engine, *, tz: ZoneInfo, lang: str = "zh", now: datetime |
         tasks.request_extension(ctx("zhaomin", when(-1)), t9.id, day(18), "需等待总局接口升级")
         # The sample's history happened "before" today: its notifications count as delivered then,
         # so starting the bot does not replay a month of them.
-        session.execute(update(Outbox).where(Outbox.workspace_id == ws.id, Outbox.status == "pending")
+        session.execute(update(Outbox).where(col(Outbox.workspace_id) == ws.id, col(Outbox.status) == "pending")
                         .values(status="sent", sent_at=Outbox.created_at))
     return (
         f"Loaded the demo: {len(PEOPLE)} people in {len(DEPARTMENTS)} departments, task force “{FORCE}” "

@@ -27,7 +27,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from jobs.sweeps import DEFAULT_LANG, DEFAULT_TZ, _each, _Run
 from models import i18n, outbox
@@ -76,7 +76,7 @@ def sweep_briefings(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ,
 def _brief_person(run: _Run, cutoff: datetime, session: Session, person_id: int) -> int:
     rows = list(session.exec(skip_locked(session, select(Outbox).where(
         literal_in(Outbox.status, "held"), Outbox.person_id == person_id, Outbox.next_attempt_at <= cutoff,
-    ).order_by(Outbox.id))).all())
+    ).order_by(col(Outbox.id)))).all())
     if not rows:
         return 0  # gathered by another process meanwhile
     person = session.get(Person, person_id)
@@ -134,13 +134,13 @@ def _approvals(session: Session, person: Person, lang: str) -> list[Line]:
     if not led:
         return []
     requests = session.exec(
-        select(ExtensionRequest, Task).join(Task, Task.id == ExtensionRequest.task_id)
-        .where(Task.force_id.in_(led), ExtensionRequest.status == "pending").order_by(Task.id)
+        select(ExtensionRequest, Task).join(Task, col(Task.id) == ExtensionRequest.task_id)
+        .where(col(Task.force_id).in_(led), ExtensionRequest.status == "pending").order_by(col(Task.id))
     ).all()
-    reported = session.exec(select(Task).where(Task.force_id.in_(led), literal_in(Task.status, "done_requested"))
-                            .order_by(Task.id)).all()
+    reported = session.exec(select(Task).where(col(Task.force_id).in_(led), literal_in(Task.status, "done_requested"))
+                            .order_by(col(Task.id))).all()
     wanted = {req.requested_by_id for req, _ in requests} | {task.owner_id for task in reported}
-    names = dict(session.exec(select(Person.id, Person.name).where(Person.id.in_(wanted))).all()) if wanted else {}
+    names = dict(session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted))).all()) if wanted else {}
     out: list[Line] = []
     for req, task in requests:
         out.append(Line("approvals", Msg("brief.approve.extension", id=task.id, title=task.title,

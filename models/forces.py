@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit, i18n, org, outbox, permissions
 from models.context import Ctx
@@ -32,7 +32,7 @@ def find_force(ctx: Ctx, name: str | None = None, *, allow_closed: bool = False)
             ).first()
         if force is None:
             mine = ctx.session.exec(
-                q.join(ForceMember, ForceMember.force_id == TaskForce.id)
+                q.join(ForceMember, col(ForceMember.force_id) == TaskForce.id)
                 .where(ForceMember.person_id == ctx.actor.id, TaskForce.status == "open")
             ).all()
             if len(mine) == 1:
@@ -85,9 +85,9 @@ def leads_of(session: Session, force: TaskForce) -> list[Person]:
     """The task force's leads, oldest first."""
     return list(
         session.exec(
-            select(Person).join(ForceMember, ForceMember.person_id == Person.id)
+            select(Person).join(ForceMember, col(ForceMember.person_id) == Person.id)
             .where(ForceMember.force_id == force.id, ForceMember.is_lead == True)  # noqa: E712
-            .order_by(Person.id)
+            .order_by(col(Person.id))
         ).all()
     )
 
@@ -162,10 +162,10 @@ def force_add(ctx: Ctx, refs: list[org.PersonRef], *, dept: str | None = None, f
 
 
 def _live(ctx: Ctx, force: TaskForce, owner_ids: set[int] | None = None) -> list[Task]:
-    q = select(Task).where(Task.force_id == force.id, Task.status.in_(LIVE))
+    q = select(Task).where(Task.force_id == force.id, col(Task.status).in_(LIVE))
     if owner_ids is not None:
-        q = q.where(Task.owner_id.in_(owner_ids))
-    return list(ctx.session.exec(q.order_by(Task.id)).all())
+        q = q.where(col(Task.owner_id).in_(owner_ids))
+    return list(ctx.session.exec(q.order_by(col(Task.id))).all())
 
 
 def force_remove(ctx: Ctx, refs: list[org.PersonRef], *, force_name: str | None = None,
@@ -189,7 +189,7 @@ def force_remove(ctx: Ctx, refs: list[org.PersonRef], *, force_name: str | None 
             rows.append(m)
     leaving = {p.id for p in people}
     staying_leads = [p for p in leads(ctx, force) if p.id not in leaving]
-    for p, m in zip(people, rows):
+    for p, m in zip(people, rows, strict=True):
         if m.is_lead and not staying_leads:
             raise Conflict("force.last_lead", who=p.name)
     owned = _live(ctx, force, leaving)
@@ -202,7 +202,7 @@ def force_remove(ctx: Ctx, refs: list[org.PersonRef], *, force_name: str | None 
                        again=" ".join(f"@{p.chat_user_id}" for p in people) + f" force:{force.name}")
     owned_by = {p.id: [t.id for t in owned if t.owner_id == p.id] for p in people}
     tasks.hand_over(ctx, owned, heir, why="force.member_removed")
-    for p, m in zip(people, rows):
+    for p, m in zip(people, rows, strict=True):
         ctx.session.delete(m)
         audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="force.member_removed",
                      entity="force", entity_id=force.id, now=ctx.now, person=p.id, handed_over=owned_by[p.id],
@@ -229,21 +229,21 @@ def force_list(ctx: Ctx, *, page: int = 1, size: int = 40):
 
     q = select(TaskForce).where(TaskForce.workspace_id == ctx.ws.id)
     if not (org.has_role(ctx.session, ctx.actor, "leader") or org.has_role(ctx.session, ctx.actor, "secretary")):
-        q = q.join(ForceMember, ForceMember.force_id == TaskForce.id).where(ForceMember.person_id == ctx.actor.id)
+        q = q.join(ForceMember, col(ForceMember.force_id) == TaskForce.id).where(ForceMember.person_id == ctx.actor.id)
     listed = q.subquery()
     by_status = dict(ctx.session.exec(select(listed.c.status, func.count()).group_by(listed.c.status)).all())
     counts = {"open": by_status.get("open", 0), "closed": by_status.get("closed", 0)}
-    forces = ctx.session.exec(q.order_by(TaskForce.status.desc(), TaskForce.name, TaskForce.id)
+    forces = ctx.session.exec(q.order_by(col(TaskForce.status).desc(), TaskForce.name, col(TaskForce.id))
                               .offset((page - 1) * size).limit(size)).all()
     ids = [f.id for f in forces]
     if not ids:
         return Page((), sum(counts.values()), page, size, counts=counts)
     members = dict(ctx.session.exec(select(ForceMember.force_id, func.count()).where(
-        ForceMember.force_id.in_(ids)).group_by(ForceMember.force_id)).all())
+        col(ForceMember.force_id).in_(ids)).group_by(col(ForceMember.force_id))).all())
     tasks = dict(ctx.session.exec(select(Task.force_id, func.count()).where(
-        Task.force_id.in_(ids), Task.status != "cancelled").group_by(Task.force_id)).all())
-    lead_rows = ctx.session.exec(select(ForceMember.force_id, Person.name).join(Person, Person.id == ForceMember.person_id)
-                                 .where(ForceMember.force_id.in_(ids), ForceMember.is_lead == True)).all()  # noqa: E712
+        col(Task.force_id).in_(ids), Task.status != "cancelled").group_by(col(Task.force_id))).all())
+    lead_rows = ctx.session.exec(select(ForceMember.force_id, Person.name).join(Person, col(Person.id) == ForceMember.person_id)
+                                 .where(col(ForceMember.force_id).in_(ids), ForceMember.is_lead == True)).all()  # noqa: E712
     lead_names: dict[int, list[str]] = {}
     for fid, n in lead_rows:
         lead_names.setdefault(fid, []).append(n)

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit, i18n
 from models.calendar import _EMPTY_YEAR, WorkCalendar, _load_year
@@ -105,7 +105,7 @@ def _section_days(body: str, name: str, year: int, problems: list[Msg]) -> list[
         # "6月20日放假，6月22日（星期一）补休": each clause says what its own dates are.
         for clause in re.split(r"[,，]", sentence):
             kind = _clause_kind(clause)
-            dates, month, year_seen = _clause_dates(clause, year, month, name, problems)
+            dates, month, _year_seen = _clause_dates(clause, year, month, name, problems)
             if kind is None or not dates:
                 continue
             working = kind == "work"
@@ -194,7 +194,7 @@ def apply_notice(session: Session, actor: Person | None, ws: Workspace, notice: 
     if not notice.ok:
         raise InvalidInput("notice.not_ok", n=len(notice.problems))
     existing = {r.day: r for r in session.exec(select(CalendarOverride).where(
-        CalendarOverride.workspace_id == ws.id, CalendarOverride.day.in_([d.day for d in notice.days]))).all()}
+        CalendarOverride.workspace_id == ws.id, col(CalendarOverride.day).in_([d.day for d in notice.days]))).all()}
     added = changed = 0
     for d in notice.days:
         row = existing.get(d.day)

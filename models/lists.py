@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import or_, union
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import forces, org, permissions
 from models.calendar import WorkCalendar
@@ -110,11 +110,11 @@ def lit(ctx: Ctx, *where: Any) -> list[Lit]:
     matching = select(Task.id).where(*where)
     open_nodes: dict[int, list[tuple[str, date]]] = {}
     for task_id, name, due in ctx.session.exec(select(TimeNode.task_id, TimeNode.name, TimeNode.due).where(
-            TimeNode.task_id.in_(matching), TimeNode.done_at.is_(None)).order_by(TimeNode.no)).all():
+            col(TimeNode.task_id).in_(matching), col(TimeNode.done_at).is_(None)).order_by(TimeNode.no)).all():
         open_nodes.setdefault(task_id, []).append((name, due))
     force_ids = {r[1] for r in rows if r[1] is not None}
     policies = {fid: effective(p) for fid, p in ctx.session.exec(
-        select(TaskForce.id, TaskForce.policy).where(TaskForce.id.in_(force_ids))).all()} if force_ids else {}
+        select(TaskForce.id, TaskForce.policy).where(col(TaskForce.id).in_(force_ids))).all()} if force_ids else {}
     default = effective(None)
     calendar = _MemoCalendar(ctx.calendar)
     out = []
@@ -141,8 +141,8 @@ def _sees_all(ctx: Ctx) -> bool:
 def _notified_ids(ctx: Ctx) -> set[int]:
     """Live tasks whose 督办 notices reached the caller (recipients are a JSON list: filtered here, as was_notified)."""
     rows = ctx.session.exec(select(EscalationStep.task_id, EscalationStep.recipients)
-                            .join(Task, Task.id == EscalationStep.task_id)
-                            .where(Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE))).all()
+                            .join(Task, col(Task.id) == EscalationStep.task_id)
+                            .where(Task.workspace_id == ctx.ws.id, col(Task.status).in_(LIVE))).all()
     return {tid for tid, rec in rows if ctx.actor.id in (rec or [])}
 
 
@@ -152,35 +152,35 @@ def readable(ctx: Ctx) -> Any:
     me = ctx.actor.id
     mine = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == me)
     visible = select(ForceMember.force_id).where(ForceMember.person_id == me)
-    rules = [Task.created_by_id == me, Task.owner_id == me, Task.id.in_(mine), Task.force_id.in_(visible)]
+    rules = [Task.created_by_id == me, Task.owner_id == me, col(Task.id).in_(mine), col(Task.force_id).in_(visible)]
     notified = _notified_ids(ctx)
     if notified:
-        rules.append(Task.id.in_(notified))
+        rules.append(col(Task.id).in_(notified))
     roles = org.roles_of(ctx.session, ctx.actor)
     if "leader" in roles:
         people, depts = permissions.below(ctx.session, ctx.actor)
-        rules.append(Task.owner_id.in_(people))
+        rules.append(col(Task.owner_id).in_(people))
         if depts:
-            rules.append(Task.department_id.in_(depts))
+            rules.append(col(Task.department_id).in_(depts))
     if "secretary" in roles:
         meetings = permissions.secretary_meetings(ctx.actor)
-        if ctx.session.exec(select(Meeting.id).where(Meeting.id.in_(meetings))).first() is not None:
-            rules.append(Task.force_id.in_(permissions.reporting_forces(ctx.session, ctx.ws.id)))
-            rules.append(Task.id.in_(select(Decision.task_id).where(Decision.meeting_id.in_(meetings))))
+        if ctx.session.exec(select(Meeting.id).where(col(Meeting.id).in_(meetings))).first() is not None:
+            rules.append(col(Task.force_id).in_(permissions.reporting_forces(ctx.session, ctx.ws.id)))
+            rules.append(col(Task.id).in_(select(Decision.task_id).where(col(Decision.meeting_id).in_(meetings))))
     return or_(*rules)
 
 
 def task_scope(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = None,
                force_name: str | None = None) -> list[Any]:
     """The SQL conditions of a ``/task list`` scope, after checking the caller may read it."""
-    where: list[Any] = [Task.workspace_id == ctx.ws.id, Task.status.in_(LIVE)]
+    where: list[Any] = [Task.workspace_id == ctx.ws.id, col(Task.status).in_(LIVE)]
     if scope == "mine":
         # A UNION of two indexed lookups: "owner = me OR id IN (co-owned)" made SQLite scan the workspace.
         mine = union(
-            select(Task.id).where(Task.owner_id == ctx.actor.id, Task.status.in_(LIVE)),
+            select(Task.id).where(Task.owner_id == ctx.actor.id, col(Task.status).in_(LIVE)),
             select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == ctx.actor.id),
         ).subquery()
-        where.append(Task.id.in_(select(mine.c.id)))
+        where.append(col(Task.id).in_(select(mine.c.id)))
     elif scope == "user":
         person = org.find_person(ctx.session, ctx.ws, user, now=ctx.now, create=False) if user else ctx.actor
         where.append(Task.owner_id == person.id)
@@ -194,15 +194,14 @@ def task_scope(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = No
     elif scope == "overdue":
         # Red by its deadline or by a time node: two indexed lookups (ix_task_live_due, ix_timenode_open_due).
         late = union(
-            select(Task.id).where(Task.due < ctx.today, Task.status.in_(LIVE)),
-            select(TimeNode.task_id).where(TimeNode.due < ctx.today, TimeNode.done_at.is_(None)),
+            select(Task.id).where(Task.due < ctx.today, col(Task.status).in_(LIVE)),
+            select(TimeNode.task_id).where(TimeNode.due < ctx.today, col(TimeNode.done_at).is_(None)),
         ).subquery()
-        where += [Task.id.in_(select(late.c.id)), Task.status != "done_requested"]
+        where += [col(Task.id).in_(select(late.c.id)), Task.status != "done_requested"]
         if not _sees_all(ctx):
             where.append(readable(ctx))
-    elif scope == "all":
-        if not _sees_all(ctx):
-            where.append(readable(ctx))
+    elif scope == "all" and not _sees_all(ctx):
+        where.append(readable(ctx))
     return where
 
 
@@ -226,7 +225,7 @@ def cards(ctx: Ctx, ids: list[int], views) -> list:
     """Cards for ``ids``, in that order."""
     if not ids:
         return []
-    rows = ctx.session.exec(select(Task).where(Task.id.in_(ids))).all()
+    rows = ctx.session.exec(select(Task).where(col(Task.id).in_(ids))).all()
     by_id = {v.id: v for v in views(ctx, list(rows))}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -240,10 +239,10 @@ def map_tasks(ctx: Ctx, force: TaskForce, *, dept: str | None = None, owner: org
     department or person is refused (NotFound), not answered with an empty map."""
     from models.tasks import views  # tasks imports this module
 
-    q = select(Task).where(Task.force_id == force.id, Task.status.in_(LIVE))
+    q = select(Task).where(Task.force_id == force.id, col(Task.status).in_(LIVE))
     if dept:
         q = q.where(Task.department_id == org.find_department(ctx.session, ctx.ws, dept).id)
     if owner is not None:
         q = q.where(Task.owner_id == org.find_person(ctx.session, ctx.ws, owner, now=ctx.now, create=False).id)
-    out = views(ctx, list(ctx.session.exec(q.order_by(Task.due, Task.id)).all()))
+    out = views(ctx, list(ctx.session.exec(q.order_by(col(Task.due), col(Task.id))).all()))
     return [v for v in out if v.light.color == light] if light else out

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit, i18n, permissions
 from models.calendar import WorkCalendar
@@ -67,12 +67,13 @@ def ensure_person(
         return person
     # Take the workspace's write lock first (a no-op UPDATE: a row lock on PostgreSQL, the write
     # lock on SQLite), so the "am I the first?" count below cannot race another first contact.
-    session.execute(update(Workspace).where(Workspace.id == ws.id).values(team_id=Workspace.team_id))
+    session.execute(update(Workspace).where(col(Workspace.id) == ws.id).values(team_id=Workspace.team_id))
     created = insert_ignore(session, Person, {
         "workspace_id": ws.id, "chat_user_id": chat_user_id, "name": name or chat_user_id,
         "lang": i18n.normalise_lang(lang) if lang else None, "tz": tz, "created_at": now,
     }, conflict=["workspace_id", "chat_user_id"])
     person = _person(session, ws, chat_user_id)
+    assert person is not None  # inserted just now, or by the first contact that won the race
     if not created:
         return person
     audit.record(session, workspace_id=ws.id, actor=person, action="person.joined", entity="person",
@@ -187,11 +188,11 @@ def dept_tree(session: Session, ws: Workspace) -> list[DeptLine]:
     depts = session.exec(select(Department).where(Department.workspace_id == ws.id).order_by(Department.name)).all()
     counts = dict(
         session.exec(
-            select(Person.department_id, func.count()).where(Person.workspace_id == ws.id).group_by(Person.department_id)
+            select(Person.department_id, func.count()).where(Person.workspace_id == ws.id).group_by(col(Person.department_id))
         ).all()
     )
     heads = {p.id: p.name for p in session.exec(select(Person).where(
-        Person.id.in_([d.head_id for d in depts if d.head_id]))).all()} if any(d.head_id for d in depts) else {}
+        col(Person.id).in_([d.head_id for d in depts if d.head_id]))).all()} if any(d.head_id for d in depts) else {}
     children: dict[int | None, list[Department]] = {}
     for d in depts:
         children.setdefault(d.parent_id, []).append(d)
@@ -203,7 +204,7 @@ def dept_tree(session: Session, ws: Workspace) -> list[DeptLine]:
             if d.id in seen:
                 continue
             seen.add(d.id)
-            out.append(DeptLine(depth, d.name, heads.get(d.head_id), counts.get(d.id, 0)))
+            out.append(DeptLine(depth, d.name, heads.get(d.head_id) if d.head_id is not None else None, counts.get(d.id, 0)))
             walk(d.id, depth + 1)
 
     walk(None, 0)

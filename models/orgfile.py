@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
@@ -110,13 +111,13 @@ def import_org(session: Session, ws: Workspace, depts: list[DeptRow], people: li
 
     # ---- rows on their own: names, duplicates, roles, keys
     seen_dept: dict[str, int] = {}
-    for r in depts:
-        if not r.name or len(r.name) > 200:
-            mark("dept", r.line, "org.dept_name")
-        elif r.name in seen_dept:
-            mark("dept", r.line, "org.dept_duplicate", name=r.name, other=seen_dept[r.name])
+    for dep in depts:
+        if not dep.name or len(dep.name) > 200:
+            mark("dept", dep.line, "org.dept_name")
+        elif dep.name in seen_dept:
+            mark("dept", dep.line, "org.dept_duplicate", name=dep.name, other=seen_dept[dep.name])
         else:
-            seen_dept[r.name] = r.line
+            seen_dept[dep.name] = dep.line
     seen_key: dict[str, int] = {}
     roles_of: dict[int, set[str]] = {}
     for r in people:
@@ -143,8 +144,8 @@ def import_org(session: Session, ws: Workspace, depts: list[DeptRow], people: li
                 wanted.add(role)
         roles_of[r.line] = wanted - {"member"}
 
-    dept_name_by_id = {d.id: name for name, d in db_depts.items()}
-    chat_by_id = {p.id: p.chat_user_id for p in db_people}
+    dept_name_by_id: dict[int | None, str] = {d.id: name for name, d in db_depts.items()}
+    chat_by_id: dict[int | None, str] = {p.id: p.chat_user_id for p in db_people}
     # ---- references, to a fixpoint: a row that leans on a bad row is bad too
     while True:
         before = len(bad)
@@ -152,15 +153,15 @@ def import_org(session: Session, ws: Workspace, depts: list[DeptRow], people: li
         good_people = [r for r in people if ("people", r.line) not in bad]
         resolve = _Resolver(good_people, db_people, by_chat, by_mail)
         parent_of: dict[str, str | None] = {name: dept_name_by_id.get(d.parent_id) for name, d in db_depts.items()}
-        for r in good_depts.values():
-            if r.parent and r.parent not in good_depts and r.parent not in db_depts:
-                mark("dept", r.line, "org.unknown_parent", parent=r.parent)
-            elif r.parent == r.name:
-                mark("dept", r.line, "org.dept_cycle", name=r.name)
+        for dep in good_depts.values():
+            if dep.parent and dep.parent not in good_depts and dep.parent not in db_depts:
+                mark("dept", dep.line, "org.unknown_parent", parent=dep.parent)
+            elif dep.parent == dep.name:
+                mark("dept", dep.line, "org.dept_cycle", name=dep.name)
             else:
-                parent_of[r.name] = r.parent or None
-            if r.head and resolve.find(r.head) is None:
-                mark("dept", r.line, resolve.why(r.head), who=r.head)
+                parent_of[dep.name] = dep.parent or None
+            if dep.head and resolve.find(dep.head) is None:
+                mark("dept", dep.line, resolve.why(dep.head), who=dep.head)
         for name in _cycles(parent_of, set(good_depts)):
             mark("dept", good_depts[name].line, "org.dept_cycle", name=name)
         boss_of: dict[str, str | None] = {p.chat_user_id: chat_by_id.get(p.reports_to_id) for p in db_people}
@@ -206,6 +207,7 @@ class _Resolver:
             self.names.setdefault(p.name, set()).add(p.chat_user_id)
         for r in rows:
             chat = self.chat_id(r)
+            assert r.key is not None  # a row without a key was marked bad, and only good rows come here
             self.rows_by_key[r.key] = r
             if r.email:
                 self.rows_by_key[PLACEHOLDER + r.email.lower()] = r
@@ -242,6 +244,12 @@ class _Resolver:
             return self.by_mail[low].chat_user_id
         named = self.names.get(ref, set())
         return next(iter(named)) if len(named) == 1 else None
+
+    def known(self, ref: str) -> str:
+        """``find`` for a reference that validation has already resolved."""
+        chat = self.find(ref)
+        assert chat is not None, ref
+        return chat
 
     def why(self, ref: str) -> str:
         return "org.ambiguous_person" if len(self.names.get(ref.strip(), set())) > 1 else "org.unknown_person"
@@ -281,13 +289,14 @@ def _write(session: Session, ws: Workspace, depts: list[DeptRow], people: list[P
         session.execute(insert(Department), new_depts)
         result.depts_added = len(new_depts)
     dept_ids = dict(session.exec(select(Department.name, Department.id).where(Department.workspace_id == ws.id)).all())
-    for r in depts:
-        if r.name not in db_depts:
-            log("dept.added", "department", dept_ids[r.name], name=r.name, parent=r.parent)
+    for dep in depts:
+        if dep.name not in db_depts:
+            log("dept.added", "department", dept_ids[dep.name], name=dep.name, parent=dep.parent)
     say("departments", len(depts), len(depts))
 
     # People: insert the new, update the changed; compare first so a repeat writes nothing.
-    new_people, changes = [], []
+    new_people: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for r in people:
         chat = resolve.chat_id(r)
         want = {"name": r.name, "department_id": dept_ids.get(r.dept) if r.dept else None,
@@ -303,7 +312,7 @@ def _write(session: Session, ws: Workspace, depts: list[DeptRow], people: list[P
             diff["chat_user_id"] = r.chat_id
         if diff:
             changes.append({"id": old.id, **diff})
-            log("person.imported", "person", old.id, **{k: v for k, v in diff.items()})
+            log("person.imported", "person", old.id, **diff)
     for start in range(0, len(new_people), 5000):
         session.execute(insert(Person), new_people[start:start + 5000])
         say("people", min(start + 5000, len(new_people)), len(new_people))
@@ -321,7 +330,7 @@ def _write(session: Session, ws: Workspace, depts: list[DeptRow], people: list[P
     for r in people:
         if not r.boss:
             continue
-        pid, boss = ids[resolve.chat_id(r)], ids[resolve.find(r.boss)]
+        pid, boss = ids[resolve.chat_id(r)], ids[resolve.known(r.boss)]
         if current[pid][0] != boss:
             chain.append({"id": pid, "reports_to_id": boss})
             log("person.reports_to", "person", pid, old=current[pid][0], new=boss)
@@ -330,14 +339,14 @@ def _write(session: Session, ws: Workspace, depts: list[DeptRow], people: list[P
         result.people_changed += sum(1 for c in chain if c["id"] not in {x["id"] for x in changes})
     dept_rows = {d.name: d for d in session.exec(select(Department).where(Department.workspace_id == ws.id)).all()}
     dept_changes = []
-    for r in depts:
-        d = dept_rows[r.name]
-        want = {"parent_id": dept_ids[r.parent] if r.parent else None,
-                "head_id": ids[resolve.find(r.head)] if r.head else d.head_id}
+    for dep in depts:
+        d = dept_rows[dep.name]
+        want = {"parent_id": dept_ids[dep.parent] if dep.parent else None,
+                "head_id": ids[resolve.known(dep.head)] if dep.head else d.head_id}
         diff = {k: v for k, v in want.items() if getattr(d, k) != v}
         if diff:
             dept_changes.append({"id": d.id, **diff})
-            if r.name in db_depts:
+            if dep.name in db_depts:
                 log("dept.imported", "department", d.id, **diff)
     if dept_changes:
         session.execute(update(Department), dept_changes)
@@ -345,7 +354,7 @@ def _write(session: Session, ws: Workspace, depts: list[DeptRow], people: list[P
             c["id"] == dept_rows[r.name].id for c in dept_changes))
     # A department's head with no department of their own belongs to it (as /guatu dept add does).
     placed = {ids[resolve.chat_id(p)] for p in people if p.dept}
-    heads = [{"id": ids[resolve.find(r.head)], "department_id": dept_ids[r.name]} for r in depts if r.head]
+    heads = [{"id": ids[resolve.known(r.head)], "department_id": dept_ids[r.name]} for r in depts if r.head]
     heads = [h for h in heads if current.get(h["id"], (None, 0))[1] is None and h["id"] not in placed]
     if heads:
         session.execute(update(Person), heads)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit, i18n, permissions
 from models.context import Ctx
@@ -209,7 +209,7 @@ def _line(row: Outbox, names: dict[int, str]) -> OutboxLine:
 
 def _lines(ctx: Ctx, rows: list[Outbox]) -> list[OutboxLine]:
     ids = {r.person_id for r in rows if r.person_id}
-    names = dict(ctx.session.exec(select(Person.id, Person.name).where(Person.id.in_(ids))).all()) if ids else {}
+    names = dict(ctx.session.exec(select(Person.id, Person.name).where(col(Person.id).in_(ids))).all()) if ids else {}
     return [_line(r, names) for r in rows]
 
 
@@ -229,7 +229,7 @@ def list_messages(ctx: Ctx, which: str = "failed", *, limit: int = 20) -> list[O
     q = select(Outbox).where(Outbox.workspace_id == ctx.ws.id)
     if which == "failed":
         q = q.where(Outbox.status == "failed")
-    return _lines(ctx, list(ctx.session.exec(q.order_by(Outbox.id.desc()).limit(limit)).all()))
+    return _lines(ctx, list(ctx.session.exec(q.order_by(col(Outbox.id).desc()).limit(limit)).all()))
 
 
 def retry_message(ctx: Ctx, outbox_id: int) -> OutboxLine:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import audit, i18n
 from models.errors import Conflict, InvalidInput
@@ -80,24 +80,24 @@ def list_people(session: Session, ws: Workspace, *, dept: str | None = None, tex
     or e-mail; one page, with the total so a reply can say how many it left out."""
     q = select(Person).where(Person.workspace_id == ws.id)
     if dept:
-        q = q.where(Person.department_id.in_(_subtree(session, ws, find_department(session, ws, dept))))
+        q = q.where(col(Person.department_id).in_(_subtree(session, ws, find_department(session, ws, dept))))
     if text:
         like = f"%{text.strip()}%"
-        q = q.where(or_(Person.name.ilike(like), Person.chat_user_id.ilike(like), Person.email.ilike(like)))
+        q = q.where(or_(col(Person.name).ilike(like), col(Person.chat_user_id).ilike(like), col(Person.email).ilike(like)))
     if not include_left:
-        q = q.where(Person.id.not_in(select(RoleGrant.person_id).where(
+        q = q.where(col(Person.id).not_in(select(RoleGrant.person_id).where(
             RoleGrant.workspace_id == ws.id, RoleGrant.role == LEFT)))
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     pages = max(1, math.ceil(total / size))
     page = min(max(page, 1), pages)
-    people = session.exec(q.order_by(Person.name, Person.id).offset((page - 1) * size).limit(size)).all()
+    people = session.exec(q.order_by(Person.name, col(Person.id)).offset((page - 1) * size).limit(size)).all()
     ids = [p.id for p in people]
     depts = dict(session.exec(select(Department.id, Department.name).where(
-        Department.id.in_({p.department_id for p in people if p.department_id}))).all()) if people else {}
+        col(Department.id).in_({p.department_id for p in people if p.department_id}))).all()) if people else {}
     bosses = dict(session.exec(select(Person.id, Person.name).where(
-        Person.id.in_({p.reports_to_id for p in people if p.reports_to_id}))).all()) if people else {}
+        col(Person.id).in_({p.reports_to_id for p in people if p.reports_to_id}))).all()) if people else {}
     grants: dict[int, list[str]] = {}
-    for pid, role in session.exec(select(RoleGrant.person_id, RoleGrant.role).where(RoleGrant.person_id.in_(ids))).all():
+    for pid, role in session.exec(select(RoleGrant.person_id, RoleGrant.role).where(col(RoleGrant.person_id).in_(ids))).all():
         grants.setdefault(pid, []).append(role)
     items = [PersonLine(p.name, p.chat_user_id, depts.get(p.department_id), tuple(
         sorted((r for r in grants.get(p.id, []) if r in ROLES), key=ROLES.index)), bosses.get(p.reports_to_id),
@@ -158,10 +158,10 @@ def leave(session: Session, actor: Person, ws: Workspace, who: PersonRef, *, now
         raise Conflict("people.leave_self")
     if has_left(session, person):
         return Departure(person, [], [], [])
-    owned = session.exec(select(Task).where(Task.owner_id == person.id, Task.status.in_(LIVE))
-                         .order_by(Task.id)).all()
+    owned = session.exec(select(Task).where(Task.owner_id == person.id, col(Task.status).in_(LIVE))
+                         .order_by(col(Task.id))).all()
     sole: list[str] = []
-    for m, force in session.exec(select(ForceMember, TaskForce).join(TaskForce, TaskForce.id == ForceMember.force_id)
+    for _member, force in session.exec(select(ForceMember, TaskForce).join(TaskForce, col(TaskForce.id) == ForceMember.force_id)
                                  .where(ForceMember.person_id == person.id, ForceMember.is_lead == True,  # noqa: E712
                                         TaskForce.status == "open")).all():
         others = session.exec(select(func.count()).select_from(ForceMember).where(
@@ -179,12 +179,12 @@ def leave(session: Session, actor: Person, ws: Workspace, who: PersonRef, *, now
     roles = sorted(g.role for g in grants)
     for g in grants:
         session.delete(g)
-    live_ids = select(Task.id).where(Task.status.in_(LIVE))
+    live_ids = select(Task.id).where(col(Task.status).in_(LIVE))
     co_owned = list(session.exec(select(TaskCoOwner.task_id).where(
-        TaskCoOwner.person_id == person.id, TaskCoOwner.task_id.in_(live_ids))).all())
-    session.execute(delete(TaskCoOwner).where(TaskCoOwner.person_id == person.id, TaskCoOwner.task_id.in_(live_ids)))
+        TaskCoOwner.person_id == person.id, col(TaskCoOwner.task_id).in_(live_ids))).all())
+    session.execute(delete(TaskCoOwner).where(col(TaskCoOwner.person_id) == person.id, col(TaskCoOwner.task_id).in_(live_ids)))
     dropped = []
-    for m, force in session.exec(select(ForceMember, TaskForce).join(TaskForce, TaskForce.id == ForceMember.force_id)
+    for m, force in session.exec(select(ForceMember, TaskForce).join(TaskForce, col(TaskForce.id) == ForceMember.force_id)
                                  .where(ForceMember.person_id == person.id, ForceMember.is_lead == True)).all():  # noqa: E712
         m.is_lead = False
         dropped.append(force.name)

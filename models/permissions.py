@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import i18n
 from models.errors import PermissionDenied, role_denied
@@ -162,7 +162,7 @@ def _notified(s: Subject) -> bool:
 
 
 def _in_a_force(s: Subject) -> bool:
-    return s.session.exec(select(ForceMember.id).join(TaskForce, TaskForce.id == ForceMember.force_id).where(
+    return s.session.exec(select(ForceMember.id).join(TaskForce, col(TaskForce.id) == ForceMember.force_id).where(
         ForceMember.person_id == s.actor.id, TaskForce.status == "open")).first() is not None
 
 
@@ -173,10 +173,10 @@ def attendee_ids(session: Session, m: Meeting) -> set[int]:
                                             .where(AgendaItem.meeting_id == m.id)).all():
         ids |= {i for i in (proposer, presenter) if i}
     ids |= set(session.exec(select(Decision.owner_id).where(Decision.meeting_id == m.id)).all())
-    reporting = select(Task.force_id).where(Task.workspace_id == m.workspace_id, Task.status.in_(LIVE))
-    ids |= set(session.exec(select(ForceMember.person_id).join(TaskForce, TaskForce.id == ForceMember.force_id).where(
+    reporting = select(Task.force_id).where(Task.workspace_id == m.workspace_id, col(Task.status).in_(LIVE))
+    ids |= set(session.exec(select(ForceMember.person_id).join(TaskForce, col(TaskForce.id) == ForceMember.force_id).where(
         TaskForce.workspace_id == m.workspace_id, TaskForce.status == "open", ForceMember.is_lead == True,  # noqa: E712
-        TaskForce.id.in_(reporting))).all())
+        col(TaskForce.id).in_(reporting))).all())
     return ids
 
 
@@ -186,7 +186,7 @@ def below(session: Session, person: Person) -> tuple[set[int], set[int]]:
     people, frontier = {person.id}, {person.id}
     for _ in range(DEPTH):
         frontier = set(session.exec(select(Person.id).where(Person.workspace_id == person.workspace_id,
-                                                            Person.reports_to_id.in_(frontier))).all()) - people
+                                                            col(Person.reports_to_id).in_(frontier))).all()) - people
         if not frontier:
             break
         people |= frontier
@@ -197,7 +197,7 @@ def below(session: Session, person: Person) -> tuple[set[int], set[int]]:
         if not frontier:
             break
         frontier = set(session.exec(select(Department.id).where(Department.workspace_id == person.workspace_id,
-                                                                Department.parent_id.in_(frontier))).all()) - depts
+                                                                col(Department.parent_id).in_(frontier))).all()) - depts
         depts |= frontier
     return people, depts
 
@@ -214,15 +214,15 @@ def _is_secretary(session: Session, person: Person) -> bool:
 
 def reporting_forces(session: Session, workspace_id: int):
     """The task forces that report at a meeting (every open force with live tasks), as a SELECT of ids."""
-    live = select(Task.force_id).where(Task.workspace_id == workspace_id, Task.status.in_(LIVE))
+    live = select(Task.force_id).where(Task.workspace_id == workspace_id, col(Task.status).in_(LIVE))
     return select(TaskForce.id).where(TaskForce.workspace_id == workspace_id, TaskForce.status == "open",
-                                      TaskForce.id.in_(live))
+                                      col(TaskForce.id).in_(live))
 
 
 def secretary_meetings(person: Person):
     """The meetings that are a secretary's own (they created or chair them), as a SELECT of ids."""
     return select(Meeting.id).where(Meeting.workspace_id == person.workspace_id,
-                                    or_(Meeting.created_by_id == person.id, Meeting.chair_id == person.id))
+                                    or_(col(Meeting.created_by_id) == person.id, col(Meeting.chair_id) == person.id))
 
 
 def _below(s: Subject) -> bool:
@@ -237,13 +237,13 @@ def _covered(s: Subject) -> bool:
     if s.task is None or not _is_secretary(s.session, s.actor):
         return False
     mine = secretary_meetings(s.actor)
-    if s.session.exec(select(Meeting.id).where(Meeting.id.in_(mine))).first() is None:
+    if s.session.exec(select(Meeting.id).where(col(Meeting.id).in_(mine))).first() is None:
         return False
     if s.task.force_id is not None and s.session.exec(reporting_forces(s.session, s.actor.workspace_id).where(
             TaskForce.id == s.task.force_id)).first() is not None:
         return True
     return s.session.exec(select(Decision.id).where(Decision.task_id == s.task.id,
-                                                    Decision.meeting_id.in_(mine))).first() is not None
+                                                    col(Decision.meeting_id).in_(mine))).first() is not None
 
 
 def _attendee(s: Subject) -> bool:

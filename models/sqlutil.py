@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, literal_column
+from sqlalchemy import ColumnClause, Select, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -56,5 +56,5 @@ def skip_locked(session: Session, query: Select) -> Select:
 def literal_in(column: Any, *values: str) -> Any:
     """``column = 'x'`` or ``column IN ('x', 'y')`` with literal values, written exactly like a partial
     index's predicate so the planner can prove the index applies (values are our own constants)."""
-    literals = [literal_column("'" + v.replace("'", "''") + "'") for v in values]
+    literals: list[ColumnClause[Any]] = [literal_column("'" + v.replace("'", "''") + "'") for v in values]
     return column == literals[0] if len(literals) == 1 else column.in_(literals)

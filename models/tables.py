@@ -4,10 +4,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from models.db import UTCDateTime, utcnow
 from models.status import LIVE, OPEN, sql_in
+
+# Primary keys are typed ``int`` although they are None until the row is flushed: code reads the ids
+# of stored rows only, and ``int | None`` would make every use of one check for a None that never comes.
 
 
 def _ts(**kw: Any) -> Any:
@@ -21,7 +24,7 @@ def _opt_ts(**kw: Any) -> Any:
 class Workspace(SQLModel, table=True):
     """A chat workspace (Slack team); the console has its own."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=64, unique=True)
     name: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
@@ -31,7 +34,7 @@ class Department(SQLModel, table=True):
     """单位: a node of the province / city / county tree."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=200)
     parent_id: int | None = Field(default=None, foreign_key="department.id", index=True)
@@ -49,7 +52,7 @@ class Person(SQLModel, table=True):
     """A civil servant, mapped to one chat user; ``reports_to`` builds the leader chain."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "chat_user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     chat_user_id: str = Field(max_length=64)
     name: str = Field(max_length=200)
@@ -65,14 +68,14 @@ class Person(SQLModel, table=True):
 
 
 # Not unique: two imported people may share a mailbox until someone notices; lookups take the first.
-Index("ix_person_ws_email", Person.workspace_id, Person.email)
+Index("ix_person_ws_email", col(Person.workspace_id), col(Person.email))
 
 
 class RoleGrant(SQLModel, table=True):
     """A workspace-wide role beyond member: lead, secretary, leader, admin."""
 
     __table_args__ = (UniqueConstraint("person_id", "role"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str = Field(max_length=16)
@@ -86,7 +89,7 @@ class TaskForce(SQLModel, table=True):
         UniqueConstraint("workspace_id", "name"),
         Index("ix_taskforce_channel", "workspace_id", "channel_id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=200)
     channel_id: str | None = Field(default=None, max_length=64)
@@ -101,7 +104,7 @@ class ForceMember(SQLModel, table=True):
     """A person in a task force, with the department they represent there."""
 
     __table_args__ = (UniqueConstraint("force_id", "person_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     force_id: int = Field(foreign_key="taskforce.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
@@ -126,7 +129,7 @@ class Task(SQLModel, table=True):
             sqlite_where=text(TASK_LIVE_SQL),
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     force_id: int | None = Field(default=None, foreign_key="taskforce.id")
     parent_id: int | None = Field(default=None, foreign_key="task.id", index=True)
@@ -156,7 +159,7 @@ class TaskCoOwner(SQLModel, table=True):
     """A co-owner (协办人) of a task."""
 
     __table_args__ = (UniqueConstraint("task_id", "person_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
 
@@ -173,7 +176,7 @@ class TimeNode(SQLModel, table=True):
             sqlite_where=text("done_at IS NULL"),
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
     no: int
     name: str = Field(max_length=300)
@@ -186,7 +189,7 @@ class ProgressUpdate(SQLModel, table=True):
     """进展: a progress report with percent and note."""
 
     __table_args__ = (Index("ix_progress_task_time", "task_id", "created_at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id")
     person_id: int = Field(foreign_key="person.id")
     percent: int
@@ -198,7 +201,7 @@ class ExtensionRequest(SQLModel, table=True):
     """延期申请: the owner asks, a lead approves (deadline moves, baseline stays) or rejects."""
 
     __table_args__ = (Index("ix_extension_task_status", "task_id", "status"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id")
     requested_by_id: int = Field(foreign_key="person.id")
     old_due: date
@@ -215,7 +218,7 @@ class CalendarOverride(SQLModel, table=True):
     """A working day or day off the official calendar package does not know yet (调休)."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "day"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     day: date
     working: bool
@@ -231,7 +234,7 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_entity", "entity", "entity_id"),
         Index("ix_audit_ws_time", "workspace_id", "created_at"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     action: str = Field(max_length=64)
@@ -253,7 +256,7 @@ class Outbox(SQLModel, table=True):
         ),
         Index("ix_outbox_ws_status", "workspace_id", "status"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     idempotency_key: str = Field(max_length=200, unique=True)
     # A chat user id or channel id; ``person_id`` is set when it is a person.
@@ -283,7 +286,7 @@ class Outbox(SQLModel, table=True):
 class ProcessedEvent(SQLModel, table=True):
     """A Slack Events API event already handled; its unique id stops a retry from acting twice."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     team_id: str = Field(default="", max_length=64)
     created_at: datetime = _ts(index=True)  # the clean-up deletes by age
@@ -292,7 +295,7 @@ class ProcessedEvent(SQLModel, table=True):
 class ProcessedRequest(SQLModel, table=True):
     """A signed Slack request already acted on; its unique signature stops a replay (same bytes) acting twice."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     signature: str = Field(max_length=100, unique=True)
     created_at: datetime = _ts(index=True)  # the clean-up deletes by age
 
@@ -309,20 +312,20 @@ TASK_OPEN_SQL = sql_in("status", OPEN)  # "status IN ('todo','active','blocked')
 # tasks with a progress report by its time, tasks never reported on by their creation time.
 Index(
     "ix_task_open_progress",
-    Task.__table__.c.last_progress_at,
+    col(Task.last_progress_at),
     postgresql_where=text(TASK_OPEN_SQL),
     sqlite_where=text(TASK_OPEN_SQL),
 )
 Index(
     "ix_task_open_unreported",
-    Task.__table__.c.created_at,
+    col(Task.created_at),
     postgresql_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
     sqlite_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
 )
 # A lease that expired (the worker died between claiming and marking) is found through this one.
 Index(
     "ix_outbox_sending",
-    Outbox.__table__.c.claimed_until,
+    col(Outbox.claimed_until),
     postgresql_where=text("status = 'sending'"),
     sqlite_where=text("status = 'sending'"),
 )
@@ -330,23 +333,23 @@ Index(
 OUTBOX_HELD_SQL = "status = 'held'"
 Index(
     "ix_outbox_held_due",
-    Outbox.__table__.c.next_attempt_at,
+    col(Outbox.next_attempt_at),
     postgresql_where=text(OUTBOX_HELD_SQL),
     sqlite_where=text(OUTBOX_HELD_SQL),
 )
 Index(
     "ix_outbox_held_person",
-    Outbox.__table__.c.person_id,
-    Outbox.__table__.c.next_attempt_at,
+    col(Outbox.person_id),
+    col(Outbox.next_attempt_at),
     postgresql_where=text(OUTBOX_HELD_SQL),
     sqlite_where=text(OUTBOX_HELD_SQL),
 )
 # Order per recipient: the worker asks "is an earlier message to this recipient still in flight?".
 Index(
     "ix_outbox_recipient_live",
-    Outbox.__table__.c.workspace_id,
-    Outbox.__table__.c.recipient,
-    Outbox.__table__.c.id,
+    col(Outbox.workspace_id),
+    col(Outbox.recipient),
+    col(Outbox.id),
     postgresql_where=text(OUTBOX_LIVE_SQL),
     sqlite_where=text(OUTBOX_LIVE_SQL),
 )
@@ -357,7 +360,7 @@ class OutboxPace(SQLModel, table=True):
     (about 1 s after each send; the platform's Retry-After after an HTTP 429)."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "recipient"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     recipient: str = Field(max_length=64)
     not_before: datetime = _ts()
@@ -372,7 +375,7 @@ class SweepLog(SQLModel, table=True):
         # Nudges ask "nudged since the last progress?": by task, kind and time.
         Index("ix_sweeplog_task_kind_time", "task_id", "kind", "created_at"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     task_id: int = Field(foreign_key="task.id")
     kind: str = Field(max_length=16)  # remind | nudge
@@ -402,7 +405,7 @@ class EscalationState(SQLModel, table=True):
             sqlite_where=text("status = 'open' AND next_at IS NOT NULL"),
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     task_id: int = Field(foreign_key="task.id")
     episode: int
@@ -431,7 +434,7 @@ class EscalationStep(SQLModel, table=True):
     """A ladder level that fired: its numbered notice (提示单, 督办单, 通报) and recipients; once per level."""
 
     __table_args__ = (UniqueConstraint("state_id", "level"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     state_id: int = Field(foreign_key="escalationstate.id")
     task_id: int = Field(foreign_key="task.id", index=True)
@@ -447,7 +450,7 @@ class NoticeCounter(SQLModel, table=True):
     """The last number of a series of numbered notices (督办〔2026〕7号), per workspace and year."""
 
     __table_args__ = (UniqueConstraint("workspace_id", "series", "year"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     series: str = Field(max_length=16)
     year: int
@@ -458,7 +461,7 @@ class Notice(SQLModel, table=True):
     """通知: a lead's notice to every member of a task force, each member confirming receipt (收到)."""
 
     __table_args__ = (Index("ix_notice_force_time", "force_id", "created_at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     force_id: int = Field(foreign_key="taskforce.id")
     author_id: int = Field(foreign_key="person.id")
@@ -477,7 +480,7 @@ class NoticeReceipt(SQLModel, table=True):
             sqlite_where=text("confirmed_at IS NULL AND next_renotice_at IS NOT NULL"),
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     notice_id: int = Field(foreign_key="notice.id")
     person_id: int = Field(foreign_key="person.id", index=True)
     sent_count: int = Field(default=1)  # the first send plus re-sends
@@ -494,7 +497,7 @@ class NoticeReceipt(SQLModel, table=True):
 class MeetingSeries(SQLModel, table=True):
     """A recurring meeting: every N months from a first date, at a time, with a chair."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     kind: str = Field(max_length=16)  # thematic | monthly
     every_months: int
@@ -513,7 +516,7 @@ class Meeting(SQLModel, table=True):
         UniqueConstraint("series_id", "seq"),
         Index("ix_meeting_ws_day", "workspace_id", "day"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     series_id: int | None = Field(default=None, foreign_key="meetingseries.id")
     seq: int | None = Field(default=None)  # occurrence number within the series
@@ -536,7 +539,7 @@ class AgendaItem(SQLModel, table=True):
     """议题: a topic proposed for a meeting, with presenter and requested minutes."""
 
     __table_args__ = (Index("ix_agenda_meeting", "meeting_id", "created_at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id")
     topic: str = Field(max_length=500)
     proposer_id: int = Field(foreign_key="person.id")
@@ -550,7 +553,7 @@ class Decision(SQLModel, table=True):
     """议定事项: a decision of a meeting, tracked as a task and followed up at the next meeting."""
 
     __table_args__ = (Index("ix_decision_meeting", "meeting_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id")
     text: str
     owner_id: int = Field(foreign_key="person.id")

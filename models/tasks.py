@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import audit, escalation, forces, horizon, i18n, org, outbox, permissions
 from models.context import Ctx
@@ -176,31 +176,31 @@ def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
         return []
     ids = [t.id for t in tasks]
     people_ids = {t.owner_id for t in tasks} | {t.verified_by_id for t in tasks if t.verified_by_id}
-    subs = list(ctx.session.exec(select(Task).where(Task.parent_id.in_(ids)).order_by(Task.due, Task.id)).all())
+    subs = list(ctx.session.exec(select(Task).where(col(Task.parent_id).in_(ids)).order_by(col(Task.due), col(Task.id))).all())
     node_ids = ids + [x.id for x in subs]
     nodes: dict[int, list[TimeNode]] = {}
-    for n in ctx.session.exec(select(TimeNode).where(TimeNode.task_id.in_(node_ids)).order_by(TimeNode.no)).all():
+    for n in ctx.session.exec(select(TimeNode).where(col(TimeNode.task_id).in_(node_ids)).order_by(col(TimeNode.no))).all():
         nodes.setdefault(n.task_id, []).append(n)
     pending: dict[int, ExtensionRequest] = {
         e.task_id: e for e in ctx.session.exec(select(ExtensionRequest).where(
-            ExtensionRequest.task_id.in_(ids), ExtensionRequest.status == "pending")).all()
+            col(ExtensionRequest.task_id).in_(ids), ExtensionRequest.status == "pending")).all()
     }
-    co_rows = ctx.session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id).where(TaskCoOwner.task_id.in_(ids))
-                               .order_by(TaskCoOwner.id)).all()
+    co_rows = ctx.session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id).where(col(TaskCoOwner.task_id).in_(ids))
+                               .order_by(col(TaskCoOwner.id))).all()
     co_owners: dict[int, list[int]] = {}
     for task_id, person_id in co_rows:
         co_owners.setdefault(task_id, []).append(person_id)
     # The last report that has words, one per task: the newest id among each task's noted reports.
-    last_ids = select(func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(ids), ProgressUpdate.note != "") \
-        .group_by(ProgressUpdate.task_id)
-    notes = {u.task_id: u for u in ctx.session.exec(select(ProgressUpdate).where(ProgressUpdate.id.in_(last_ids))).all()}
+    last_ids = select(func.max(ProgressUpdate.id)).where(col(ProgressUpdate.task_id).in_(ids), ProgressUpdate.note != "") \
+        .group_by(col(ProgressUpdate.task_id))
+    notes = {u.task_id: u for u in ctx.session.exec(select(ProgressUpdate).where(col(ProgressUpdate.id).in_(last_ids))).all()}
     people_ids |= {e.requested_by_id for e in pending.values()} | {p for _, p in co_rows}
     people_ids |= {x.owner_id for x in subs} | {u.person_id for u in notes.values()}
-    people = {p.id: p for p in ctx.session.exec(select(Person).where(Person.id.in_(people_ids))).all()}
+    people = {p.id: p for p in ctx.session.exec(select(Person).where(col(Person.id).in_(people_ids))).all()}
     dept_ids = {t.department_id for t in tasks if t.department_id}
-    depts = {d.id: d.name for d in ctx.session.exec(select(Department).where(Department.id.in_(dept_ids))).all()} if dept_ids else {}
+    depts = {d.id: d.name for d in ctx.session.exec(select(Department).where(col(Department.id).in_(dept_ids))).all()} if dept_ids else {}
     force_ids = {t.force_id for t in tasks + subs if t.force_id}
-    force_rows = ctx.session.exec(select(TaskForce).where(TaskForce.id.in_(force_ids))).all() if force_ids else []
+    force_rows = ctx.session.exec(select(TaskForce).where(col(TaskForce.id).in_(force_ids))).all() if force_ids else []
     force_map = {f.id: f for f in force_rows}
     lead_of = set(ctx.session.exec(select(ForceMember.force_id).where(
         ForceMember.person_id == ctx.actor.id, ForceMember.is_lead == True)).all())  # noqa: E712
@@ -275,8 +275,8 @@ def list_tasks(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = No
 def force_tasks(ctx: Ctx, force: TaskForce, *, live_only: bool = False) -> list[TaskView]:
     """Every task of a task force (for the war map, exports and digests), by deadline."""
     q = select(Task).where(Task.force_id == force.id)
-    q = q.where(Task.status.in_(LIVE)) if live_only else q.where(Task.status != "cancelled")
-    return views(ctx, list(ctx.session.exec(q.order_by(Task.due, Task.id)).all()))
+    q = q.where(col(Task.status).in_(LIVE)) if live_only else q.where(Task.status != "cancelled")
+    return views(ctx, list(ctx.session.exec(q.order_by(col(Task.due), col(Task.id))).all()))
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,7 @@ def history(ctx: Ctx, task_id: int) -> list[HistoryLine]:
     permissions.require(ctx, "task.history", task=task)
     events = ctx.session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == task.id,
                                                         AuditEvent.workspace_id == ctx.ws.id)
-                              .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+                              .order_by(col(AuditEvent.created_at), col(AuditEvent.id))).all()
     person_ids = {e.actor_id for e in events if e.actor_id}
     dept_ids, force_ids = set(), set()
     for e in events:
@@ -307,9 +307,9 @@ def history(ctx: Ctx, task_id: int) -> list[HistoryLine]:
         dept_ids.add(_int(d.get("dept")))
         force_ids.add(_int(d.get("force")))
     names = Names(
-        people=dict(ctx.session.exec(select(Person.id, Person.name).where(Person.id.in_(person_ids - {None}))).all()),
-        depts=dict(ctx.session.exec(select(Department.id, Department.name).where(Department.id.in_(dept_ids - {None}))).all()),
-        forces=dict(ctx.session.exec(select(TaskForce.id, TaskForce.name).where(TaskForce.id.in_(force_ids - {None}))).all()),
+        people=dict(ctx.session.exec(select(Person.id, Person.name).where(col(Person.id).in_(person_ids - {None}))).all()),
+        depts=dict(ctx.session.exec(select(Department.id, Department.name).where(col(Department.id).in_(dept_ids - {None}))).all()),
+        forces=dict(ctx.session.exec(select(TaskForce.id, TaskForce.name).where(col(TaskForce.id).in_(force_ids - {None}))).all()),
     )
     return [HistoryLine(e.created_at, names.people.get(e.actor_id, "—"), e.action, e.detail or {},
                         sentence(e.action, e.detail or {}, names.person(e.actor_id), names)) for e in events]
@@ -570,7 +570,7 @@ def finish_batch(ctx: Ctx) -> int:
         text = "\n".join([head, *(f"• {x}" for x in lines), *more, foot])
         blocks = [{"brief": "head", "text": head},
                   *({"brief": "line", "text": line, "task": x.id, "verbs": ["ack", "progress"], "lang": lang}
-                    for x, line in zip(items, lines)),
+                    for x, line in zip(items, lines, strict=False)),  # lines: the first BATCH_LINES items only
                   *({"brief": "more", "text": m} for m in more), {"brief": "foot", "text": foot}]
         force = _force_of(ctx, items[0])
         not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar,
@@ -640,10 +640,10 @@ def shown_ids(ids: list[int]) -> Join:
 
 def open_parts(ctx: Ctx, task: Task) -> tuple[list[int], list[TimeNode]]:
     """What is still open inside a task: sub-tasks not done or cancelled, and time nodes not reached."""
-    subs = list(ctx.session.exec(select(Task.id).where(Task.parent_id == task.id, Task.status.in_(LIVE))
-                                 .order_by(Task.id)).all())
-    nodes = list(ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.done_at.is_(None))
-                                  .order_by(TimeNode.no)).all())
+    subs = list(ctx.session.exec(select(Task.id).where(Task.parent_id == task.id, col(Task.status).in_(LIVE))
+                                 .order_by(col(Task.id))).all())
+    nodes = list(ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, col(TimeNode.done_at).is_(None))
+                                  .order_by(col(TimeNode.no))).all())
     return subs, nodes
 
 
@@ -847,7 +847,7 @@ def _add_node(ctx: Ctx, task: Task, day: date, name: str) -> TimeNode:
     _check_future(ctx, day)
     if day > task.due:
         raise InvalidInput("task.node_after_due", date=Day(day), due=Day(task.due))
-    last = ctx.session.exec(select(TimeNode.no).where(TimeNode.task_id == task.id).order_by(TimeNode.no.desc())).first()
+    last = ctx.session.exec(select(TimeNode.no).where(TimeNode.task_id == task.id).order_by(col(TimeNode.no).desc())).first()
     node = TimeNode(task_id=task.id, no=(last or 0) + 1, name=name[:300], due=day, created_at=ctx.now)
     ctx.session.add(node)
     ctx.session.flush()
@@ -931,7 +931,7 @@ def edit(ctx: Ctx, task_id: int, *, title: str | None = None, due: date | None =
             if due < task.start_date:
                 raise InvalidInput("task.start_after_due")
             late_node = ctx.session.exec(select(TimeNode).where(TimeNode.task_id == task.id, TimeNode.due > due)
-                                         .order_by(TimeNode.due)).first()
+                                         .order_by(col(TimeNode.due))).first()
             if late_node is not None:
                 raise InvalidInput("task.node_after_due", date=Day(late_node.due), due=Day(due))
             if task.parent_id:
@@ -1052,7 +1052,7 @@ def _unreceived_assignment(ctx: Ctx, task: Task) -> bool:
     me = ctx.actor.id
     last_given, last_received = 0, 0
     for row in ctx.session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == task.id)
-                                .order_by(AuditEvent.id)).all():
+                                .order_by(col(AuditEvent.id))).all():
         detail = row.detail or {}
         if row.action == "task.received" and row.actor_id == me:
             last_received = row.id

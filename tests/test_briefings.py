@@ -46,7 +46,7 @@ def test_twelve_things_due_for_one_person_arrive_as_one_message_naming_all_twelv
     [brief] = briefings_to(sink, "zhang")
     named = re.findall(r"#(\d+)[「 ]", brief)
     every = busy.ids["due"] + busy.ids["late"] + busy.ids["quiet"]
-    assert sorted(set(int(x) for x in named)) == sorted(every)
+    assert sorted({int(x) for x in named}) == sorted(every)
     # A task reminded of is not also nudged the same morning: each due task is named once.
     assert all(named.count(str(i)) == 1 for i in busy.ids["due"])
     assert "共 12 项" in brief and brief.index("提示单（已逾期）") < brief.index("临近截止") < brief.index("久未更新")

@@ -304,4 +304,4 @@ def test_month_days_in_english_name_holidays_in_english_but_keep_admin_words():
     assert days[_date(2026, 10, 1)] == (False, "National Day")
     assert days[_date(2026, 10, 10)] == (True, "make-up working day")
     assert days[_date(2026, 10, 31)] == (True, "省里通知加班")
-    assert dict((d, r) for d, _, r in cal.month_days(2026, 10))[_date(2026, 10, 1)] == "国庆节"
+    assert {d: r for d, _, r in cal.month_days(2026, 10)}[_date(2026, 10, 1)] == "国庆节"

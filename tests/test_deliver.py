@@ -11,6 +11,7 @@ import textwrap
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import update
@@ -90,7 +91,7 @@ def test_rate_limit_holds_back_that_recipient_only_and_keeps_its_order(engine):
 
 
 def test_server_errors_back_off_exponentially_then_park_the_message_as_failed(engine):
-    [msg_id] = queue(engine, [("U1", "hello")], now=NOW)
+    [_msg_id] = queue(engine, [("U1", "hello")], now=NOW)
 
     class Down(Recorder):
         def send(self, recipient, text, blocks=None):
@@ -453,8 +454,8 @@ def test_an_uncertain_send_is_kept_uncertain_while_the_check_fails_and_sent_when
     queue(engine, [("U1", "hello")], now=NOW)
 
     class Unsure(Recorder):
-        answers = [DeliveryError("timed out", uncertain=True)]
-        checks: list = [DeliveryError("HTTP 503"), None]
+        answers: ClassVar[list[DeliveryError]] = [DeliveryError("timed out", uncertain=True)]
+        checks: ClassVar[list[DeliveryError | None]] = [DeliveryError("HTTP 503"), None]
 
         def send(self, recipient, text, blocks=None, *, outbox_id=None):
             if self.answers:

@@ -168,7 +168,7 @@ def test_every_change_is_in_the_history_with_who(world):
     tasks.request_extension(world.ctx("zhang"), t.id, d("2026-12-20"), "需要更多时间")
     tasks.decide_extension(world.ctx("lin"), t.id, approve=True)
     lines = tasks.history(world.ctx("zhang"), t.id)
-    assert [(l.actor, l.action) for l in lines] == [
+    assert [(line.actor, line.action) for line in lines] == [
         ("lin", "task.created"), ("zhang", "task.progress"), ("zhang", "task.extension_requested"),
         ("lin", "task.extension_approved"),
     ]

@@ -10,6 +10,7 @@ import sys
 import time
 import types
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlencode
 
 import httpx
@@ -73,7 +74,7 @@ def test_guatu_serve_migrates_serves_slack_over_http_and_stops_cleanly(fake, tmp
 class _SocketMode:
     """Stands in for bolt's SocketModeHandler: records what it was given and returns at once."""
 
-    started: list[_SocketMode] = []
+    started: ClassVar[list[_SocketMode]] = []
 
     def __init__(self, app, app_token: str) -> None:
         self.app, self.app_token = app, app_token

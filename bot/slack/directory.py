@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.slack.people import profile_of
 from models import i18n
@@ -176,8 +176,8 @@ def unprofiled(engine: Engine, team_id: str, user_ids: list[str]) -> list[str]:
     if not user_ids:
         return []
     with Session(engine) as session:
-        return list(session.exec(select(Person.chat_user_id).join(Workspace, Workspace.id == Person.workspace_id).where(
-            Workspace.team_id == team_id, Person.chat_user_id.in_(user_ids), Person.lang.is_(None))).all())
+        return list(session.exec(select(Person.chat_user_id).join(Workspace, col(Workspace.id) == Person.workspace_id).where(
+            Workspace.team_id == team_id, col(Person.chat_user_id).in_(user_ids), col(Person.lang).is_(None))).all())
 
 
 def look_up_mentions(client: WebClient, engine: Engine, team_id: str, text: str) -> int:

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 from starlette.requests import Request
 
 from models.db import session_scope, utcnow
@@ -119,5 +120,5 @@ def _claim(engine: Engine, signature: str) -> bool:
                                  conflict=["signature"])
         if inserted and random.random() < 0.01:
             # Now and then forget requests too old to be replayed, so the table stays minutes long.
-            session.execute(delete(ProcessedRequest).where(ProcessedRequest.created_at < now - KEEP_REQUESTS))
+            session.execute(delete(ProcessedRequest).where(col(ProcessedRequest.created_at) < now - KEEP_REQUESTS))
     return bool(inserted)

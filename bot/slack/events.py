@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.slack.surface import Surface
 from models import i18n
@@ -100,7 +101,7 @@ def first_delivery(engine: Engine, body: dict[str, Any]) -> Iterator[bool]:
     except BaseException:
         if claimed:
             with session_scope(engine) as session:
-                session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id))
+                session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.event_id) == event_id))
         raise
 
 
@@ -112,7 +113,7 @@ def _claim(engine: Engine, event_id: str, team_id: str) -> bool:
                                  conflict=["event_id"])
         if inserted and random.random() < 0.01:
             # Now and then forget events too old to be retried, so the table stays a day long.
-            session.execute(delete(ProcessedEvent).where(ProcessedEvent.created_at < now - KEEP_EVENTS))
+            session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.created_at) < now - KEEP_EVENTS))
     return bool(inserted)
 
 

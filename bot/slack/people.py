@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import Person, Workspace
 
@@ -101,7 +101,7 @@ class Directory:
     def _known_by_name(self, team_id: str, user_id: str) -> bool:
         # A person first met through a mention carries their user id as name: ask Slack for the real one.
         with Session(self.engine) as session:
-            name = session.exec(select(Person.name).join(Workspace, Workspace.id == Person.workspace_id)
+            name = session.exec(select(Person.name).join(Workspace, col(Workspace.id) == Person.workspace_id)
                                 .where(Workspace.team_id == team_id, Person.chat_user_id == user_id)).first()
         return name is not None and name != user_id
 
