@@ -130,8 +130,9 @@ def log_calendar_gap(settings, today=None) -> list[int]:
         engine = make_engine(settings.database_url)
         today = today or local_today(datetime.now(UTC), settings.tz)
         with Session(engine) as session:
-            ids = session.exec(select(Workspace.id)).all() or [None]
-            missing = {next_year_missing(session, ws_id, today) for ws_id in ids} - {None}
+            ids: list[int | None] = [*session.exec(select(Workspace.id)).all()] or [None]
+            years = {next_year_missing(session, ws_id, today) for ws_id in ids}
+            missing = {year for year in years if year is not None}
         engine.dispose()
     except Exception:
         return []

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -998,10 +998,11 @@ def _vocab(**spellings: Sequence[str]) -> dict[str, str]:
     return {_norm(s): value for value, words in spellings.items() for s in (value, *words)}
 
 
-_PRIORITIES = _vocab(high=("urgent", "紧急", "高", "急"), normal=("普通", "一般", "中"))
+# The two tables' values are their keyword names, so they are typed as the literals they are.
+_PRIORITIES = cast("dict[str, Priority]", _vocab(high=("urgent", "紧急", "高", "急"), normal=("普通", "一般", "中")))
 _LIST_SCOPES = _vocab(mine=("我的", "my", "me"), overdue=("逾期",), all=("全部", "所有"))
-_LIGHTS = _vocab(red=("红", "红灯", "r"), yellow=("黄", "黄灯", "y"), green=("绿", "绿灯", "g"),
-                 grey=("gray", "灰", "灰灯", "未开始"))
+_LIGHTS = cast("dict[str, LightName]", _vocab(red=("红", "红灯", "r"), yellow=("黄", "黄灯", "y"), green=("绿", "绿灯", "g"),
+                 grey=("gray", "灰", "灰灯", "未开始")))
 _DONE_WORDS = _vocab(done=("完成", "达成"))
 _MEETING_KINDS = _vocab(
     thematic=("专题会议", "专题", "专题会", "thematic"),
@@ -1037,7 +1038,7 @@ def _task_add(ctx: _Ctx, args: list[_Token]) -> OpenForm | TaskAdd:
         raise _err("cmd.missing_title")
     if "due" not in opts:
         raise _err("cmd.missing_due")
-    priority = "normal"
+    priority: Priority = "normal"
     if "prio" in opts:
         found = _PRIORITIES.get(_norm(opts["prio"]))
         if found is None:
@@ -1074,7 +1075,7 @@ def _paged(ctx: _Ctx, args: Sequence[_Token], allowed: Iterable[str]) -> tuple[l
     return rest, opts, int(digits)
 
 
-def _light(raw: str | None) -> str | None:
+def _light(raw: str | None) -> LightName | None:
     if raw is None:
         return None
     found = _LIGHTS.get(_norm(raw))
@@ -1538,7 +1539,7 @@ def _dept(ctx: _Ctx, args: list[_Token]) -> DeptAdd | DeptSetPerson | DeptList:
     raise _err("cmd.bad_action", text=args[0].raw)
 
 
-def _role(ctx: _Ctx, args: list[_Token]) -> RoleSet | ReportsTo | RoleShow:
+def _role(ctx: _Ctx, args: list[_Token]) -> RoleSet | ReportsTo | RoleShow | RoleRemove:
     words, opts = _split(ctx, args, ("reports_to",))
     if not words:
         raise _err("cmd.missing_user")
@@ -1597,7 +1598,7 @@ def _month(ctx: _Ctx, raw: str) -> tuple[int, int]:
     return year, month
 
 
-def _calendar(ctx: _Ctx, args: list[_Token]) -> CalendarSet | CalendarShow:
+def _calendar(ctx: _Ctx, args: list[_Token]) -> CalendarSet | CalendarShow | CalendarImport:
     action = _word(_CALENDAR_ACTIONS, args[0]) if args else "show"
     rest = args[1:]
     if action is None:
@@ -1996,11 +1997,11 @@ i18n.register(
         }
     }
 )
-for _command, _subs in COMMANDS.items():
+for _cmd, _subs in COMMANDS.items():
     i18n.register(
-        {f"usage.{_command}": {"zh": f"{_sub_list(_command, 'zh')}\n" + i18n.t("help.hint", "zh", command=_command),
-                               "en": f"{_sub_list(_command, 'en')}\n" + i18n.t("help.hint", "en", command=_command)},
-         f"help.{_command}": {"zh": f"/{_command} {_HELP_ZH[_command]}", "en": f"/{_command}"}}
+        {f"usage.{_cmd}": {"zh": f"{_sub_list(_cmd, 'zh')}\n" + i18n.t("help.hint", "zh", command=_cmd),
+                               "en": f"{_sub_list(_cmd, 'en')}\n" + i18n.t("help.hint", "en", command=_cmd)},
+         f"help.{_cmd}": {"zh": f"/{_cmd} {_HELP_ZH[_cmd]}", "en": f"/{_cmd}"}}
     )  # fmt: skip
     for _s in _subs:
         i18n.register(
@@ -2059,7 +2060,7 @@ def parse(command: str, text: str, *, today: dt.date, calendar: WorkCalendar) ->
         raise CommandError("cmd.unknown_sub", usage=f"usage.{name}", command=f"/{name}", text=tokens[0].raw)
     ctx = _Ctx(text=text, today=today, calendar=calendar)
     try:
-        return sub.parse(ctx, tokens[1:])  # type: ignore[no-any-return]
+        return sub.parse(ctx, tokens[1:])
     except CommandError as exc:
         if exc.usage is None:
             exc.usage = sub.usage_key

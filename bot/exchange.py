@@ -190,7 +190,7 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
     try:
         with session_scope(engine) as session:
             f = _find_force(session, force)
-            ws = session.get(Workspace, f.workspace_id)
+            ws = session.get_one(Workspace, f.workspace_id)
             if as_user:
                 actor = org.find_person(session, ws, PersonRef(name=as_user), now=now, create=False)
             else:
@@ -298,7 +298,7 @@ def export_tasks(engine: Engine, settings, out: Path, *, force: str) -> int:
     try:
         with session_scope(engine) as session:
             f = _find_force(session, force)
-            ws = session.get(Workspace, f.workspace_id)
+            ws = session.get_one(Workspace, f.workspace_id)
             ctx = Ctx(session, ws, _first_lead(session, f), now, tz=settings.tz, default_lang=settings.lang)
             views = tasks.force_tasks(ctx, f)
             data = tasks_xlsx(views, settings.lang, f.name)

@@ -197,7 +197,7 @@ def org_xlsx(session: Session, ws: Workspace, lang: str) -> tuple[bytes, int, in
     for pid, role in session.exec(select(RoleGrant.person_id, RoleGrant.role).where(RoleGrant.workspace_id == ws.id)).all():
         grants.setdefault(pid, set()).add(role)
     people = [p for p in people if LEFT not in grants.get(p.id, set())]
-    dept_name = {d.id: d.name for d in depts}
+    dept_name: dict[int | None, str] = {d.id: d.name for d in depts}
     names: dict[str, int] = {}
     for p in people:
         names[p.name] = names.get(p.name, 0) + 1
@@ -216,7 +216,8 @@ def org_xlsx(session: Session, ws: Workspace, lang: str) -> tuple[bytes, int, in
     ds.title = "单位" if lang == "zh" else "Departments"
     ds.append(list(DEPT_HEADERS[lang]))
     # Parents before children, so a reader sees the tree top-down (the import does not need it).
-    order, placed = [], set()
+    order: list[Department] = []
+    placed: set[int] = set()
     while len(order) < len(depts):
         progressed = False
         for d in depts:

@@ -67,9 +67,9 @@ def sweep_briefings(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ,
     run = _Run(engine, now, tz, default_lang)
     cutoff = now - settle
     with session_scope(engine) as session:
-        people = sorted(set(session.exec(
+        people = sorted({pid for pid in session.exec(
             select(Outbox.person_id).where(literal_in(Outbox.status, "held"), Outbox.next_attempt_at <= cutoff)
-        ).all()) - {None})
+        ).all() if pid is not None})
     return _each(run, people, partial(_brief_person, run, cutoff), "briefings")
 
 
@@ -164,7 +164,8 @@ def compose(lines: list[Line], *, lang: str, name: str, day) -> tuple[str, list[
         counts[x.group] = counts.get(x.group, 0) + 1
     summary = " · ".join(f"{GROUP_ICONS.get(g, '•')} {t(f'brief.group.{g}', lang)} {n}" for g, n in counts.items())
     head = t("brief.head", lang, name=name, day=Day(day).render(lang), n=len(lines), summary=summary)
-    text_lines, blocks = [head], [{"brief": "head", "text": head}]
+    text_lines: list[str] = [head]
+    blocks: list[dict[str, object]] = [{"brief": "head", "text": head}]
     shown = 0
     for group in counts:
         title = f"{GROUP_ICONS.get(group, '•')} {t(f'brief.group.{group}', lang)}（{counts[group]}）" if lang == "zh" \

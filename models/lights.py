@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from models import i18n
-from models.calendar import WorkCalendar, local_today
+from models.calendar import local_today
 from models.i18n import Msg
 from models.policy import Policy
 
@@ -43,7 +44,13 @@ class Light:
         )
 
 
-def compute(facts: TaskFacts, *, now: datetime, tz: ZoneInfo, calendar: WorkCalendar, policy: Policy) -> Light:
+class WorkingDays(Protocol):
+    """What a light needs of the calendar (a WorkCalendar, or lists' memo of one)."""
+
+    def working_days_between(self, start: date, end: date) -> int: ...
+
+
+def compute(facts: TaskFacts, *, now: datetime, tz: ZoneInfo, calendar: WorkingDays, policy: Policy) -> Light:
     """Red: a node or the deadline passed undone. Yellow: due soon, behind, silent or blocked.
     Grey: not started. Green: on track or done."""
     if facts.status == "done":

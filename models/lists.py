@@ -102,19 +102,20 @@ class Lit:
 
 def lit(ctx: Ctx, *where: Any) -> list[Lit]:
     """Every task matching ``where``, lit as its card would be (same ``compute``), red first then by deadline."""
-    rows = ctx.session.exec(select(Task.id, Task.force_id, Task.owner_id, Task.department_id, Task.status,
+    # sqlmodel types select() for at most four columns; the rows unpack below as the ten asked for.
+    rows = ctx.session.exec(select(Task.id, Task.force_id, Task.owner_id, Task.department_id, Task.status,  # type: ignore[call-overload]
                                    Task.progress, Task.start_date, Task.due, Task.created_at, Task.last_progress_at)
                             .where(*where)).all()
     if not rows:
         return []
     matching = select(Task.id).where(*where)
     open_nodes: dict[int, list[tuple[str, date]]] = {}
-    for task_id, name, due in ctx.session.exec(select(TimeNode.task_id, TimeNode.name, TimeNode.due).where(
-            col(TimeNode.task_id).in_(matching), col(TimeNode.done_at).is_(None)).order_by(TimeNode.no)).all():
+    for task_id, name, due in ctx.session.exec(select(TimeNode.task_id, TimeNode.name, col(TimeNode.due)).where(
+            col(TimeNode.task_id).in_(matching), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no))).all():
         open_nodes.setdefault(task_id, []).append((name, due))
     force_ids = {r[1] for r in rows if r[1] is not None}
     policies = {fid: effective(p) for fid, p in ctx.session.exec(
-        select(TaskForce.id, TaskForce.policy).where(col(TaskForce.id).in_(force_ids))).all()} if force_ids else {}
+        select(TaskForce.id, col(TaskForce.policy)).where(col(TaskForce.id).in_(force_ids))).all()} if force_ids else {}
     default = effective(None)
     calendar = _MemoCalendar(ctx.calendar)
     out = []
@@ -152,7 +153,7 @@ def readable(ctx: Ctx) -> Any:
     me = ctx.actor.id
     mine = select(TaskCoOwner.task_id).where(TaskCoOwner.person_id == me)
     visible = select(ForceMember.force_id).where(ForceMember.person_id == me)
-    rules = [Task.created_by_id == me, Task.owner_id == me, col(Task.id).in_(mine), col(Task.force_id).in_(visible)]
+    rules = [col(Task.created_by_id) == me, col(Task.owner_id) == me, col(Task.id).in_(mine), col(Task.force_id).in_(visible)]
     notified = _notified_ids(ctx)
     if notified:
         rules.append(col(Task.id).in_(notified))

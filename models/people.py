@@ -92,9 +92,9 @@ def list_people(session: Session, ws: Workspace, *, dept: str | None = None, tex
     page = min(max(page, 1), pages)
     people = session.exec(q.order_by(Person.name, col(Person.id)).offset((page - 1) * size).limit(size)).all()
     ids = [p.id for p in people]
-    depts = dict(session.exec(select(Department.id, Department.name).where(
+    depts: dict[int | None, str] = dict(session.exec(select(Department.id, Department.name).where(
         col(Department.id).in_({p.department_id for p in people if p.department_id}))).all()) if people else {}
-    bosses = dict(session.exec(select(Person.id, Person.name).where(
+    bosses: dict[int | None, str] = dict(session.exec(select(Person.id, Person.name).where(
         col(Person.id).in_({p.reports_to_id for p in people if p.reports_to_id}))).all()) if people else {}
     grants: dict[int, list[str]] = {}
     for pid, role in session.exec(select(RoleGrant.person_id, RoleGrant.role).where(col(RoleGrant.person_id).in_(ids))).all():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnClause, Select, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,7 +45,10 @@ def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]],
     return [tuple(r) for r in session.execute(stmt, rows).all()]
 
 
-def skip_locked(session: Session, query: Select) -> Select:
+_Select = TypeVar("_Select", bound=Select[Any])
+
+
+def skip_locked(session: Session, query: _Select) -> _Select:
     """On PostgreSQL, locks the selected rows and skips rows another transaction holds, so parallel
     workers share items without waiting or doubling; SQLite has one writer at a time and needs none."""
     if session.get_bind().dialect.name == "postgresql":

@@ -198,7 +198,8 @@ def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
     people_ids |= {x.owner_id for x in subs} | {u.person_id for u in notes.values()}
     people = {p.id: p for p in ctx.session.exec(select(Person).where(col(Person.id).in_(people_ids))).all()}
     dept_ids = {t.department_id for t in tasks if t.department_id}
-    depts = {d.id: d.name for d in ctx.session.exec(select(Department).where(col(Department.id).in_(dept_ids))).all()} if dept_ids else {}
+    depts: dict[int | None, str] = {d.id: d.name for d in ctx.session.exec(
+        select(Department).where(col(Department.id).in_(dept_ids))).all()} if dept_ids else {}
     force_ids = {t.force_id for t in tasks + subs if t.force_id}
     force_rows = ctx.session.exec(select(TaskForce).where(col(TaskForce.id).in_(force_ids))).all() if force_ids else []
     force_map = {f.id: f for f in force_rows}
@@ -217,7 +218,7 @@ def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
         facts = TaskFacts(t.status, t.progress, t.start_date, t.due, t.created_at, t.last_progress_at, open_nodes)
         return compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy), policy
 
-    children: dict[int, list[SubTaskView]] = {}
+    children: dict[int | None, list[SubTaskView]] = {}
     for x in subs:
         children.setdefault(x.parent_id, []).append(
             SubTaskView(x.id, x.title, x.status, x.progress, name(x.owner_id), light_of(x)[0]))
@@ -298,8 +299,9 @@ def history(ctx: Ctx, task_id: int) -> list[HistoryLine]:
     events = ctx.session.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.entity_id == task.id,
                                                         AuditEvent.workspace_id == ctx.ws.id)
                               .order_by(col(AuditEvent.created_at), col(AuditEvent.id))).all()
-    person_ids = {e.actor_id for e in events if e.actor_id}
-    dept_ids, force_ids = set(), set()
+    person_ids: set[int | None] = {e.actor_id for e in events if e.actor_id}
+    dept_ids: set[int | None] = set()
+    force_ids: set[int | None] = set()
     for e in events:
         d = e.detail or {}
         person_ids |= {_int(d.get(k)) for k in ("owner", "old", "new") if e.action in ("task.created", "task.assigned")}
@@ -319,9 +321,9 @@ def history(ctx: Ctx, task_id: int) -> list[HistoryLine]:
 class Names:
     """Who and what an audit detail's ids stand for; an id nobody can resolve reads as "—", never as a number."""
 
-    people: dict[int, str]
-    depts: dict[int, str]
-    forces: dict[int, str]
+    people: dict[int | None, str]
+    depts: dict[int | None, str]
+    forces: dict[int | None, str]
 
     def person(self, pid: object) -> object:
         pid = _int(pid)
@@ -332,7 +334,7 @@ class Names:
 
 def _int(value: object) -> int | None:
     try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
+        return int(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
     except (TypeError, ValueError):
         return None
 
@@ -671,7 +673,7 @@ def verify(ctx: Ctx, task_id: int, *, confirm: bool = False) -> Task:
     task.verified_by_id = ctx.actor.id
     task.blocked_reason = None
     _log(ctx, task, "task.verified")
-    owner = ctx.session.get(Person, task.owner_id)
+    owner = ctx.session.get_one(Person, task.owner_id)
     _notify(ctx, owner, Msg("task.notify.verified", id=task.id, title=task.title, by=ctx.actor.name), _event_key(ctx, task, "verified"), task)
     if force:
         forces.announce(ctx, force, Msg("task.announce.verified", id=task.id, title=task.title, owner=owner.name),
@@ -692,7 +694,7 @@ def reopen(ctx: Ctx, task_id: int, reason: str) -> Task:
     task.done_requested_at = None
     task.verified_by_id = None
     _log(ctx, task, "task.reopened", reason=reason.strip())
-    owner = ctx.session.get(Person, task.owner_id)
+    owner = ctx.session.get_one(Person, task.owner_id)
     _notify(ctx, owner, Msg("task.notify.reopened", id=task.id, title=task.title, by=ctx.actor.name, reason=reason.strip()),
             _event_key(ctx, task, "reopened"), task)
     return task
@@ -779,7 +781,7 @@ def decide_extension(ctx: Ctx, task_id: int, *, approve: bool, reason: str = "")
              baseline=task.baseline_due.isoformat())
     else:
         _log(ctx, task, "task.extension_rejected", request=req.id, reason=reason.strip())
-    requester = ctx.session.get(Person, req.requested_by_id)
+    requester = ctx.session.get_one(Person, req.requested_by_id)
     key = "approved" if approve else "rejected"
     _notify(ctx, requester, Msg(f"task.notify.ext_{key}", id=task.id, title=task.title, new=Day(req.new_due),
                                 by=ctx.actor.name, reason=reason.strip() or "—"), f"task:{task.id}:ext:{req.id}:{key}", task)
@@ -824,7 +826,7 @@ def set_co_owners(ctx: Ctx, task_id: int, who: list[org.PersonRef], *, remove: b
             raise Conflict("task.same_owner", who=p.name)
         if remove and p.id not in current:
             raise NotFound("task.not_co_owner", who=p.name, id=task.id)
-        if not remove and not is_lead and p.id not in current and forces.membership(ctx, force, p) is None:
+        if not remove and not is_lead and force is not None and p.id not in current and forces.membership(ctx, force, p) is None:
             raise PermissionDenied("task.co_owner_not_member", who=p.name, force=force.name)
     for p in people:
         if remove:
@@ -945,7 +947,7 @@ def edit(ctx: Ctx, task_id: int, *, title: str | None = None, due: date | None =
     if not changes:
         raise Conflict("task.edit_same", id=task.id)
     _log(ctx, task, "task.edited", **changes)
-    owner = ctx.session.get(Person, task.owner_id)
+    owner = ctx.session.get_one(Person, task.owner_id)
     _notify(ctx, owner, Msg("task.notify.edited", id=task.id, title=task.title, by=ctx.actor.name),
             _event_key(ctx, task, "edited"), task)
     return task
@@ -964,7 +966,7 @@ def cancel(ctx: Ctx, task_id: int, reason: str) -> Task:
                                                                ExtensionRequest.status == "pending")).all():
         req.status = "withdrawn"
     _log(ctx, task, "task.cancelled", reason=reason.strip())
-    owner = ctx.session.get(Person, task.owner_id)
+    owner = ctx.session.get_one(Person, task.owner_id)
     _notify(ctx, owner, Msg("task.notify.cancelled", id=task.id, title=task.title, by=ctx.actor.name, reason=reason.strip()),
             _event_key(ctx, task, "cancelled"), task)
     return task

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot import commands as C
 from bot.slack.blocks import FORM_VERBS, RUN_VERBS
 from bot.slack.origin import Origin
-from bot.slack.surface import BadPayload, Surface
+from bot.slack.surface import BadPayload, Surface, signed_ids
 
 REQUESTS = {"done": C.TaskDone, "approve": C.TaskApprove, "verify": C.TaskVerify, "ack": C.TaskAck,
             "show": C.TaskShow}
@@ -35,7 +35,7 @@ def register(app: App, surface: Surface) -> None:
     def on_notice_ack(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
         with surface.guard(ack, body, context):
-            origin = Origin.of_action(body, context.team_id, context.user_id)
+            origin = Origin.of_action(body, *signed_ids(context))
             caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
             surface.answer(surface.service.run(caller, C.ForceNoticeAck(notice_id=number(action.get("value")))), origin)
 
@@ -44,7 +44,7 @@ def register(app: App, surface: Surface) -> None:
     def on_edit_due(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
         with surface.guard(ack, body, context):
-            origin = Origin.of_action(body, context.team_id, context.user_id)
+            origin = Origin.of_action(body, *signed_ids(context))
             caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
             surface.answer(surface.service.run(caller, edit_due_request(action["value"])), origin)
 
@@ -83,7 +83,7 @@ def edit_due_request(value: object) -> C.TaskEdit:
 
 def act(surface: Surface, body: dict[str, Any], context: BoltContext, verb: str, task_id: int) -> None:
     """Opens the verb's form, or runs it at once and answers where the user clicked."""
-    origin = Origin.of_action(body, context.team_id, context.user_id)
+    origin = Origin.of_action(body, *signed_ids(context))
     caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
     if verb == "notice.ack":  # a notice's line in a briefing
         surface.answer(surface.service.run(caller, C.ForceNoticeAck(notice_id=task_id)), origin)

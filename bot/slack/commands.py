@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.slack import blocks
 from bot.slack.origin import Origin
-from bot.slack.surface import Deadline, Surface
+from bot.slack.surface import Deadline, Surface, signed_ids
 
 SLASH_COMMANDS = ("/task", "/force", "/meeting", "/guatu")
 
@@ -24,7 +24,7 @@ def register(app: App, surface: Surface) -> None:
 
 def answer_command(surface: Surface, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The reply goes in the acknowledgement when it is ready in time, else through the response URL."""
-    origin = Origin(context.team_id, context.user_id, body.get("channel_id"), body.get("response_url"))
+    origin = Origin(*signed_ids(context), body.get("channel_id"), body.get("response_url"))
     with Deadline(surface.ack_budget, lambda: ack(text=surface.holding_text(), response_type="ephemeral")) as deadline:
         caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
         reply = surface.service.handle(caller, body["command"], body.get("text", ""))

@@ -141,8 +141,8 @@ def _audit(ws: Workspace, person: Person, diff: dict, now: datetime, via: str) -
 
 
 def _chose_language(session: Session, ws: Workspace) -> set[int]:
-    return set(session.exec(select(AuditEvent.entity_id).where(
-        AuditEvent.workspace_id == ws.id, AuditEvent.action == "person.lang")).all())
+    return {pid for pid in session.exec(select(AuditEvent.entity_id).where(
+        AuditEvent.workspace_id == ws.id, AuditEvent.action == "person.lang")).all() if pid is not None}
 
 
 def refresh_person(engine: Engine, team_id: str, user: dict, *, via: str, now: datetime | None = None,

@@ -56,8 +56,8 @@ def register(app: App, surface: Surface) -> None:
 def team_of(body: dict[str, Any], context: BoltContext) -> str | None:
     """The workspace an event is from. Org-wide installs leave it out of ``authorizations`` (bolt's context then has
     none) and name it in the body's ``team_id`` only; an event's own ``team``/``view.team_id`` come last."""
-    event = body.get("event") if isinstance(body.get("event"), dict) else {}
-    view = event.get("view") if isinstance(event.get("view"), dict) else {}
+    event = body["event"] if isinstance(body.get("event"), dict) else {}
+    view = event["view"] if isinstance(event.get("view"), dict) else {}
     for candidate in (context.team_id, body.get("team_id"), view.get("team_id"), event.get("team")):
         if _str(candidate):
             return candidate

@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from bot import commands as C
 from bot.dates import parse_date
@@ -106,7 +106,8 @@ def _task_add(f: _Fields, task_id: int | None) -> C.TaskAdd:
     f.done()
     owner = f.optional("owner")
     return C.TaskAdd(title=title, owner=C.UserRef(user_id=owner) if owner else None, due=due,
-                     force=f.optional("force"), dept=f.optional("dept"), priority=f.optional("prio") or "normal")
+                     force=f.optional("force"), dept=f.optional("dept"),
+                     priority=cast(C.Priority, f.optional("prio") or "normal"))  # a select's value; TaskAdd validates it
 
 
 def _task_progress(f: _Fields, task_id: int | None) -> C.TaskProgress:
@@ -115,28 +116,35 @@ def _task_progress(f: _Fields, task_id: int | None) -> C.TaskProgress:
     return C.TaskProgress(task_id=tid, percent=percent, note=note)
 
 
+def _card_task(task_id: int | None) -> int:
+    """The task of a form opened from its card: the form's state always carries it."""
+    if task_id is None:
+        raise ValueError("a task card's form without its task id")
+    return task_id
+
+
 def _task_extend(f: _Fields, task_id: int | None) -> C.TaskExtend:
     new_due, reason = f.future_date("new_due"), f.required("reason")
     f.done()
-    return C.TaskExtend(task_id=task_id, new_due=new_due, reason=reason)
+    return C.TaskExtend(task_id=_card_task(task_id), new_due=new_due, reason=reason)
 
 
 def _task_block(f: _Fields, task_id: int | None) -> C.TaskBlock:
     reason = f.required("reason")
     f.done()
-    return C.TaskBlock(task_id=task_id, reason=reason)
+    return C.TaskBlock(task_id=_card_task(task_id), reason=reason)
 
 
 def _task_reject(f: _Fields, task_id: int | None) -> C.TaskReject:
     reason = f.required("reason")
     f.done()
-    return C.TaskReject(task_id=task_id, reason=reason)
+    return C.TaskReject(task_id=_card_task(task_id), reason=reason)
 
 
 def _task_reopen(f: _Fields, task_id: int | None) -> C.TaskReopen:
     reason = f.required("reason")
     f.done()
-    return C.TaskReopen(task_id=task_id, reason=reason)
+    return C.TaskReopen(task_id=_card_task(task_id), reason=reason)
 
 
 PARSERS: dict[str, Callable[[_Fields, int | None], object]] = {

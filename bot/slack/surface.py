@@ -27,6 +27,7 @@ from models import org
 from models.calendar import WorkCalendar, local_today, to_local
 from models.i18n import t
 from models.tables import Workspace
+from models.tasks import TaskView
 
 log = logging.getLogger("guatu.slack")
 
@@ -40,6 +41,13 @@ EVENT_LOOKUP_WAIT = 5.0
 class BadPayload(Exception):
     """A signed payload in a shape we cannot act on (a button value that is no task id, unreadable form metadata):
     answered with an apology and logged in one line, without a stack, because nothing here is broken."""
+
+
+def signed_ids(context: BoltContext) -> tuple[str, str]:
+    """The team and the user of a signed request: Slack sends both with every command, action and form."""
+    if context.team_id is None or context.user_id is None:
+        raise BadPayload("a request without a team or a user")
+    return context.team_id, context.user_id
 
 
 class Deadline:
@@ -166,7 +174,8 @@ class Surface:
 
     def open_form(self, caller: Caller, trigger_id: str, form: C.OpenForm, origin: Origin, *, lang: str) -> None:
         """Opens the modal for ``form``, showing the task it is about; refusals are answered instead."""
-        task, choices = None, ()
+        task: TaskView | None = None
+        choices: Sequence[TaskView] = ()
         if form.task_id is not None:
             shown = self.service.run(caller, C.TaskShow(task_id=form.task_id))
             if not shown.ok:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.slack import blocks, forms
 from bot.slack.origin import FormState
-from bot.slack.surface import BadPayload, Deadline, Surface
+from bot.slack.surface import BadPayload, Deadline, Surface, signed_ids
 
 
 def register(app: App, surface: Surface) -> None:
@@ -27,7 +27,8 @@ def submit(surface: Surface, ack: Ack, view: dict[str, Any], context: BoltContex
     except ValueError as exc:
         raise BadPayload(str(exc)) from None
     # Who submits comes from Slack's signed payload, never from the metadata the modal carried.
-    origin = dataclasses.replace(state.origin, team_id=context.team_id, user_id=context.user_id)
+    team_id, user_id = signed_ids(context)
+    origin = dataclasses.replace(state.origin, team_id=team_id, user_id=user_id)
     today, calendar = surface.form_context(origin.team_id)
     try:
         request = forms.request(view["callback_id"], view, task_id=state.task_id, lang=state.lang, today=today,
@@ -42,6 +43,7 @@ def submit(surface: Surface, ack: Ack, view: dict[str, Any], context: BoltContex
     if in_time and not reply.ok:
         # Next to the field it is about; otherwise on the first field, on screen without scrolling.
         where = forms.field_for(view, reply.error_key) or blocks.first_input(view)
+        assert where is not None, "every form has an input block"
         ack(response_action="errors", errors={where: blocks.error_text(reply.text)})
         return
     if in_time:
