@@ -12,9 +12,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from models import forces, tasks, warmap
+from models import forces, tasks
 from models.db import make_engine
 from models.migrate import upgrade
+from present import warmap_png
 from tests.conftest import at
 from tests.factories import standard_world
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = w.ctx("lin")
         views = tasks.force_tasks(ctx, forces.find_force(ctx, "数据共享专班"), live_only=True)
         began = time.perf_counter()
-        pages = warmap.render_pages(views, title="数据共享专班 · 挂图作战 · 2026年11月23日（周一）", today=ctx.today,
+        pages = warmap_png.render_pages(views, title="数据共享专班 · 挂图作战 · 2026年11月23日（周一）", today=ctx.today,
                                     lang="zh")
         took = time.perf_counter() - began
     page = pages[args.page - 1]
