@@ -35,7 +35,7 @@ from models.tasks import TaskView
 COLORS = {"red": "#d9363e", "yellow": "#f0ad00", "green": "#2e9e4f", "grey": "#9aa0a6"}
 CJK_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
                 "Noto Sans CJK JP", "WenQuanYi Zen Hei", "AR PL UMing CN")
-TIMEOUT = 60.0  # seconds for the child to draw every page (a 300-task map takes a few)
+TIMEOUT = 180.0  # seconds for the child to draw every page (a 300-task map: a few on an idle machine, a minute on a loaded one)
 NO_FONT = 3  # the child's exit status when no CJK font is installed
 # pyplot's state is global: one chart at a time per process (the child draws one map; tests draw in-process).
 _LOCK = threading.Lock()
