@@ -69,7 +69,7 @@ def _sleep_until_acked(seconds: float) -> None:
     from ack() to the answer at the median, 42 ms at p99 under load, measured on this machine. Its
     ``time.sleep`` is this, so the wait ends when the request's ack is called (still at most ``seconds``)."""
     ack = getattr(_WAITING, "ack", None)
-    if isinstance(ack, _SignallingAck) and ack.response is None:
+    if isinstance(ack, _SignallingAck):
         ack.done.wait(seconds)
     else:
         time.sleep(seconds)
