@@ -75,12 +75,15 @@ def _sleep_until_acked(seconds: float) -> None:
         time.sleep(seconds)
 
 
-def _signalling_ack(req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
-    """Gives the request an ack that wakes its waiting thread (this one: bolt runs middleware there)."""
-    ack = _SignallingAck()
-    req.context["ack"] = ack
-    _WAITING.ack = ack
-    return next()
+class _SignallingAcks(Middleware):
+    """Gives each request an ack that wakes its waiting thread (this one: bolt runs middleware there). A class,
+    not a function middleware: bolt builds a function's arguments from the payload first, which can raise."""
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        ack = _SignallingAck()
+        req.context["ack"] = ack
+        _WAITING.ack = ack
+        return next()
 
 
 # Only bolt's listener runner sees this ``time``: everything else in the process keeps the real module.
@@ -101,7 +104,7 @@ def build_app(surface: Surface, *, signing_secret: str | None, verify_token: boo
         name="guatu",
     )
     app.error(_error_handler(surface))
-    app.use(_signalling_ack)
+    app.use(_SignallingAcks())
     app.use(_UsablePayloads(surface))
     for module in (commands, actions, views, events):
         module.register(app, surface)
