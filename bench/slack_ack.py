@@ -6,6 +6,13 @@ acknowledgement, which is what Slack holds to 3 s. Guatu puts the reply itself i
 acknowledgement when it is ready within 2 s, so these are also the times until the user sees it.
 The Slack Web API is a local stub (auth.test at start, App Home publishing after each change).
 
+The web process is a child process of the benchmark (``--serve``), built like ``guatu serve`` with
+``GUATU_SCHEDULER=off``; its peak RSS (``rss_mb``) is read from /proc after it has also answered
+``/force map`` (the war map is drawn in a grandchild, ``present.warmap_png``). The second round runs
+with a separate worker process (``--sweep``) sweeping reminders, nudges and escalations back to back
+on a simulated day that advances a working day a pass, and delivering what they write
+(``ack_under_sweep_p99_ms``); its peak RSS is ``worker_rss_mb``.
+
     python -m bench.slack_ack [--tasks N] [--db sqlite|postgres] [--requests K]
 
 ``python -m bench`` runs it with the other benchmarks.
@@ -17,9 +24,11 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -34,6 +43,7 @@ import httpx
 import uvicorn
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.dispatch import Service
 from bot.settings import Settings
@@ -48,20 +58,22 @@ MINE = 20
 SECRET = "bench-signing-secret"
 BATCH = 5_000
 WARMUP = 10
+RESPONSE_URL = "http://127.0.0.1:9/unused"  # the stub's, once it runs
 
 
-def seed(engine: Engine, *, tasks: int, today: date) -> int:
+def seed(engine: Engine, *, tasks: int, today: date | None = None) -> int:
     """Bulk-loads a province-like workspace (core inserts in batches); returns a task of USER's to update.
 
     One person per 20 tasks, one task force per 100 tasks (a lead and ten members each), 70 % of
     the tasks live, 2 % with an extension request pending."""
     rng = random.Random(tasks)
     now = datetime.now(UTC)
+    today = today or datetime.now(TZ).date()
     people, forces = max(50, tasks // 20), max(5, tasks // 100)
     with engine.begin() as conn:
         ws = conn.execute(insert(Workspace).values(team_id=TEAM, name="浙江省", created_at=now)
-                          .returning(Workspace.id)).scalar_one()
-        dept_ids = conn.execute(insert(Department).returning(Department.id),
+                          .returning(col(Workspace.id))).scalar_one()
+        dept_ids = conn.execute(insert(Department).returning(col(Department.id)),
                                 [dict(workspace_id=ws, name=f"单位{i}", created_at=now) for i in range(50)]).scalars().all()
         person_ids = _batched(conn, Person, [dict(workspace_id=ws, chat_user_id=f"U{i:05d}", name=f"干部{i}",
                                                   department_id=dept_ids[i % 50], created_at=now) for i in range(people)])
@@ -110,17 +122,19 @@ class _Stub(BaseHTTPRequestHandler):
     """Slack's Web API reduced to "ok": auth.test at start, views.publish after each change."""
 
     protocol_version = "HTTP/1.1"
-    ANSWER = json.dumps({"ok": True, "team_id": TEAM, "user_id": "UBOT", "bot_id": "BBENCH", "ts": "1.1",
-                         "view": {"id": "V1"}, "channel": {"id": "D1"},
-                         "user": {"id": USER, "real_name": "干部0", "locale": "zh-CN", "tz": "Asia/Shanghai"}}).encode()
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        port = self.server.server_address[1]  # type: ignore[index]
+        answer = json.dumps({"ok": True, "team_id": TEAM, "user_id": "UBOT", "bot_id": "BBENCH", "ts": "1.1",
+                             "view": {"id": "V1"}, "channel": {"id": "D1"}, "file_id": "F1", "files": [{"id": "F1"}],
+                             "upload_url": f"http://127.0.0.1:{port}/upload",
+                             "user": {"id": USER, "real_name": "干部0", "locale": "zh-CN", "tz": "Asia/Shanghai"}}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(self.ANSWER)))
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(self.ANSWER)
+        self.wfile.write(answer)
 
     do_GET = do_POST
 
@@ -129,13 +143,41 @@ class _Stub(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _serving(engine: Engine) -> Iterator[str]:
-    """The Slack stub and our HTTP app, each on a free port; yields the app's URL."""
+def _stub() -> Iterator[str]:
     stub = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
     stub.daemon_threads = True
     threading.Thread(target=stub.serve_forever, daemon=True).start()
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, GUATU_SCHEDULER="off",
-                        SLACK_API_URL=f"http://127.0.0.1:{stub.server_address[1]}/api/", _env_file=None)
+    try:
+        yield f"http://127.0.0.1:{stub.server_address[1]}"
+    finally:
+        stub.shutdown()
+
+
+def _child_env() -> dict[str, str]:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
+
+
+@contextmanager
+def _serving(db_url: str, stub_url: str) -> Iterator[tuple[str, int]]:
+    """Our HTTP app in a child process (``--serve``); yields its URL and pid."""
+    child = subprocess.Popen([sys.executable, "-m", "bench.slack_ack", "--serve", db_url, stub_url],
+                             stdout=subprocess.PIPE, env=_child_env(), text=True)
+    try:
+        line = child.stdout.readline() if child.stdout else ""
+        if not line.strip().isdigit():
+            raise RuntimeError(f"the web process did not start (exit {child.poll()})")
+        yield f"http://127.0.0.1:{line.strip()}", child.pid
+    finally:
+        child.terminate()
+        child.wait(30)
+
+
+def _serve(db_url: str, stub_url: str) -> None:
+    """The child: the app on a free port, printed on stdout, until terminated."""
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, GUATU_SCHEDULER="off",  # type: ignore[call-arg, arg-type]
+                        SLACK_API_URL=f"{stub_url}/api/", _env_file=None)
+    engine = make_engine(db_url)
     slack = build(settings, Service(engine, tz=TZ, default_lang="zh"))
     sock = socket.socket()
     # uvicorn sets no TCP_NODELAY on a socket it is handed: without it each answer waits ~40 ms for a delayed ACK.
@@ -143,23 +185,50 @@ def _serving(engine: Engine) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     asgi = create_asgi(slack.app, engine, signing_secret=slack.signing_secret)
     server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        slack.close()
-        stub.shutdown()
+    print(sock.getsockname()[1], flush=True)
+    server.run(sockets=[sock])
+
+
+class _NullNotifier:
+    """Delivery into nowhere, at once: the worker's messages leave the outbox as they would to Slack."""
+
+    min_interval = 0.0
+
+    def send(self, recipient: str, text: str, blocks: list | None = None) -> str:
+        return "1.1"
+
+
+def _sweep(db_url: str) -> None:
+    """The child: reminders, nudges and escalations back to back, then delivery, a working day later each pass."""
+    from jobs.deliver import deliver
+    from jobs.sweeps import sweep_escalations, sweep_nudges, sweep_reminders
+
+    engine = make_engine(db_url)
+    day = datetime.now(TZ).replace(hour=9, minute=30, second=0, microsecond=0)
+    passes = written = 0
+    print("ready", flush=True)
+    while True:
+        now = day + timedelta(days=passes)
+        for sweep in (sweep_reminders, sweep_nudges, sweep_escalations):
+            written += sweep(engine, now=now, tz=TZ)
+        deliver(engine, _NullNotifier(), now=now, limit=2_000)
+        passes += 1
+        print(f"{passes} {written}", flush=True)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """VmHWM (peak resident set) of a live process, in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _signed(command: str, text: str, n: int) -> tuple[bytes, dict[str, str]]:
     body = urlencode({"token": "x", "team_id": TEAM, "team_domain": "zj", "channel_id": "C00000", "user_id": USER,
                       "user_name": "ganbu0", "command": command, "text": text, "trigger_id": f"{n}.t",
-                      "response_url": "http://127.0.0.1:9/unused"}).encode()
+                      "response_url": RESPONSE_URL}).encode()
     ts = str(int(time.time()))
     signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
     return body, {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
@@ -181,26 +250,69 @@ def _measure(http: httpx.Client, count: int, make: Callable[[int], tuple[str, st
     return times, answered
 
 
-def _pct(values: list[float], q: float) -> float:
+def _pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def run(*, tasks: int, db_url: str, requests: int = 300) -> list[dict]:
-    """Ack latency p50/p99 of /task list and /task progress with ``tasks`` tasks in the database."""
+def _pair(name: str, key: str | None, times: list[float], note: str) -> list[dict]:
+    return [dict(name=f"{name}.ack_p50", key=None, value=round(_pct(times, 50), 1), unit="ms", note=note),
+            dict(name=f"{name}.ack_p99", key=key, value=round(_pct(times, 99), 1), unit="ms", note="")]
+
+
+def run(tasks: int, db_url: str, *, requests: int = 300) -> list[dict]:
+    """Ack latency p50/p99 of /task list and /task progress with ``tasks`` tasks in the database, alone and with
+    a worker sweeping; the web process's and the worker's peak RSS."""
     engine = make_engine(db_url)
     upgrade(engine)
     started = time.perf_counter()
-    task_id = seed(engine, tasks=tasks, today=datetime.now(TZ).date())
-    rows = [dict(name="seed", value=round(time.perf_counter() - started, 2), unit="s",
-                 note=f"{tasks:,} tasks, {max(50, tasks // 20):,} people, {max(5, tasks // 100):,} task forces")]
-    with _serving(engine) as url, httpx.Client(base_url=url, timeout=30) as http:
-        for name, make in (("task_list", lambda n: ("/task", "list")),
-                           ("task_progress", lambda n: ("/task", f"progress {task_id} {n % 101}%"))):
-            times, answered = _measure(http, requests, make)
-            note = f"{requests} signed requests in a row; {answered}/{requests} answered in the ack (Slack allows 3000 ms)"
-            rows += [dict(name=f"{name}.ack_p50", value=round(_pct(times, 50), 1), unit="ms", note=note),
-                     dict(name=f"{name}.ack_p99", value=round(_pct(times, 99), 1), unit="ms", note="")]
+    task_id = seed(engine, tasks=tasks)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
     engine.dispose()
+    rows = [dict(name="seed", key=None, value=round(time.perf_counter() - started, 2), unit="s",
+                 note=f"{tasks:,} tasks, {max(50, tasks // 20):,} people, {max(5, tasks // 100):,} task forces")]
+    commands = (("task_list", lambda n: ("/task", "list")),
+                ("task_progress", lambda n: ("/task", f"progress {task_id} {n % 101}%")))
+    with _stub() as stub, _serving(db_url, stub) as (url, pid), httpx.Client(base_url=url, timeout=30) as http:
+        global RESPONSE_URL
+        RESPONSE_URL = f"{stub}/response"
+        worst: list[float] = []
+        for name, make in commands:
+            times, answered = _measure(http, requests, make)
+            worst += times
+            rows += _pair(name, None, times, f"{requests} signed requests in a row; {answered}/{requests} answered in "
+                                          "the ack (Slack allows 3000 ms)")
+        rows += [dict(name="ack_p99", key="ack_p99_ms", value=round(_pct(worst, 99), 1), unit="ms",
+                      note="both commands together, no worker running")]
+        sweeper = subprocess.Popen([sys.executable, "-m", "bench.slack_ack", "--sweep", db_url],
+                                   stdout=subprocess.PIPE, env=_child_env(), text=True)
+        try:
+            assert sweeper.stdout is not None
+            sweeper.stdout.readline()  # ready
+            progress: list[str] = []
+            threading.Thread(target=lambda: progress.extend(sweeper.stdout or []), daemon=True).start()
+            under: list[float] = []
+            for name, make in commands:
+                times, _ = _measure(http, requests, make)
+                under += times
+                rows += _pair(f"{name}+sweeping", None, times, "")
+            passes = progress[-1].split() if progress else ["0", "0"]
+            rows += [dict(name="ack_under_sweep_p99", key="ack_under_sweep_p99_ms", value=round(_pct(under, 99), 1),
+                          unit="ms", note=f"a worker process sweeping meanwhile: {passes[0]} passes, "
+                                          f"{int(passes[1]):,} messages written and delivered")]
+            rows += [dict(name="worker_rss", key="worker_rss_mb", value=round(_peak_rss_mb(sweeper.pid), 1), unit="MB",
+                          note="peak RSS of the sweeping worker process")]
+        finally:
+            sweeper.terminate()
+            sweeper.wait(30)
+        body, headers = _signed("/force", "map 专班0", 0)
+        began = time.perf_counter()
+        http.post("/slack/events", content=body, headers=headers).raise_for_status()
+        time.sleep(1.0)
+        rows += [dict(name="rss", key="rss_mb", value=round(_peak_rss_mb(pid), 1), unit="MB",
+                      note=f"peak RSS of the web process after {4 * requests + 4 * WARMUP} requests and a /force map "
+                           f"(acked in {(time.perf_counter() - began - 1.0) * 1000:.0f} ms; drawn in a child process)")]
     return rows
 
 
@@ -211,11 +323,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tasks", type=int, default=100_000)
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--requests", type=int, default=300, help="requests per command (default 300)")
+    p.add_argument("--serve", nargs=2, metavar=("DB_URL", "STUB_URL"), help=argparse.SUPPRESS)
+    p.add_argument("--sweep", metavar="DB_URL", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.serve:
+        _serve(*args.serve)
+        return 0
+    if args.sweep:
+        _sweep(args.sweep)
+        return 0
     with fresh_db(args.db) as url:
-        rows = run(tasks=args.tasks, db_url=url, requests=args.requests)
+        rows = run(args.tasks, url, requests=args.requests)
     for r in rows:
-        print(f"{r['name']:<22} {r['value']:>10,} {r['unit']:<3} {r['note']}")
+        print(f"{r['name']:<28} {r['value']:>10,} {r['unit']:<3} {r['note']}")
     return 0
 
 

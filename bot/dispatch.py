@@ -417,9 +417,9 @@ def _force_export(ctx: Ctx, r) -> Reply:
 
 def _map_files(ctx: Ctx, f, views: list[TaskView], prefix: str) -> tuple[list, list[tuple[str, bytes]]]:
     """The war map's pages and their files (``prefix-<force>-<day>[-p<n>].png``), every task on one page."""
-    from models import warmap
+    from present import warmap_png
 
-    pages = warmap.render_pages(views, title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)),
+    pages = warmap_png.render_pages(views, title=t("reply.force.map_title", ctx.lang, name=f.name, day=_d(ctx, ctx.today)),
                                 today=ctx.today, lang=ctx.lang)
     stem = f"{prefix}-{f.id}-{ctx.today.isoformat()}"
     return pages, [(f"{stem}.png" if len(pages) == 1 else f"{stem}-p{p.no}.png", p.png) for p in pages]

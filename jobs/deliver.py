@@ -15,6 +15,12 @@ Guarantees, with any number of worker processes on PostgreSQL (one process on SQ
 * **Paced.** About one message per second per recipient (``Notifier.min_interval``), and after an
   HTTP 429 nothing to that recipient until Retry-After has passed, through a gate row per recipient
   that all workers share.
+* **Paced per workspace.** A notifier with ``workspace_rate`` (messages per second the platform allows
+  a whole workspace) gets a token bucket per workspace in front of the per-recipient gate: sends are
+  spaced to that rate, and a 429 pauses the whole workspace for its Retry-After (a gate row shared by
+  every worker, recipient ``*``) and lowers the rate a little (raised again by each success), so a
+  platform-wide limit costs about one 429 per storm instead of one per recipient. The rows of a paused
+  workspace already claimed are handed back in one transaction, their attempts not counted.
 * **Bounded.** A platform's Retry-After is clamped to an hour (a non-number, ``inf`` or a negative
   value waits 30 s); a recipient's gate further ahead than that is ignored as stale. A message whose
   next attempt is more than ``MAX_HOLD`` after it was queued, or whose claim ends absurdly far beyond
@@ -43,6 +49,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -82,9 +89,12 @@ MAX_IN_FLIGHT = timedelta(minutes=10)
 # How far back the history is searched for an uncertain message whose own clock may be simulated.
 LOOKBACK = timedelta(days=1)
 UNCERTAIN = "uncertain: "  # last_error prefix: an earlier send may have arrived; ask before sending again
+WORKSPACE = "*"  # the recipient of a workspace-wide gate row (no chat id is "*")
+# The longest a worker sleeps for its workspace's bucket before a send; beyond it the row is handed back.
+PACE_WAIT = 2.0
 
-_o = Outbox.__table__
-_gate = OutboxPace.__table__
+_o: Any = Outbox.__table__  # type: ignore[attr-defined]
+_gate: Any = OutboxPace.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -118,6 +128,77 @@ class Claimed:
     created_at: datetime | None = None
     # An earlier send may have arrived (its outcome was unknown, or its worker died holding it).
     uncertain: bool = False
+
+
+class WorkspaceBuckets:
+    """A token bucket per workspace (one process's view; the 429 gate row is every worker's).
+
+    ``rate`` tokens a second up to ``burst``; ``wait`` says how long until the next send may go. After a
+    429 the rate drops to ``BACKOFF`` of what it was (not below ``floor``); each success raises it by
+    ``STEP`` of the configured rate, back up to it (AIMD, as TCP does), so a rate set a little too high
+    finds the platform's own. Retry-After itself is kept by the workspace's gate row, on ``now``."""
+
+    BACKOFF = 0.85
+    STEP = 0.02
+
+    def __init__(self, rate: float, *, burst: float = 1.0, floor: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if not rate > 0:
+            raise ValueError("workspace_rate must be a positive number of messages per second")
+        self.rate, self.burst, self.clock = float(rate), max(1.0, float(burst)), clock
+        self.floor = floor if floor is not None else self.rate / 10
+        self._state: dict[int, list[float]] = {}  # workspace → [tokens, refilled at, rate]
+        self._lock = threading.Lock()
+
+    def _get(self, ws: int, now: float) -> list[float]:
+        st = self._state.setdefault(ws, [self.burst, now, self.rate])
+        st[0] = min(self.burst, st[0] + (now - st[1]) * st[2])
+        st[1] = now
+        return st
+
+    def wait(self, ws: int) -> float:
+        """Seconds until ``ws`` may send (0: now)."""
+        with self._lock:
+            now = self.clock()
+            st = self._get(ws, now)
+            return max(0.0, (1.0 - st[0]) / st[2])
+
+    def take(self, ws: int) -> None:
+        """One send to ``ws`` is going out."""
+        with self._lock:
+            st = self._get(ws, self.clock())
+            st[0] -= 1.0
+
+    def sent(self, ws: int) -> None:
+        with self._lock:
+            st = self._get(ws, self.clock())
+            st[2] = min(self.rate, st[2] + self.rate * self.STEP)
+
+    def limited(self, ws: int) -> None:
+        """A 429: a little slower from now on, starting from an empty bucket."""
+        with self._lock:
+            st = self._get(ws, self.clock())
+            st[2] = max(self.floor, st[2] * self.BACKOFF)
+            st[0] = min(st[0], 0.0)
+
+
+# Per notifier object, for as long as it lives (a new notifier starts a fresh bucket).
+_BUCKETS: weakref.WeakKeyDictionary[Any, WorkspaceBuckets] = weakref.WeakKeyDictionary()
+_BUCKETS_LOCK = threading.Lock()
+
+
+def buckets_for(notifier: Notifier) -> WorkspaceBuckets | None:
+    """The process's buckets for ``notifier`` (kept across ``deliver`` calls), or None when it sets no
+    ``workspace_rate``."""
+    rate = getattr(notifier, "workspace_rate", None)
+    if rate is None:
+        return None
+    with _BUCKETS_LOCK:
+        buckets = _BUCKETS.get(notifier)
+        if buckets is None or buckets.rate != float(rate):
+            buckets = WorkspaceBuckets(float(rate), burst=float(getattr(notifier, "workspace_burst", 1.0)))
+            _BUCKETS[notifier] = buckets
+        return buckets
 
 
 def worker_name() -> str:
@@ -224,7 +305,9 @@ def _held_back(cand: Any, now: datetime) -> Any:
 
 
 def _gate_of(cand: Any) -> Any:
-    return and_(_gate.c.workspace_id == cand.c.workspace_id, _gate.c.recipient == cand.c.recipient)
+    """The recipient's own gate, and the workspace-wide one a 429 closes when a bucket paces the workspace."""
+    return and_(_gate.c.workspace_id == cand.c.workspace_id,
+                or_(_gate.c.recipient == cand.c.recipient, _gate.c.recipient == WORKSPACE))
 
 
 def _gate_closed(cand: Any, now: datetime) -> Any:
@@ -250,13 +333,15 @@ def _claim(conn: Connection, claimable: Callable[[Any], Any], *, now: datetime, 
         .returning(_o.c.id, _o.c.workspace_id, _o.c.recipient, _o.c.text, _o.c.blocks, _o.c.attempts,
                    _o.c.created_at, _o.c.last_error)
     ).all()
-    return [Claimed(*r[:7], uncertain=expired or (r[7] or "").startswith(UNCERTAIN)) for r in rows]
+    return [Claimed(r[0], r[1], r[2], r[3], r[4], r[5], r[6], uncertain=expired or (r[7] or "").startswith(UNCERTAIN))
+            for r in rows]
 
 
 def _finish(bind: Engine | Connection, row: Claimed, worker_id: str, values: dict[str, Any],
-            gate_until: datetime | None = None) -> bool:
+            gate_until: datetime | None = None, *, workspace_gate: bool = False) -> bool:
     """Updates a row this worker still holds, in its own short transaction; optionally closes the
-    recipient's gate until ``gate_until``. False if the claim was lost."""
+    recipient's gate (and with ``workspace_gate`` the whole workspace's) until ``gate_until``. False if
+    the claim was lost."""
     with _tx(bind) as conn:
         done = conn.execute(
             update(_o).where(_o.c.id == row.id, _status(_o, "sending"), _o.c.claimed_by == worker_id)
@@ -264,6 +349,8 @@ def _finish(bind: Engine | Connection, row: Claimed, worker_id: str, values: dic
         ).rowcount == 1
         if gate_until is not None:
             _close_gate(conn, row.workspace_id, row.recipient, gate_until)
+            if workspace_gate:
+                _close_gate(conn, row.workspace_id, WORKSPACE, gate_until)
     if not done:
         log.warning("outbox %s: claim lost before it was marked (%s)", row.id, values.get("status"))
     return done
@@ -272,6 +359,7 @@ def _finish(bind: Engine | Connection, row: Claimed, worker_id: str, values: dic
 def _close_gate(conn: Connection, workspace_id: int, recipient: str, until: datetime) -> None:
     """Nothing more to ``recipient`` before ``until``; a later gate already set stays, unless it is
     further ahead than any real gate can be (then it is replaced)."""
+    stmt: Any
     if _is_pg(conn):
         stmt = pg_insert(_gate).values(workspace_id=workspace_id, recipient=recipient, not_before=until)
         later = func.greatest(_gate.c.not_before, stmt.excluded.not_before)
@@ -342,7 +430,8 @@ class _Renewer:
 
 def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, worker_id: str, at: datetime,
               interval: timedelta, stats: DeliveryStats, *, clock: Clock = utcnow,
-              renewer: _Renewer | None = None) -> None:
+              renewer: _Renewer | None = None, workspace_gate: bool = False) -> float | None:
+    """Sends one claimed row and marks it; returns the seconds it must wait when the platform said 429."""
     check = getattr(notifier, "was_delivered", None)
     if row.uncertain and check is not None:
         since = min(row.created_at or clock(), clock() - LOOKBACK)
@@ -350,16 +439,16 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
             found = check(row.recipient, row.id, since)
         except DeliveryError as exc:
             if not exc.permanent:
-                _not_sent(engine, row, worker_id, at, exc, stats, uncertain=True, what="checking whether it arrived: ")
-                return
+                return _not_sent(engine, row, worker_id, at, exc, stats, uncertain=True,
+                                 what="checking whether it arrived: ", workspace_gate=workspace_gate)
             found = None  # the history cannot be read: cannot tell, so send as before
         except Exception as exc:
             log.exception("outbox %s: unexpected error while checking whether it arrived", row.id)
             _failed_attempt(engine, row, worker_id, at, UNCERTAIN + f"{type(exc).__name__}: {exc}"[:480], stats)
-            return
+            return None
         if found:
             stats.reconciled += _finish(engine, row, worker_id, dict(status="sent", sent_at=at, last_error=None))
-            return
+            return None
     try:
         with renewer.sending(row.id) if renewer is not None else _nothing():
             if check is not None:  # it can find the message later only if the message says which it is
@@ -367,7 +456,7 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
             else:
                 chat_ts = notifier.send(row.recipient, row.text, row.blocks)
     except DeliveryError as exc:
-        _not_sent(engine, row, worker_id, at, exc, stats, uncertain=exc.uncertain)
+        return _not_sent(engine, row, worker_id, at, exc, stats, uncertain=exc.uncertain, workspace_gate=workspace_gate)
     except Exception as exc:
         log.exception("outbox %s: unexpected error from the notifier", row.id)
         _failed_attempt(engine, row, worker_id, at, f"{type(exc).__name__}: {exc}"[:500], stats)
@@ -375,6 +464,7 @@ def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, wor
         # Its own transaction, right after the send: the window in which a crash re-sends stays one round trip.
         stats.sent += _finish(engine, row, worker_id, dict(status="sent", sent_at=at, chat_ts=chat_ts, last_error=None),
                               gate_until=at + interval if interval else None)
+    return None
 
 
 @contextmanager
@@ -383,7 +473,7 @@ def _nothing() -> Iterator[None]:
 
 
 def _not_sent(engine: Engine | Connection, row: Claimed, worker_id: str, at: datetime, exc: DeliveryError,
-              stats: DeliveryStats, *, uncertain: bool, what: str = "") -> None:
+              stats: DeliveryStats, *, uncertain: bool, what: str = "", workspace_gate: bool = False) -> float | None:
     prefix = UNCERTAIN if uncertain else ""
     error = (prefix + what + (str(exc) or type(exc).__name__))[:500]
     if exc.permanent and not uncertain:
@@ -392,13 +482,17 @@ def _not_sent(engine: Engine | Connection, row: Claimed, worker_id: str, at: dat
         # Rate limited: not a failure of this message (the attempt is given back). The gate holds
         # every later message to this recipient; other recipients go on. Clamped again here: the
         # notifier may be anyone's.
-        until = at + timedelta(seconds=retry_after_seconds(exc.retry_after))
+        # Paced per workspace (a bucket), the limit is taken as the workspace's: its gate closes too.
+        wait = retry_after_seconds(exc.retry_after)
+        until = at + timedelta(seconds=wait)
         stats.rate_limited += _finish(engine, row, worker_id, dict(
             status="pending", next_attempt_at=until, attempts=_o.c.attempts - 1, last_error=error),
-            gate_until=until)
+            gate_until=until, workspace_gate=workspace_gate)
+        return wait
     else:
         stats.uncertain += uncertain
         _failed_attempt(engine, row, worker_id, at, error, stats)
+    return None
 
 
 def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, at: datetime, error: str,
@@ -428,6 +522,7 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
         return now + timedelta(seconds=time.monotonic() - started)
 
     stats = DeliveryStats()
+    buckets = buckets_for(notifier)
     renewer = _Renewer(engine, worker, lease, clock)
     # One connection for the call (a pool checkout per mark would add a ping and a reset round
     # trip); every claim and every mark is still its own short transaction on it.
@@ -440,11 +535,32 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
                 if not rows:
                     break
                 stats.claimed += len(rows)
+                held: list[Claimed] = []  # rows of a workspace its bucket holds back: handed back at once
+                paused: set[int] = set()  # workspaces that answered 429 in this call (their gate row is closed)
                 for i, row in enumerate(rows):
                     if time.monotonic() - started > budget:
-                        stats.released += release(conn, rows[i:], worker)
+                        stats.released += release(conn, held + rows[i:], worker)
                         return stats
-                    _send_one(conn, notifier, row, worker, at(), interval, stats, clock=clock, renewer=renewer)
+                    if buckets is not None:
+                        wait = buckets.wait(row.workspace_id)
+                        if row.workspace_id in paused or wait > PACE_WAIT:
+                            held.append(row)
+                            continue
+                        if wait > 0:
+                            time.sleep(wait)
+                        buckets.take(row.workspace_id)
+                    limited = _send_one(conn, notifier, row, worker, at(), interval, stats, clock=clock,
+                                        renewer=renewer, workspace_gate=buckets is not None)
+                    if buckets is not None:
+                        if limited is not None:
+                            paused.add(row.workspace_id)
+                            buckets.limited(row.workspace_id)
+                        else:
+                            buckets.sent(row.workspace_id)
+                if held:
+                    # Claiming again would hand the same rows back: the next call takes them when the bucket allows.
+                    stats.released += release(conn, held, worker)
+                    break
     finally:
         renewer.close()
     return stats

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import select
+from sqlalchemy import func, union
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
 
 from models import lists, org
 from models.context import Ctx
@@ -70,29 +72,38 @@ def _my_tasks(ctx: Ctx, limit: int) -> tuple[tuple[TaskView, ...], dict[str, int
     return page.items, page.counts, page.total
 
 
-def _led_force_ids(ctx: Ctx):
-    return select(ForceMember.force_id).where(ForceMember.person_id == ctx.actor.id,
-                                              ForceMember.is_lead == True)  # noqa: E712
+def _led_force_ids(ctx: Ctx) -> Any:
+    return select(ForceMember.force_id).where(col(ForceMember.person_id) == ctx.actor.id,
+                                              col(ForceMember.is_lead) == True)  # noqa: E712
 
 
 def _approvals(ctx: Ctx, limit: int) -> tuple[tuple[TaskView, ...], int]:
-    """Extension requests and done reports in task forces I lead, oldest first."""
-    pending = select(ExtensionRequest.task_id).where(ExtensionRequest.status == "pending")
-    where = (Task.workspace_id == ctx.ws.id, Task.force_id.in_(_led_force_ids(ctx)),
-             or_(Task.status == "done_requested", Task.id.in_(pending)))
+    """Extension requests and done reports in task forces I lead, oldest first.
+
+    A UNION of two indexed lookups bounded by the forces I lead (``ix_task_force_status``, then
+    ``ix_extension_task_status`` per live task of them): "done_requested OR id IN (every pending
+    request of the database)" grew with the whole province."""
+    led = _led_force_ids(ctx)
+    waiting = union(
+        select(col(Task.id)).where(col(Task.force_id).in_(led), col(Task.status) == "done_requested"),
+        select(col(ExtensionRequest.task_id)).join(Task, col(Task.id) == col(ExtensionRequest.task_id))
+        .where(col(Task.force_id).in_(led), col(Task.status).in_(LIVE), col(ExtensionRequest.status) == "pending"),
+    ).subquery()
+    where = (col(Task.id).in_(select(waiting.c.id)), col(Task.workspace_id) == ctx.ws.id)
     total = ctx.session.exec(select(func.count()).select_from(Task).where(*where)).one()
-    rows = ctx.session.exec(select(Task).where(*where).order_by(Task.updated_at, Task.id).limit(limit)).all()
+    rows = ctx.session.exec(select(Task).where(*where).order_by(col(Task.updated_at), col(Task.id)).limit(limit)).all()
     return tuple(views(ctx, list(rows))), total
 
 
 def _force_lights(ctx: Ctx, limit: int) -> tuple[tuple[ForceLights, ...], int]:
     """My open task forces (those I lead first) with their live tasks counted per light."""
-    q = (select(TaskForce, ForceMember.is_lead).join(ForceMember, ForceMember.force_id == TaskForce.id)
-         .where(TaskForce.workspace_id == ctx.ws.id, TaskForce.status == "open", ForceMember.person_id == ctx.actor.id))
+    q = (select(TaskForce, col(ForceMember.is_lead)).join(ForceMember, col(ForceMember.force_id) == col(TaskForce.id))
+         .where(col(TaskForce.workspace_id) == ctx.ws.id, col(TaskForce.status) == "open",
+                col(ForceMember.person_id) == ctx.actor.id))
     total = ctx.session.exec(select(func.count()).select_from(q.subquery())).one()
-    picked = ctx.session.exec(q.order_by(ForceMember.is_lead.desc(), TaskForce.name).limit(limit)).all()
+    picked = ctx.session.exec(q.order_by(col(ForceMember.is_lead).desc(), col(TaskForce.name)).limit(limit)).all()
     counts = _light_counts(ctx, [f for f, _ in picked])
-    return tuple(ForceLights(f.id, f.name, bool(lead), counts.get(f.id, dict.fromkeys(COLORS, 0)))
+    return tuple(ForceLights(int(f.id or 0), f.name, bool(lead), counts.get(int(f.id or 0), dict.fromkeys(COLORS, 0)))
                  for f, lead in picked), total
 
 
@@ -100,14 +111,16 @@ def _light_counts(ctx: Ctx, forces: list[TaskForce]) -> dict[int, dict[str, int]
     """Lights from the facts alone (two queries in all): no task cards are built for counting."""
     if not forces:
         return {}
-    ids = [f.id for f in forces]
-    policies = {f.id: effective(f.policy) for f in forces}
-    live = (Task.force_id.in_(ids), Task.status.in_(LIVE))
-    rows = ctx.session.exec(select(Task.id, Task.force_id, Task.status, Task.progress, Task.start_date, Task.due,
-                                   Task.created_at, Task.last_progress_at).where(*live)).all()
-    open_nodes: dict[int, list[tuple[str, object]]] = {}
-    node_rows = ctx.session.exec(select(TimeNode.task_id, TimeNode.name, TimeNode.due).join(Task, Task.id == TimeNode.task_id)
-                                 .where(*live, TimeNode.done_at.is_(None))).all()
+    ids = [int(f.id or 0) for f in forces]
+    policies = {int(f.id or 0): effective(f.policy) for f in forces}
+    live = (col(Task.force_id).in_(ids), col(Task.status).in_(LIVE))
+    rows: Any = ctx.session.execute(sa_select(col(Task.id), col(Task.force_id), col(Task.status), col(Task.progress),
+                                              col(Task.start_date), col(Task.due), col(Task.created_at),
+                                              col(Task.last_progress_at)).where(*live)).all()
+    open_nodes: dict[int, list[tuple[str, Any]]] = {}
+    node_rows: Any = ctx.session.exec(select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
+                                      .join(Task, col(Task.id) == col(TimeNode.task_id))
+                                      .where(*live, col(TimeNode.done_at).is_(None))).all()
     for task_id, name, due in node_rows:
         open_nodes.setdefault(task_id, []).append((name, due))
     out: dict[int, Counter] = {i: Counter() for i in ids}

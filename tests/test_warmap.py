@@ -16,6 +16,7 @@ from models.db import make_engine
 from models.errors import NotFound
 from models.migrate import upgrade
 from models.org import PersonRef
+from present import warmap_png
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 
@@ -33,18 +34,18 @@ def test_war_map_is_a_png_with_every_task_and_no_missing_glyphs(engine):
         views = tasks.force_tasks(ctx, tasks._force_of(ctx, a), live_only=True)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # "Glyph missing" (the emoji in a title) would be a UserWarning
-            (page,) = warmap.render_pages(views, title="数据共享专班 · 挂图", today=date(2026, 11, 20), lang="zh")
+            (page,) = warmap_png.render_pages(views, title="数据共享专班 · 挂图", today=date(2026, 11, 20), lang="zh")
     assert page.png.startswith(b"\x89PNG\r\n\x1a\n") and len(page.png) > 10_000
     assert [v.light.color for v in views] == ["red", "yellow"] and page.task_ids == (a.id, a.id + 1)
 
 
 def test_empty_force_still_renders():
-    (page,) = warmap.render_pages([], title="空专班", today=date(2026, 11, 20), lang="zh")
+    (page,) = warmap_png.render_pages([], title="空专班", today=date(2026, 11, 20), lang="zh")
     assert page.png.startswith(b"\x89PNG") and page.task_ids == ()
 
 
 def test_drawable_drops_what_the_font_cannot_draw():
-    assert warmap.drawable("数据 🔴 共享 ✅ #12") == "数据 共享 #12"
+    assert warmap_png.drawable("数据 🔴 共享 ✅ #12") == "数据 共享 #12"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def big_views():
 @pytest.mark.filterwarnings("error")
 def test_a_300_task_map_has_readable_pages_that_draw_every_task_exactly_once(big_views, caplog):
     caplog.set_level(logging.WARNING, logger="matplotlib")
-    pages = warmap.render_pages(big_views, title="数据共享专班 · 挂图作战", today=NOW.date(), lang="zh")
+    pages = warmap_png.render_pages(big_views, title="数据共享专班 · 挂图作战", today=NOW.date(), lang="zh")
     drawn = [tid for p in pages for tid in p.task_ids]
     assert sorted(drawn) == sorted(v.id for v in big_views) and len(drawn) == 300  # each once
     assert len(pages) == 8 and all(len(p.task_ids) <= warmap.BARS_PER_PAGE for p in pages)
@@ -129,10 +130,10 @@ def test_force_map_replies_with_every_page_attached(sqlite_engine):
 
 
 def test_missing_cjk_font_fails_loudly(monkeypatch):
-    warmap.cjk_family.cache_clear()
-    monkeypatch.setattr(warmap, "CJK_FAMILIES", ("No Such Font",))
+    warmap_png.cjk_family.cache_clear()
+    monkeypatch.setattr(warmap_png, "CJK_FAMILIES", ("No Such Font",))
     try:
-        with pytest.raises(warmap.NoCJKFont, match="fonts-wqy-microhei"):
-            warmap.cjk_family()
+        with pytest.raises(warmap_png.NoCJKFont, match="fonts-wqy-microhei"):
+            warmap_png.cjk_family()
     finally:
-        warmap.cjk_family.cache_clear()
+        warmap_png.cjk_family.cache_clear()

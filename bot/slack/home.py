@@ -33,7 +33,7 @@ class HomeReply(Reply):
 
 
 @handles("slack.home")
-def _show_home(ctx: Ctx, request: ShowHome) -> Reply:
+def _show_home(ctx: Ctx, request: object) -> Reply:  # a ShowHome; the dispatcher's handlers take any request
     # Through the dispatcher: the same workspace scoping, first-contact and error handling as commands.
     return HomeReply(text="", lang=ctx.lang, home=home(ctx))
 

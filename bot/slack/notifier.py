@@ -30,14 +30,20 @@ METADATA_EVENT = "guatu_outbox"  # message metadata event_type; event_payload {"
 HISTORY_PAGE = 200
 _CODE = re.compile(r"[a-z0-9_]+")
 HISTORY_PAGES = 5  # beyond 1,000 messages since the first attempt: cannot tell (and the worker sends again)
+# chat.postMessage across a whole workspace, messages a second: Slack allows about one a second per channel
+# and "several hundred a minute" per workspace; the delivery worker's bucket starts here and slows on a 429.
+WORKSPACE_RATE = 10.0
 
 
 class SlackNotifier(Notifier):
     """Posts to a channel id, or to a user id (Slack delivers that as a direct message from the bot).
 
     Never sleeps and never retries: a 429 becomes ``DeliveryError(retry_after=…)`` and the delivery
-    worker reschedules that recipient while it goes on with the others.
+    worker reschedules that recipient while it goes on with the others. ``workspace_rate`` paces the
+    whole workspace (``jobs.deliver.WorkspaceBuckets``); with several workers, each paces itself to it.
     """
+
+    workspace_rate: float | None = WORKSPACE_RATE
 
     def __init__(self, settings: Settings) -> None:
         self.client = web_client(settings, "outbox")
