@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.dispatch import Service
 from bot.settings import Settings
@@ -125,7 +125,7 @@ def _unreachable(exc: BaseException) -> str | None:
 
 
 def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int = MAX_BODY,
-                clock: Callable[[], float] = time.time) -> Starlette:
+                clock: Callable[[], float] = time.time, routes: list[BaseRoute] | None = None) -> Starlette:
     """``POST /slack/events`` for commands, interactivity and events; ``GET /healthz`` for the load balancer.
 
     Verify first, then parse: a body is read up to ``max_body`` only, its signature and timestamp checked on the raw
@@ -162,7 +162,7 @@ def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int 
         return JSONResponse({"ok": True})
 
     return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])])
+                             Route("/healthz", healthz, methods=["GET"]), *(routes or [])])
 
 
 def _first_time(replays: ReplayGuard, signature: str, timestamp: int) -> bool:
@@ -213,7 +213,7 @@ def serve(settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    service = Service(engine, tz=settings.tz, default_lang=settings.lang)
+    service = Service(engine, tz=settings.tz, default_lang=settings.lang, public_url=settings.public_base)
     try:
         with _signal_handler(_interrupt):  # SIGTERM while waiting for Slack stops like Ctrl-C
             slack = build_when_reachable(settings, service)
@@ -231,7 +231,10 @@ def serve(settings: Settings) -> int:
         if settings.socket_mode:
             _run_socket_mode(slack.app, settings.slack_app_token.get_secret_value())
         else:
-            _run_http(create_asgi(slack.app, engine, signing_secret=slack.signing_secret), settings)
+            from bot.web.screen import routes as screen_routes
+
+            _run_http(create_asgi(slack.app, engine, signing_secret=slack.signing_secret,
+                                  routes=screen_routes(engine, settings)), settings)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
