@@ -64,6 +64,7 @@ class Shape:
     cls: str = ""
     text: str = ""
     points: str = ""
+    task: int = 0
 
 
 def gantt(s: ForceScreen, lang: str) -> tuple[list[Shape], list[Shape], float | None]:
@@ -114,7 +115,7 @@ def _bar(b: Bar, y: float, row: float, x, lang: str) -> list[Shape]:
     start, end = x(b.start), x(b.due + timedelta(days=1))
     w = max(4.0, end - start)
     out = [Shape("label", 12, y + row * 0.72, text=f"#{b.id} {clip(b.title, 12)}"),
-           Shape("bar", start, top, w, h, cls=b.color)]
+           Shape("bar", start, top, w, h, cls=b.color, task=b.id)]
     if b.progress:
         out.append(Shape("fill", start, top, round(w * b.progress / 100, 1), h, cls=b.color))
     if b.baseline is not None:

@@ -42,7 +42,7 @@ class Subscriber:
 
     grant: screen.Grant
     lang: str
-    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(maxsize=4))
+    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(maxsize=1))
 
     @property
     def scope(self) -> Scope:
@@ -122,11 +122,17 @@ class Feed:
                 self._idle()
                 continue
             try:
-                changed = await run_in_threadpool(self._changes)
-                for ws in changed:
-                    await self._broadcast(ws)
+                await self.tick()
             except Exception:  # a database that is away for a moment: the screens keep what they show
                 log.warning("screen feed: poll failed; trying again", exc_info=True)
+
+    async def tick(self) -> set[int]:
+        """One poll: the workspaces that changed, each broadcast to its screens (the poller calls this every
+        ``poll`` seconds; tests and the bench call it directly)."""
+        changed = await run_in_threadpool(self._changes)
+        for ws in changed:
+            await self._broadcast(ws)
+        return changed
 
     def _idle(self) -> None:
         self._seen, self._cache = None, {}
