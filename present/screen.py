@@ -71,7 +71,7 @@ def gantt(s: ForceScreen, lang: str) -> tuple[list[Shape], list[Shape], float | 
     """The chart of lanes and bars: shapes, the date axis ticks (as ``label`` shapes), today's x."""
     lo, hi = s.window
     span = max(1, (hi - lo).days)
-    x0, x1 = LABEL_W, CHART_W - 20
+    x0, x1 = LABEL_W, CHART_W - 120  # room right of the last bar for its percent and owner
 
     def x(d: date) -> float:
         d = min(max(d, lo), hi)
