@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import audit, forces, lists, org, rank
@@ -64,6 +65,11 @@ def _force_for(ctx: Ctx, name: str | None) -> TaskForce:
     return force
 
 
+def _ids(ctx: Ctx) -> tuple[int, int]:
+    assert ctx.ws.id is not None and ctx.actor.id is not None
+    return ctx.ws.id, ctx.actor.id
+
+
 def issue(ctx: Ctx, force_name: str | None, *, province: bool = False, days: int = TOKEN_DAYS) -> tuple[str, ScreenToken]:
     """A new link (the raw token, shown once, and its row). A force's lead (or an admin) for a force's screen;
     a leader or an admin for the province overview. Audited."""
@@ -73,11 +79,12 @@ def issue(ctx: Ctx, force_name: str | None, *, province: bool = False, days: int
     else:
         force = _force_for(ctx, force_name)
     raw = secrets.token_urlsafe(32)
-    row = ScreenToken(workspace_id=ctx.ws.id, force_id=force.id if force else None, token_hash=hash_token(raw),
-                      created_by_id=ctx.actor.id, created_at=ctx.now, expires_at=ctx.now + timedelta(days=days))
+    ws_id, actor_id = _ids(ctx)
+    row = ScreenToken(workspace_id=ws_id, force_id=force.id if force else None, token_hash=hash_token(raw),
+                      created_by_id=actor_id, created_at=ctx.now, expires_at=ctx.now + timedelta(days=days))
     ctx.session.add(row)
     ctx.session.flush()
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="screen.issue", entity="screentoken",
+    audit.record(ctx.session, workspace_id=ws_id, actor=ctx.actor, action="screen.issue", entity="screentoken",
                  entity_id=row.id, now=ctx.now, force_id=row.force_id, expires_at=row.expires_at)
     return raw, row
 
@@ -93,10 +100,11 @@ def revoke(ctx: Ctx, force_name: str | None, *, province: bool = False) -> tuple
                                   ScreenToken.expires_at > ctx.now)
     q = q.where(ScreenToken.force_id == force.id) if force else q.where(col(ScreenToken.force_id).is_(None))
     rows = list(ctx.session.exec(q).all())
+    ws_id, actor_id = _ids(ctx)
     for row in rows:
-        row.revoked_at, row.revoked_by_id = ctx.now, ctx.actor.id
+        row.revoked_at, row.revoked_by_id = ctx.now, actor_id
         ctx.session.add(row)
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="screen.revoke", entity="screentoken",
+    audit.record(ctx.session, workspace_id=ws_id, actor=ctx.actor, action="screen.revoke", entity="screentoken",
                  entity_id=None, now=ctx.now, force_id=force.id if force else None, revoked=len(rows))
     return len(rows), force
 
@@ -135,9 +143,9 @@ def live_grants(session: Session, workspace_ids: set[int], *, now: datetime) -> 
     """The ids of the links still valid in these workspaces: one query, however many screens are open."""
     if not workspace_ids:
         return set()
-    return set(session.exec(select(ScreenToken.id).where(
+    return {i for i in session.exec(select(col(ScreenToken.id)).where(
         col(ScreenToken.workspace_id).in_(workspace_ids), col(ScreenToken.revoked_at).is_(None),
-        ScreenToken.expires_at > now)).all())
+        ScreenToken.expires_at > now)).all() if i is not None}
 
 
 def context(session: Session, grant: Grant, *, now: datetime, tz, default_lang: str = "zh") -> Ctx:
@@ -338,9 +346,10 @@ def force_screen(ctx: Ctx, force: TaskForce) -> ForceScreen:
 
     since = week_start(ctx)
     people: set[int] = {x.owner_id for x in lits}
-    red_rows = ctx.session.exec(
-        select(Task.id, Task.title, Task.owner_id, Task.department_id, Task.done_at, Task.done_requested_at)
-        .where(Task.force_id == force.id, col(Task.status).in_(("done", "done_requested")),
+    red_rows = ctx.session.execute(
+        sa_select(col(Task.id), col(Task.title), col(Task.owner_id), col(Task.department_id), col(Task.done_at),
+                  col(Task.done_requested_at))
+        .where(col(Task.force_id) == force.id, col(Task.status).in_(("done", "done_requested")),
                func.coalesce(Task.done_at, Task.done_requested_at) >= since)
         .order_by(func.coalesce(Task.done_at, Task.done_requested_at).desc())).all()
     people |= {r[2] for r in red_rows}
@@ -407,7 +416,7 @@ def _window(today: date, bars: list[Bar]) -> tuple[date, date]:
 def _escalations(ctx: Ctx, *where) -> tuple[list[tuple[Msg, int, int, int, str]], int]:
     """Open 督办 episodes (the task, its last numbered notice), highest level first; and how many."""
     states = ctx.session.exec(
-        select(EscalationState.id, Task.id, Task.owner_id, Task.title)
+        select(col(EscalationState.id), col(Task.id), Task.owner_id, Task.title)
         .join(Task, col(Task.id) == EscalationState.task_id)
         .where(Task.workspace_id == ctx.ws.id, EscalationState.status == "open", col(Task.status).in_(LIVE), *where)
     ).all()
@@ -421,7 +430,8 @@ def _escalations(ctx: Ctx, *where) -> tuple[list[tuple[Msg, int, int, int, str]]
         last[step.state_id] = step
     from models.escalation import ref
 
-    out = [(ref(step), step.level, by_state[sid][1], by_state[sid][2], by_state[sid][3]) for sid, step in last.items()]
+    out = [(ref(step), step.level, by_state[sid][1] or 0, by_state[sid][2], by_state[sid][3])
+           for sid, step in last.items()]
     out.sort(key=lambda e: (-e[1], e[2]))
     return out[:MAX_ITEMS], len(out)
 
@@ -430,25 +440,25 @@ def _coming(ctx: Ctx, force_id: int, until: date) -> list[tuple[date, int, str, 
     """Deadlines and open time nodes from today to ``until`` (working days ahead), soonest first."""
     live = col(Task.status).in_(LIVE)
     rows: list[tuple[date, int, str, int, str | None]] = [
-        (due, tid, title, owner, None) for due, tid, title, owner in ctx.session.exec(
-            select(Task.due, Task.id, Task.title, Task.owner_id).where(
+        (due, tid or 0, title, owner, None) for due, tid, title, owner in ctx.session.exec(
+            select(col(Task.due), col(Task.id), col(Task.title), col(Task.owner_id)).where(
                 Task.force_id == force_id, live, Task.due >= ctx.today, Task.due <= until)).all()]
-    rows += [(due, tid, title, owner, name) for due, tid, title, owner, name in ctx.session.exec(
-        select(TimeNode.due, Task.id, Task.title, Task.owner_id, TimeNode.name)
+    rows += [(due, tid, title, owner, name) for due, tid, title, owner, name in ctx.session.execute(
+        sa_select(col(TimeNode.due), col(Task.id), col(Task.title), col(Task.owner_id), col(TimeNode.name))
         .join(Task, col(Task.id) == TimeNode.task_id)
-        .where(Task.force_id == force_id, live, col(TimeNode.done_at).is_(None), TimeNode.due >= ctx.today,
-               TimeNode.due <= until)).all()]
+        .where(col(Task.force_id) == force_id, live, col(TimeNode.done_at).is_(None), col(TimeNode.due) >= ctx.today,
+               col(TimeNode.due) <= until)).all()]
     rows.sort(key=lambda r: (r[0], r[1], r[4] or ""))
     return rows[:MAX_ITEMS]
 
 
 def _notes(ctx: Ctx, *where) -> list[tuple[int, int, str, int, str, datetime]]:
     """The latest progress reports with words, newest first."""
-    return [tuple(r) for r in ctx.session.exec(  # type: ignore[misc]
-        select(Task.id, ProgressUpdate.person_id, Task.title, ProgressUpdate.percent, ProgressUpdate.note,
-               ProgressUpdate.created_at)
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in ctx.session.execute(
+        sa_select(col(Task.id), col(ProgressUpdate.person_id), col(Task.title), col(ProgressUpdate.percent),
+                  col(ProgressUpdate.note), col(ProgressUpdate.created_at))
         .join(Task, col(Task.id) == ProgressUpdate.task_id)
-        .where(Task.workspace_id == ctx.ws.id, ProgressUpdate.note != "", *where)
+        .where(col(Task.workspace_id) == ctx.ws.id, col(ProgressUpdate.note) != "", *where)
         .order_by(col(ProgressUpdate.id).desc()).limit(MAX_ITEMS)).all()]
 
 

@@ -92,7 +92,7 @@ def test_a_bad_token_resolves_to_nothing(engine, world) -> None:
 
 def test_revoking_a_forces_links_leaves_other_forces_and_the_province_links_working(engine, world) -> None:
     mine = token_of(say(engine, "lin", "/force screen").text)
-    other = token_of(say(engine, "lin", f"/force screen 营商环境专班").text)
+    other = token_of(say(engine, "lin", "/force screen 营商环境专班").text)
     province = token_of(say(engine, "root", "/guatu screen").text)
     reply = say(engine, "lin", "/force 大屏 撤销")
     assert reply.ok and "1 个大屏链接" in reply.text
@@ -171,7 +171,7 @@ def test_the_province_tiles_count_each_force_as_its_own_screen_does(engine, worl
             own = screen.force_screen(ctx, s.get(forces.TaskForce, tile.force_id))
             assert tile.counts == own.counts
         assert overview.total == 3 and {t.name for t in overview.tiles} == {FORCE, "营商环境专班"}
-        assert [t.name for t in overview.tiles][0] == FORCE  # the force with red first
+        assert overview.tiles[0].name == FORCE  # the force with red first
 
 
 # ---------------------------------------------------------------- pages and headers
