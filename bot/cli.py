@@ -59,7 +59,7 @@ def cmd_db(args, settings: Settings) -> int:
 
 
 def run_console(settings: Settings, user: str, *, channel: str | None = None, stdin=sys.stdin,
-                at: datetime | None = None, web: bool = False) -> int:
+                at: datetime | None = None) -> int:
     """The console backend, with the scheduler printing messages as they fire (unless off).
 
     ``at`` freezes the clock (``--at``): to rehearse a day, or to test without waiting for it."""
@@ -75,7 +75,6 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
 
         scheduler = build_scheduler(engine, notifier, tz=settings.tz, default_lang=settings.lang)
         scheduler.start()
-    web_server = _start_web(settings, engine) if web else None
     clock = (lambda: at) if at else (lambda: datetime.now(UTC))
     console = Console(service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL, clock=clock,
                       deliver=lambda: deliver(engine, notifier, now=clock()))
@@ -84,16 +83,15 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
-        if web_server is not None:
-            web_server.should_exit = True
     return 0
 
 
-def _start_web(settings: Settings, engine):
+def _start_web(settings: Settings):
     """Console mode's HTTP server (the wall screen, /healthz) in a background thread; None if the port is taken."""
     import socket
 
     from bot.web.screen import start_in_thread
+    from models.db import make_engine
     from models.i18n import t
 
     with socket.socket() as probe:  # uvicorn in a thread would log and exit quietly; say it once instead
@@ -105,7 +103,7 @@ def _start_web(settings: Settings, engine):
                   file=sys.stderr)
             return None
     print(t("cli.web_started", settings.lang, url=settings.public_base), file=sys.stderr)
-    return start_in_thread(engine, settings)
+    return start_in_thread(make_engine(settings.database_url), settings)
 
 
 def cmd_console(args, settings: Settings) -> int:
@@ -125,7 +123,12 @@ def cmd_serve(args, settings: Settings) -> int:
     from models.i18n import t
 
     print(t("cli.console_backend", settings.lang, user=user, url=settings.safe_database_url), file=sys.stderr)
-    return run_console(settings, user, web=True)
+    web = _start_web(settings)  # the wall screen's pages, so /force screen's link opens in console mode too
+    try:
+        return run_console(settings, user)
+    finally:
+        if web is not None:
+            web.should_exit = True
 
 
 def cmd_worker(args, settings: Settings, *, stop=None) -> int:

@@ -224,3 +224,38 @@ def test_the_province_overview_shows_every_force_in_english_too(live, browser) -
     assert "All task forces" in (page.text_content("h1") or "")
     assert errors == []
     _save(page, "screen-province.png")
+
+
+def test_console_mode_serve_answers_force_screen_with_a_link_that_opens(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(root), "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "PORT": str(port),
+           "GUATU_SCHEDULER": "off", "GUATU_CONSOLE_USER": "linfang"}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "GUATU_PUBLIC_URL"):
+        env.pop(name, None)
+    subprocess.run([sys.executable, "-m", "bot.cli", "seed", "--demo"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("/force screen\n")
+        proc.stdin.flush()
+        link = None
+        for line in proc.stdout:
+            m = re.search(r"(http://127\.0\.0\.1:\d+/screen/[A-Za-z0-9_\-]+)", line)
+            if m:
+                link = m.group(1)
+                break
+        assert link is not None and f":{port}/screen/" in link
+        r = httpx.get(link, timeout=10)
+        assert r.status_code == 200 and FORCE in r.text
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=20)
+    assert proc.returncode == 0
