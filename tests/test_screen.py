@@ -313,3 +313,22 @@ def test_the_day_turning_refreshes_every_screen_without_any_change(engine, world
 
     quiet, turned = asyncio.run(run())
     assert quiet == set() and turned == {world.ws.id}
+
+
+def test_a_hundred_screens_reconnecting_at_once_after_a_restart_cost_one_render(engine, world) -> None:
+    raw = token_of(say(engine, "lin", "/force screen").text)
+    with Session(engine) as s:
+        grant = screen.resolve(s, raw, now=NOW)
+    assert grant is not None
+
+    async def run() -> tuple[int, set[str]]:
+        feed = Feed(engine, tz=TZ, clock=lambda: NOW, poll=3600)
+        for _ in range(100):
+            feed.subscribe(grant, "zh")
+        bodies = await asyncio.gather(*(feed.body(grant, "zh") for _ in range(100)))
+        assert feed._task is not None
+        feed._task.cancel()
+        return feed.renders, set(bodies)
+
+    renders, bodies = asyncio.run(run())
+    assert renders == 1 and len(bodies) == 1 and FORCE in bodies.pop()

@@ -73,6 +73,7 @@ class Feed:
         self._stamp: dict[int, int] = {}  # per workspace: bumped on every change seen
         self._cache: dict[Scope, tuple[int, str]] = {}
         self._locks: dict[Scope, asyncio.Lock] = {}
+        self._init_lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self.renders = 0  # screens rendered (the bench and tests read it)
 
@@ -93,8 +94,12 @@ class Feed:
     async def body(self, grant: screen.Grant, lang: str) -> str:
         """The scope's current HTML: from the cache while the feed watches for changes, else rendered now."""
         key: Scope = (grant.workspace_id, grant.force_id, lang)
-        if self._seen is None:
+        if not self.subscribers:  # nobody watches for changes: a cached page could be stale
             return await run_in_threadpool(self._render, grant, lang)
+        if self._seen is None:  # the first screen (or 100 after a restart): start watching before caching
+            async with self._init_lock:
+                if self._seen is None:
+                    await run_in_threadpool(self._changes)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:  # 100 screens reconnecting at once: one render, 99 cache hits
             stamp = self._stamp.get(grant.workspace_id, 0)
