@@ -259,3 +259,60 @@ def test_console_mode_serve_answers_force_screen_with_a_link_that_opens(tmp_path
             proc.stdin.close()
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+def test_slack_http_serve_serves_the_screen_and_stops_on_sigterm_with_a_stream_open(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.slack_fake import SECRET, TOKEN, FakeSlack
+
+    fake = FakeSlack().start()
+    root = Path(__file__).resolve().parents[1]
+    port, db = _free_port(), tmp_path / "g.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    seed_demo(engine, tz=TZ)
+    reply = Service(engine, tz=TZ, public_url="http://x").handle(Caller(CONSOLE_TEAM, "linfang", "C-console"),
+                                                                 "/force", "screen")
+    engine.dispose()
+    token = re.search(r"/screen/([A-Za-z0-9_\-]+)", reply.text)
+    assert token
+    env = {**os.environ, "PYTHONPATH": str(root), "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": fake.api_url, "PORT": str(port), "DATABASE_URL": f"sqlite:///{db}",
+           "GUATU_SCHEDULER": "off"}
+    env.pop("SLACK_APP_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        page = httpx.get(f"{base}/screen/{token.group(1)}", timeout=10)
+        assert page.status_code == 200 and FORCE in page.text
+        opened = threading.Event()
+
+        def watch() -> None:
+            try:
+                with httpx.stream("GET", f"{base}/screen/{token.group(1)}/events", timeout=30) as r:
+                    for line in r.iter_lines():
+                        if line.startswith("event: screen"):
+                            opened.set()
+            except httpx.HTTPError:
+                pass
+
+        threading.Thread(target=watch, daemon=True).start()
+        assert opened.wait(10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _out, err = proc.communicate(timeout=20)
+        fake.stop()
+    assert proc.returncode == 0, err
+    assert time.monotonic() - started < 10  # an open event stream does not hold the shutdown

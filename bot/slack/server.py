@@ -246,7 +246,9 @@ def serve(settings: Settings) -> int:
 def _run_http(asgi: Starlette, settings: Settings) -> None:
     log.warning("Guatu: Slack over HTTP on port %s of %s (%s); database %s", settings.port, settings.host, EVENTS_PATH,
                 settings.safe_database_url)
-    server = uvicorn.Server(uvicorn.Config(asgi, host=settings.host, port=settings.port, log_config=None))
+    # Open wall screens hold event streams that never end by themselves: give them 3 s, then close them.
+    server = uvicorn.Server(uvicorn.Config(asgi, host=settings.host, port=settings.port, log_config=None,
+                                           timeout_graceful_shutdown=3))
     # uvicorn shuts down gracefully on SIGTERM / SIGINT, then raises the signal again for the handler
     # it found: with a no-op there, serve's own clean-up runs and the process exits 0.
     with _signal_handler(lambda *_: None):

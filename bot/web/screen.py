@@ -151,7 +151,7 @@ def start_in_thread(engine: Engine, settings: Settings):
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(web_app(engine, settings), host=settings.host, port=settings.port,
-                                           log_config=None, log_level="warning"))
+                                           log_config=None, log_level="warning", timeout_graceful_shutdown=3))
     thread = threading.Thread(target=server.run, name="guatu-web", daemon=True)
     thread.start()
     return server
