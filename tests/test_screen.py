@@ -332,3 +332,22 @@ def test_a_hundred_screens_reconnecting_at_once_after_a_restart_cost_one_render(
 
     renders, bodies = asyncio.run(run())
     assert renders == 1 and len(bodies) == 1 and FORCE in bodies.pop()
+
+
+def test_a_closed_forces_link_shows_nothing(engine, world) -> None:
+    raw = token_of(say(engine, "lin", "/force screen").text)
+    with Session(engine) as s:
+        force = s.exec(select(forces.TaskForce).where(forces.TaskForce.name == FORCE)).one()
+        force.status = "closed"
+        s.add(force)
+        s.commit()
+        assert screen.resolve(s, raw, now=NOW) is None
+    r = _client(engine).get(f"/screen/{raw}")
+    assert r.status_code == 404 and FORCE not in r.text
+
+
+def test_help_lists_the_screen_commands_in_both_languages(engine, world) -> None:
+    zh = say(engine, "lin", "/guatu help force").text
+    assert "/force 大屏" in zh and "撤销" in zh
+    en = Service(engine, tz=TZ, default_lang="en").handle(Caller("T1", "lin", "C1"), "/guatu", "help guatu", now=NOW)
+    assert "/guatu screen" in en.text
