@@ -23,7 +23,7 @@ from models import audit, forces, lists, org, rank
 from models.context import Ctx
 from models.errors import role_denied
 from models.i18n import Msg
-from models.lights import ORDER, RED
+from models.lights import RED
 from models.status import LIVE
 from models.tables import (
     Department,
@@ -512,7 +512,3 @@ def screen_for(ctx: Ctx, grant: Grant) -> ForceScreen | ProvinceScreen:
     if force is None or force.workspace_id != grant.workspace_id or force.status != "open":
         raise LookupError("the task force of this screen is closed")
     return force_screen(ctx, force)
-
-
-__all__ = ["ORDER", "ForceScreen", "Grant", "ProvinceScreen", "force_screen", "issue", "province_screen",
-           "resolve", "revoke"]
