@@ -351,3 +351,35 @@ def test_help_lists_the_screen_commands_in_both_languages(engine, world) -> None
     assert "/force 大屏" in zh and "撤销" in zh
     en = Service(engine, tz=TZ, default_lang="en").handle(Caller("T1", "lin", "C1"), "/guatu", "help guatu", now=NOW)
     assert "/guatu screen" in en.text
+
+
+def test_a_supervision_notice_from_the_sweep_reaches_the_screen_with_its_number(engine, world) -> None:
+    from models.tables import EscalationState, EscalationStep
+
+    raw = token_of(say(engine, "lin", "/force screen").text)
+    with Session(engine) as s:
+        grant = screen.resolve(s, raw, now=NOW)
+    assert grant is not None
+
+    def sweep_writes_a_step() -> None:  # what the escalations sweep writes: no audit row
+        with Session(engine) as s:
+            state = EscalationState(workspace_id=world.ws.id, task_id=1, episode=1, due=d("2026-11-20"),
+                                    anchor=d("2026-11-20"), level=2)
+            s.add(state)
+            s.flush()
+            s.add(EscalationStep(workspace_id=world.ws.id, state_id=state.id, task_id=1, level=2, series="duban",
+                                 year=2026, no=7, recipients=[]))
+            s.commit()
+
+    async def run() -> str | None:
+        feed = Feed(engine, tz=TZ, clock=lambda: NOW, poll=3600)
+        sub = feed.subscribe(grant, "zh")
+        await feed.tick()
+        await asyncio.to_thread(sweep_writes_a_step)
+        assert await feed.tick() == {world.ws.id}
+        assert feed._task is not None
+        feed._task.cancel()
+        return sub.queue.get_nowait()
+
+    html = asyncio.run(run())
+    assert html is not None and "督办〔2026〕7号" in html and "督办中 1" in html

@@ -1,7 +1,7 @@
 """One change feed per process for every open wall screen.
 
 The feed polls one cheap marker, the newest audit rows (every change in Guatu writes one, in the
-change's own transaction), so it sees changes made by any process: a web process, a worker, the
+change's own transaction) and 督办 steps (written by the escalation sweep), so it sees changes made by any process: a web process, a worker, the
 console. It also notices the organisation's day turning (lights turn red at midnight without any
 row changing). On a change in a workspace it checks, in one query, which open links still hold,
 renders each screen scope (workspace, task force, language) once, and pushes the HTML to every
@@ -18,22 +18,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, literal, union_all
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from models import screen
 from models.calendar import local_today
 from models.db import session_scope
-from models.tables import AuditEvent
+from models.tables import AuditEvent, EscalationStep
 from present import screen as html
 
 log = logging.getLogger("guatu.screen")
 
 POLL_SECONDS = 1.0
 LOOKBACK = 64  # audit ids re-read each poll: a transaction that took its id earlier may commit later (PostgreSQL)
-Scope = tuple[int, int | None, str]  # workspace, task force (None: the province overview), language
+Scope = tuple[int, int | None, str]
+# Tables whose new rows mean a screen may have changed: every change writes an audit row; the 督办 sweep writes steps.
+MARKERS = (AuditEvent.__table__, EscalationStep.__table__)  # type: ignore[attr-defined]  # workspace, task force (None: the province overview), language
 
 
 @dataclass(eq=False)
@@ -67,8 +69,8 @@ class Feed:
         self.poll = poll
         self.clock = clock
         self.subscribers: set[Subscriber] = set()
-        self._seen: set[int] | None = None  # audit ids of the look-back window; None while idle
-        self._floor = 0
+        self._seen: set[tuple[int, int, int]] | None = None  # marker rows of the look-back window; None while idle
+        self._floors = [0] * len(MARKERS)
         self._day: date | None = None
         self._stamp: dict[int, int] = {}  # per workspace: bumped on every change seen
         self._cache: dict[Scope, tuple[int, str]] = {}
@@ -148,23 +150,30 @@ class Feed:
         day = local_today(self.clock(), self.tz)
         with self.engine.connect() as conn:
             if self._seen is None:
-                top = conn.execute(select(func.max(AuditEvent.id))).scalar() or 0
-                self._floor, self._day = max(0, top - LOOKBACK), day
-                self._seen = set(conn.execute(select(AuditEvent.id).where(col(AuditEvent.id) > self._floor)).scalars())
+                tops = [conn.execute(select(func.max(t.c.id))).scalar() or 0 for t in MARKERS]
+                self._floors = [max(0, top - LOOKBACK) for top in tops]
+                self._day = day
+                self._seen = set(conn.execute(self._recent()).all())
                 return set()
-            rows = conn.execute(select(AuditEvent.id, AuditEvent.workspace_id)
-                                .where(col(AuditEvent.id) > self._floor)).all()
-        changed = {ws for aid, ws in rows if aid not in self._seen}
-        ids = sorted(aid for aid, _ in rows)
-        if ids:
-            self._floor = max(self._floor, ids[-1] - LOOKBACK)
-            self._seen = {i for i in ids if i > self._floor}
+            rows = conn.execute(self._recent()).all()
+        changed = {ws for kind, rid, ws in rows if (kind, rid, ws) not in self._seen}
+        for k in range(len(MARKERS)):
+            ids = [rid for kind, rid, _ws in rows if kind == k]
+            if ids:
+                self._floors[k] = max(self._floors[k], max(ids) - LOOKBACK)
+        self._seen = {(kind, rid, ws) for kind, rid, ws in rows if rid > self._floors[kind]}
         if day != self._day:
             self._day = day
             changed |= watched
         for ws in changed:
             self._stamp[ws] = self._stamp.get(ws, 0) + 1
         return changed & watched
+
+    def _recent(self):
+        """The newest audit rows and 督办 steps (a sweep writes no audit row), above each one's floor: one statement
+        of two primary-key range scans."""
+        return union_all(*(select(literal(k), t.c.id, t.c.workspace_id).where(t.c.id > self._floors[k])
+                           for k, t in enumerate(MARKERS)))
 
     async def _broadcast(self, workspace_id: int) -> None:
         subs = [s for s in self.subscribers if s.grant.workspace_id == workspace_id]
