@@ -34,7 +34,7 @@ def _engine(settings: Settings, *, migrate: bool = True):
 def _service(settings: Settings, engine):
     from bot.dispatch import Service
 
-    return Service(engine, tz=settings.tz, default_lang=settings.lang)
+    return Service(engine, tz=settings.tz, default_lang=settings.lang, public_url=settings.public_base)
 
 
 def _parse_at(value: str | None, settings: Settings) -> datetime:
@@ -86,6 +86,26 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
     return 0
 
 
+def _start_web(settings: Settings):
+    """Console mode's HTTP server (the wall screen, /healthz) in a background thread; None if the port is taken."""
+    import socket
+
+    from bot.web.screen import start_in_thread
+    from models.db import make_engine
+    from models.i18n import t
+
+    with socket.socket() as probe:  # uvicorn in a thread would log and exit quietly; say it once instead
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as exc:
+            print(t("cli.web_port_taken", settings.lang, host=settings.host, port=settings.port, why=exc.strerror or exc),
+                  file=sys.stderr)
+            return None
+    print(t("cli.web_started", settings.lang, url=settings.public_base), file=sys.stderr)
+    return start_in_thread(make_engine(settings.database_url), settings)
+
+
 def cmd_console(args, settings: Settings) -> int:
     at = _parse_at(args.at, settings) if args.at else None
     return run_console(settings, args.as_user, channel=args.channel, at=at)
@@ -103,7 +123,12 @@ def cmd_serve(args, settings: Settings) -> int:
     from models.i18n import t
 
     print(t("cli.console_backend", settings.lang, user=user, url=settings.safe_database_url), file=sys.stderr)
-    return run_console(settings, user)
+    web = _start_web(settings)  # the wall screen's pages, so /force screen's link opens in console mode too
+    try:
+        return run_console(settings, user)
+    finally:
+        if web is not None:
+            web.should_exit = True
 
 
 def cmd_worker(args, settings: Settings, *, stop=None) -> int:

@@ -491,6 +491,21 @@ class Rank(_Frozen):
     scope: Literal["dept", "force"] = "dept"
 
 
+class ForceScreenLink(_Frozen):
+    """/force screen: a link to the task force's live wall screen (大屏), or ``revoke`` its links."""
+
+    kind: Literal["force.screen"] = "force.screen"
+    force: str | None = None
+    revoke: bool = False
+
+
+class ScreenLink(_Frozen):
+    """/guatu screen: a link to the province overview's wall screen, or ``revoke`` its links."""
+
+    kind: Literal["screen"] = "screen"
+    revoke: bool = False
+
+
 class SetLang(_Frozen):
     """/guatu lang."""
 
@@ -659,6 +674,8 @@ Request: TypeAlias = Annotated[
     | MeetingList
     | WhoAmI
     | Rank
+    | ForceScreenLink
+    | ScreenLink
     | SetLang
     | DeptAdd
     | DeptSetPerson
@@ -1504,6 +1521,24 @@ def _rank(ctx: _Ctx, args: list[_Token]) -> Rank:
     return Rank(scope=scope)  # type: ignore[arg-type]
 
 
+_REVOKE = _vocab(revoke=("撤销", "收回", "revoke"))
+
+
+def _force_screen(ctx: _Ctx, args: list[_Token]) -> ForceScreenLink:
+    revoke = bool(args) and _word(_REVOKE, args[0]) == "revoke"
+    words, opts = _split(ctx, args[1:] if revoke else args, ("force",))
+    if "force" in opts:
+        _no_more(ctx, words)
+        return ForceScreenLink(force=opts["force"], revoke=revoke)
+    return ForceScreenLink(force=ctx.name(words) or None, revoke=revoke)
+
+
+def _guatu_screen(ctx: _Ctx, args: list[_Token]) -> ScreenLink:
+    revoke = bool(args) and _word(_REVOKE, args[0]) == "revoke"
+    _no_more(ctx, args[1:] if revoke else args)
+    return ScreenLink(revoke=revoke)
+
+
 def _lang(ctx: _Ctx, args: list[_Token]) -> SetLang:
     if not args:
         raise _err("cmd.missing_lang")
@@ -1800,6 +1835,10 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("向全体成员发通知；确认收到；查看谁已确认", "send a notice to every member; confirm one; see who confirmed")),
         _sub("force", "export", "导出", _force_named(ForceExport),
              ("/force 导出 [名称]", "/force export [name]"), ("导出任务清单（Excel）", "export the task list (Excel)")),
+        _sub("force", "screen", "大屏", _force_screen,
+             ("/force 大屏 [名称]  ·  /force 大屏 撤销 [名称]", "/force screen [name]  ·  /force screen revoke [name]"),
+             ("实时大屏链接（30 天有效）；撤销本专班的大屏链接", "a link to the live wall screen (valid 30 days); revoke "
+              "the task force's screen links")),
         _sub("force", "close", "结束", _force_close,
              ("/force 结束 [名称] [确认]", "/force close [name] [confirm]"), ("结束专班", "close a task force")),
     ),
@@ -1852,6 +1891,10 @@ COMMANDS: dict[str, tuple[Subcommand, ...]] = {
              ("工作日历（节假日与调休）", "working-day calendar (holidays and make-up days)")),
         _sub("guatu", "rank", "赛马", _rank,
              ("/guatu 赛马 [部门|专班]", "/guatu rank [dept|force]"), ("赛马排名", "the horse-race ranking")),
+        _sub("guatu", "screen", "大屏", _guatu_screen,
+             ("/guatu 大屏  ·  /guatu 大屏 撤销", "/guatu screen  ·  /guatu screen revoke"),
+             ("全部专班总览大屏链接（领导、管理员）；撤销总览链接", "a link to the wall screen of every task force "
+              "(leader, admin); revoke those links")),
         _sub("guatu", "outbox", "发送队列", _outbox,
              ("/guatu 发送队列 [失败|全部|重试 <编号>]", "/guatu outbox [failed|all|retry <id>]"),
              ("消息发送队列", "the outgoing message queue")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -87,6 +88,9 @@ READ_ONLY = frozenset({
     "role.show", "calendar.show", "rank", "outbox.show",
 })
 HANDLERS: dict[str, Handler] = {}
+# The base of links a reply hands out (the wall screen's), set by the Service running the request.
+PUBLIC_URL_DEFAULT = "http://127.0.0.1:3000"
+PUBLIC_URL: ContextVar[str] = ContextVar("guatu_public_url", default=PUBLIC_URL_DEFAULT)
 
 
 def handles(*kinds: str) -> Callable[[Handler], Handler]:
@@ -102,7 +106,8 @@ class Service:
     """The composition root's view of the domain: surfaces call ``handle`` and nothing else."""
 
     def __init__(self, engine: Engine, *, tz: ZoneInfo, default_lang: str = "zh",
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), public_url: str = "") -> None:
+        self.public_url = public_url  # where links (the wall screen's) point; "" keeps PUBLIC_URL's default
         self.engine = engine
         self.tz = tz
         self.default_lang = default_lang
@@ -118,6 +123,7 @@ class Service:
 
     def _run(self, caller: Caller, now: datetime | None, make: Callable[[Ctx], object]) -> Reply:
         now = now or self.clock()
+        PUBLIC_URL.set(self.public_url or PUBLIC_URL_DEFAULT)
         lang = i18n.normalise_lang(caller.locale or self.default_lang)
         try:
             with session_scope(self.engine) as session:
@@ -565,6 +571,13 @@ def _rank(ctx: Ctx, r) -> Reply:
     from models import rank
 
     return Reply(text=rank.render(rank.ranking(ctx, r.scope), r.scope, ctx.lang), lang=ctx.lang)
+
+
+@handles("force.screen", "screen")
+def _screen(ctx: Ctx, r) -> Reply:
+    from bot.web.links import screen_link
+
+    return Reply(text=screen_link(ctx, r, PUBLIC_URL.get()), lang=ctx.lang)
 
 
 @handles("outbox.show")

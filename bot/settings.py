@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     tz_name: str = Field("Asia/Shanghai", alias="GUATU_TZ")
     lang: Literal["zh", "en"] = Field("zh", alias="GUATU_LANG")
     scheduler: Literal["on", "off"] = Field("on", alias="GUATU_SCHEDULER")
+    # The base URL people reach ``serve`` at, for links such as the wall screen's; unset: http://HOST:PORT.
+    public_url: str | None = Field(None, alias="GUATU_PUBLIC_URL")
     # How often ``serve`` tries Slack again when it is unreachable at start; unset: until it answers.
     start_retries: int | None = Field(None, alias="GUATU_START_RETRIES", ge=0)
 
@@ -62,6 +64,11 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    @property
+    def public_base(self) -> str:
+        """Where people reach ``serve``: GUATU_PUBLIC_URL without a trailing slash, else http://HOST:PORT."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def scheduler_on(self) -> bool:

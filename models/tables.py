@@ -561,3 +561,17 @@ class Decision(SQLModel, table=True):
     task_id: int = Field(foreign_key="task.id", index=True)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _ts()
+
+
+class ScreenToken(SQLModel, table=True):
+    """A wall-screen (大屏) link: read-only, one workspace and maybe one task force; only its sha256 is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    force_id: int | None = Field(default=None, foreign_key="taskforce.id")  # None: the province overview
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = _opt_ts()
+    revoked_by_id: int | None = Field(default=None, foreign_key="person.id")

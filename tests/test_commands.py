@@ -30,6 +30,7 @@ from bot.commands import (
     ForceNotice,
     ForcePolicy,
     ForceRemoveMembers,
+    ForceScreenLink,
     HelpRequest,
     MeetingAgenda,
     MeetingDecide,
@@ -50,6 +51,7 @@ from bot.commands import (
     RoleRemove,
     RoleSet,
     RoleShow,
+    ScreenLink,
     SetLang,
     TaskAck,
     TaskAdd,
@@ -105,7 +107,7 @@ ZH = {
     },
     "force": {
         "new": "新建", "add": "加入", "remove": "移出", "list": "列表", "map": "挂图", "digest": "周报",
-        "export": "导出", "close": "结束", "policy": "规则", "notice": "通知",
+        "export": "导出", "close": "结束", "policy": "规则", "notice": "通知", "screen": "大屏",
     },
     "meeting": {
         "new": "新建", "series": "周期", "propose": "申报", "agenda": "议程", "decide": "议定",
@@ -113,7 +115,7 @@ ZH = {
     },
     "guatu": {
         "help": "帮助", "whoami": "我", "rank": "赛马", "lang": "语言", "dept": "部门", "role": "角色",
-        "calendar": "日历", "outbox": "发送队列", "people": "人员",
+        "calendar": "日历", "outbox": "发送队列", "people": "人员", "screen": "大屏",
     },
 }  # fmt: skip
 
@@ -332,6 +334,10 @@ VALID: list[tuple[str, str, Any]] = [
     ("/guatu", "outbox 失败", OutboxShow(status="failed")),
     ("/guatu", "outbox retry 5", OutboxRetry(outbox_id=5)),
     ("/guatu", "outbox 重试 #5", OutboxRetry(outbox_id=5)),
+    ("/force", "screen", ForceScreenLink()),
+    ("/force", "screen revoke 数据共享专班", ForceScreenLink(force="数据共享专班", revoke=True)),
+    ("/guatu", "screen", ScreenLink()),
+    ("/guatu", "screen 撤销", ScreenLink(revoke=True)),
 ]  # fmt: skip
 
 

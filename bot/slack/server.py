@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.dispatch import Service
 from bot.settings import Settings
@@ -125,7 +125,7 @@ def _unreachable(exc: BaseException) -> str | None:
 
 
 def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int = MAX_BODY,
-                clock: Callable[[], float] = time.time) -> Starlette:
+                clock: Callable[[], float] = time.time, routes: list[BaseRoute] | None = None) -> Starlette:
     """``POST /slack/events`` for commands, interactivity and events; ``GET /healthz`` for the load balancer.
 
     Verify first, then parse: a body is read up to ``max_body`` only, its signature and timestamp checked on the raw
@@ -162,7 +162,7 @@ def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int 
         return JSONResponse({"ok": True})
 
     return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])])
+                             Route("/healthz", healthz, methods=["GET"]), *(routes or [])])
 
 
 def _first_time(replays: ReplayGuard, signature: str, timestamp: int) -> bool:
@@ -213,7 +213,7 @@ def serve(settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    service = Service(engine, tz=settings.tz, default_lang=settings.lang)
+    service = Service(engine, tz=settings.tz, default_lang=settings.lang, public_url=settings.public_base)
     try:
         with _signal_handler(_interrupt):  # SIGTERM while waiting for Slack stops like Ctrl-C
             slack = build_when_reachable(settings, service)
@@ -231,7 +231,10 @@ def serve(settings: Settings) -> int:
         if settings.socket_mode:
             _run_socket_mode(slack.app, settings.slack_app_token.get_secret_value())
         else:
-            _run_http(create_asgi(slack.app, engine, signing_secret=slack.signing_secret), settings)
+            from bot.web.screen import routes as screen_routes
+
+            _run_http(create_asgi(slack.app, engine, signing_secret=slack.signing_secret,
+                                  routes=screen_routes(engine, settings)), settings)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -243,7 +246,9 @@ def serve(settings: Settings) -> int:
 def _run_http(asgi: Starlette, settings: Settings) -> None:
     log.warning("Guatu: Slack over HTTP on port %s of %s (%s); database %s", settings.port, settings.host, EVENTS_PATH,
                 settings.safe_database_url)
-    server = uvicorn.Server(uvicorn.Config(asgi, host=settings.host, port=settings.port, log_config=None))
+    # Open wall screens hold event streams that never end by themselves: give them 3 s, then close them.
+    server = uvicorn.Server(uvicorn.Config(asgi, host=settings.host, port=settings.port, log_config=None,
+                                           timeout_graceful_shutdown=3))
     # uvicorn shuts down gracefully on SIGTERM / SIGINT, then raises the signal again for the handler
     # it found: with a no-op there, serve's own clean-up runs and the process exits 0.
     with _signal_handler(lambda *_: None):
