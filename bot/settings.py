@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     tz_name: str = Field("Asia/Shanghai", alias="GUATU_TZ")
     lang: Literal["zh", "en"] = Field("zh", alias="GUATU_LANG")
     scheduler: Literal["on", "off"] = Field("on", alias="GUATU_SCHEDULER")
+    dingtalk_client_id: str | None = Field(None, alias="DINGTALK_CLIENT_ID")
+    dingtalk_client_secret: SecretStr | None = Field(None, alias="DINGTALK_CLIENT_SECRET")
+    dingtalk_robot_code: str | None = Field(None, alias="DINGTALK_ROBOT_CODE")
+    dingtalk_openapi_endpoint: str = Field("https://api.dingtalk.com", alias="DINGTALK_OPENAPI_ENDPOINT")
+    # The interactive card template (卡片搭建平台) task cards are drawn with; unset: cards go as markdown.
+    dingtalk_card_template_id: str | None = Field(None, alias="DINGTALK_CARD_TEMPLATE_ID")
+    # The top escalation level as DING (in-app "app", "sms", "call"); "off" sends it as a message.
+    dingtalk_ding: Literal["off", "app", "sms", "call"] = Field("off", alias="DINGTALK_DING")
     # How often ``serve`` tries Slack again when it is unreachable at start; unset: until it answers.
     start_retries: int | None = Field(None, alias="GUATU_START_RETRIES", ge=0)
 
@@ -34,6 +42,11 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, v: str) -> str:
         # WebClient joins with urljoin: without the slash the last path segment is dropped.
         return v if v.endswith("/") else v + "/"
+
+    @field_validator("dingtalk_openapi_endpoint")
+    @classmethod
+    def _no_trailing_slash(cls, v: str) -> str:
+        return v.rstrip("/")
 
     @field_validator("tz_name")
     @classmethod
@@ -62,6 +75,15 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    @property
+    def dingtalk(self) -> bool:
+        """All three DingTalk credentials are set: ``serve`` runs the DingTalk surface in Stream mode."""
+        return bool(self.dingtalk_client_id and self.dingtalk_client_secret and self.dingtalk_robot_code)
+
+    @property
+    def slack(self) -> bool:
+        return self.slack_http or self.socket_mode
 
     @property
     def scheduler_on(self) -> bool:
