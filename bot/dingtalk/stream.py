@@ -12,6 +12,7 @@ it was handled, so a push whose process died is pushed again (and claimed once, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -173,7 +174,14 @@ class StreamRunner:
         self._stop.set()
         loop, main = self._loop, self._main
         if loop is not None and main is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(main.cancel)
+            ws = self.client.websocket
+            if ws is not None:  # a normal close (1000), so the gateway stops pushing to this connection
+                try:
+                    asyncio.run_coroutine_threadsafe(ws.close(), loop).result(timeout)
+                except Exception:
+                    log.debug("DingTalk: closing the Stream connection failed", exc_info=True)
+            with contextlib.suppress(RuntimeError):  # the loop may have ended by itself once the socket closed
+                loop.call_soon_threadsafe(main.cancel)
         if self._thread is not None:
             self._thread.join(timeout)
         self.pool.shutdown(wait=True)
