@@ -31,7 +31,7 @@ def test_a_command_is_read_with_or_without_its_slash_and_in_chinese() -> None:
     assert command_line("task progress 3 60% 完成联调", []) == ("/task", "progress 3 60% 完成联调")
     assert command_line(" /task progress 3 60%", []) == ("/task", "progress 3 60%")
     assert command_line("／任务 列表", []) == ("/task", "列表")
-    assert command_line("帮助", [])[0] == "/guatu"
+    assert command_line("帮助", []) == ("/guatu", "帮助")
     assert command_line("今天天气不错", []) is None
 
 
