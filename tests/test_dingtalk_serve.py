@@ -321,3 +321,35 @@ def test_guatu_serve_with_dingtalk_only_connects_answers_and_stops_cleanly(dingt
         stop.set()
         t.join(15)
     assert result == [0] and not t.is_alive()
+
+
+def test_guatu_serve_with_slack_runs_dingtalk_beside_it_and_stops_both(dingtalk_fake, fake, tmp_path,
+                                                                      monkeypatch) -> None:
+    """Slack in Socket Mode (a stand-in handler that, while "running", has a DingTalk user type to the robot)."""
+    import slack_bolt.adapter.socket_mode as adapter
+
+    from bot.slack import server
+    from tests.slack_fake import TOKEN
+
+    seen: dict[str, Any] = {}
+    before = dingtalk_fake.connections
+
+    class SocketMode:
+        def __init__(self, app: Any, app_token: str) -> None:
+            self.app = app
+
+        def start(self) -> None:  # Slack is "up": DingTalk must be too, on the same database
+            dingtalk_fake.wait_connected(before + 1)
+            p = dingtalk_fake.message("guatu whoami", staff="dual01")
+            seen["ack"] = dingtalk_fake.wait_acked(p)
+
+    monkeypatch.setattr(adapter, "SocketModeHandler", SocketMode)
+    fake.reset()
+    settings = settings_for(dingtalk_fake, SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN="xapp-1-test",
+                            SLACK_API_URL=fake.api_url, DATABASE_URL=f"sqlite:///{tmp_path / 'both.db'}")
+    assert server.serve(settings) == 0
+    assert seen["ack"]["code"] == 200 and dingtalk_fake.said()
+    deadline = time.monotonic() + 5
+    while dingtalk_fake.connections > before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert dingtalk_fake.connections == before  # the Stream connection was closed on the way out
