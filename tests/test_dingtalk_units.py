@@ -145,3 +145,11 @@ def test_the_router_sends_each_platform_through_its_own_notifier() -> None:
     routed.route(None).send("U1", "x")
     routed.route("feishu").send("U2", "x")  # unknown: the default
     assert sent == [("dingtalk", "s1"), ("slack", "U1"), ("slack", "U2")]
+
+
+def test_a_message_with_a_malformed_expiry_counts_its_webhook_as_expired() -> None:
+    from bot.dingtalk.surface import Incoming
+
+    msg = Incoming.of({"msgId": "m1", "senderCorpId": "c", "senderStaffId": "s1", "text": {"content": "x"},
+                       "sessionWebhook": "http://h/w", "sessionWebhookExpiredTime": "soon"})
+    assert msg.webhook_expires_ms == 0 and msg.group_id is None and msg.staff_id == "s1"

@@ -65,9 +65,17 @@ class Incoming:
             msg_id=str(data.get("msgId") or ""), corp_id=str(data.get("senderCorpId") or data.get("chatbotCorpId") or ""),
             staff_id=str(data.get("senderStaffId") or data.get("senderId") or ""), nick=str(data.get("senderNick") or ""),
             text=str((text or {}).get("content") or ""), group_id=group or None,
-            webhook=data.get("sessionWebhook") or None, webhook_expires_ms=int(data.get("sessionWebhookExpiredTime") or 0),
+            webhook=data.get("sessionWebhook") or None, webhook_expires_ms=_int(data.get("sessionWebhookExpiredTime")),
             at_staff_ids=ats,
         )
+
+
+def _int(value: object) -> int:
+    """A number DingTalk sent as a number or a string; 0 for anything else (a webhook then counts as expired)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 def command_line(text: str, at_staff_ids: list[str]) -> tuple[str, str] | None:
