@@ -119,6 +119,10 @@ def cmd_serve(args, settings: Settings) -> int:
         from bot.slack.server import serve
 
         return serve(settings)
+    if settings.dingtalk:
+        from bot.dingtalk.server import serve_alone
+
+        return serve_alone(settings)
     user = os.environ.get("GUATU_CONSOLE_USER") or _os_user()
     from models.i18n import t
 
@@ -152,7 +156,8 @@ def cmd_worker(args, settings: Settings, *, stop=None) -> int:
     from models.i18n import t
 
     print(t("cli.worker", settings.lang, url=settings.safe_database_url,
-            where="Slack" if settings.slack_bot_token is not None else "console"), file=sys.stderr)
+            where=("Slack" if settings.slack_bot_token is not None else "console")
+            + (" + DingTalk" if settings.dingtalk else "")), file=sys.stderr)
     scheduler.start()
     try:
         while not stop.wait(1.0):  # a BackgroundScheduler dies with the main thread: keep it alive
@@ -193,13 +198,15 @@ def cmd_jobs(args, settings: Settings) -> int:
 
 
 def _notifier(settings: Settings):
+    from bot.dingtalk.server import notifier
+
     if settings.slack_bot_token is not None:
         from bot.slack.notifier import SlackNotifier
 
-        return SlackNotifier(settings)
+        return notifier(settings, SlackNotifier(settings))
     from bot.console import ConsoleNotifier
 
-    return ConsoleNotifier(sys.stdout)
+    return notifier(settings, ConsoleNotifier(sys.stdout))
 
 
 def cmd_manifest(args, settings: Settings) -> int:

@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     scheduler: Literal["on", "off"] = Field("on", alias="GUATU_SCHEDULER")
     # The base URL people reach ``serve`` at, for links such as the wall screen's; unset: http://HOST:PORT.
     public_url: str | None = Field(None, alias="GUATU_PUBLIC_URL")
+    dingtalk_client_id: str | None = Field(None, alias="DINGTALK_CLIENT_ID")
+    dingtalk_client_secret: SecretStr | None = Field(None, alias="DINGTALK_CLIENT_SECRET")
+    dingtalk_robot_code: str | None = Field(None, alias="DINGTALK_ROBOT_CODE")
+    dingtalk_openapi_endpoint: str = Field("https://api.dingtalk.com", alias="DINGTALK_OPENAPI_ENDPOINT")
+    # The interactive card template (卡片搭建平台) task cards are drawn with; unset: cards go as markdown.
+    dingtalk_card_template_id: str | None = Field(None, alias="DINGTALK_CARD_TEMPLATE_ID")
+    # The top escalation level as DING (in-app "app", "sms", "call"); "off" sends it as a message.
+    dingtalk_ding: Literal["off", "app", "sms", "call"] = Field("off", alias="DINGTALK_DING")
     # How often ``serve`` tries Slack again when it is unreachable at start; unset: until it answers.
     start_retries: int | None = Field(None, alias="GUATU_START_RETRIES", ge=0)
 
@@ -36,6 +44,11 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, v: str) -> str:
         # WebClient joins with urljoin: without the slash the last path segment is dropped.
         return v if v.endswith("/") else v + "/"
+
+    @field_validator("dingtalk_openapi_endpoint")
+    @classmethod
+    def _no_trailing_slash(cls, v: str) -> str:
+        return v.rstrip("/")
 
     @field_validator("tz_name")
     @classmethod
@@ -69,6 +82,15 @@ class Settings(BaseSettings):
     def public_base(self) -> str:
         """Where people reach ``serve``: GUATU_PUBLIC_URL without a trailing slash, else http://HOST:PORT."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def dingtalk(self) -> bool:
+        """All three DingTalk credentials are set: ``serve`` runs the DingTalk surface in Stream mode."""
+        return bool(self.dingtalk_client_id and self.dingtalk_client_secret and self.dingtalk_robot_code)
+
+    @property
+    def slack(self) -> bool:
+        return self.slack_http or self.socket_mode
 
     @property
     def scheduler_on(self) -> bool:

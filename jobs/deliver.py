@@ -61,11 +61,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import func
+from sqlmodel import col
 
 from models.db import UTCDateTime, utcnow
 from models.outbox import RETRY_AFTER_MAX, DeliveryError, Notifier, retry_after_seconds
 from models.sqlutil import literal_in
-from models.tables import Outbox, OutboxPace
+from models.tables import Outbox, OutboxPace, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class Claimed:
     created_at: datetime | None = None
     # An earlier send may have arrived (its outcome was unknown, or its worker died holding it).
     uncertain: bool = False
+    platform: str | None = None  # None: the workspace's own (resolved by ``_routed``)
 
 
 class WorkspaceBuckets:
@@ -331,10 +333,25 @@ def _claim(conn: Connection, claimable: Callable[[Any], Any], *, now: datetime, 
         update(_o).where(_o.c.id == picked.c.id)
         .values(status="sending", claimed_by=worker_id, claimed_until=real + lease, attempts=_o.c.attempts + 1)
         .returning(_o.c.id, _o.c.workspace_id, _o.c.recipient, _o.c.text, _o.c.blocks, _o.c.attempts,
-                   _o.c.created_at, _o.c.last_error)
+                   _o.c.created_at, _o.c.last_error, _o.c.platform)
     ).all()
-    return [Claimed(r[0], r[1], r[2], r[3], r[4], r[5], r[6], uncertain=expired or (r[7] or "").startswith(UNCERTAIN))
-            for r in rows]
+    return [Claimed(r[0], r[1], r[2], r[3], r[4], r[5], r[6], uncertain=expired or (r[7] or "").startswith(UNCERTAIN),
+                    platform=r[8]) for r in rows]
+
+
+def _routed(bind: Engine | Connection, notifier: Notifier, row: Claimed, platforms: dict[int, str]) -> Notifier:
+    """The notifier of the row's platform when ``notifier`` routes by platform (``models.outbox.Routed``)."""
+    route = getattr(notifier, "route", None)
+    if route is None:
+        return notifier
+    platform = row.platform
+    if platform is None:
+        if row.workspace_id not in platforms:
+            with _tx(bind) as conn:
+                platforms[row.workspace_id] = conn.execute(
+                    select(col(Workspace.platform)).where(col(Workspace.id) == row.workspace_id)).scalar() or "slack"
+        platform = platforms[row.workspace_id]
+    return route(platform)
 
 
 def _finish(bind: Engine | Connection, row: Claimed, worker_id: str, values: dict[str, Any],
@@ -430,8 +447,10 @@ class _Renewer:
 
 def _send_one(engine: Engine | Connection, notifier: Notifier, row: Claimed, worker_id: str, at: datetime,
               interval: timedelta, stats: DeliveryStats, *, clock: Clock = utcnow,
-              renewer: _Renewer | None = None, workspace_gate: bool = False) -> float | None:
+              renewer: _Renewer | None = None, workspace_gate: bool = False,
+              platforms: dict[int, str] | None = None) -> float | None:
     """Sends one claimed row and marks it; returns the seconds it must wait when the platform said 429."""
+    notifier = _routed(engine, notifier, row, {} if platforms is None else platforms)
     check = getattr(notifier, "was_delivered", None)
     if row.uncertain and check is not None:
         since = min(row.created_at or clock(), clock() - LOOKBACK)
@@ -522,8 +541,8 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
         return now + timedelta(seconds=time.monotonic() - started)
 
     stats = DeliveryStats()
-    buckets = buckets_for(notifier)
     renewer = _Renewer(engine, worker, lease, clock)
+    platforms: dict[int, str] = {}
     # One connection for the call (a pool checkout per mark would add a ping and a reset round
     # trip); every claim and every mark is still its own short transaction on it.
     try:
@@ -541,6 +560,9 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
                     if time.monotonic() - started > budget:
                         stats.released += release(conn, held + rows[i:], worker)
                         return stats
+                    # Each platform paces its own workspaces (a routing notifier hands out one per platform).
+                    target = _routed(conn, notifier, row, platforms)
+                    buckets = buckets_for(target)
                     if buckets is not None:
                         wait = buckets.wait(row.workspace_id)
                         if row.workspace_id in paused or wait > PACE_WAIT:
@@ -549,8 +571,8 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
                         if wait > 0:
                             time.sleep(wait)
                         buckets.take(row.workspace_id)
-                    limited = _send_one(conn, notifier, row, worker, at(), interval, stats, clock=clock,
-                                        renewer=renewer, workspace_gate=buckets is not None)
+                    limited = _send_one(conn, target, row, worker, at(), interval, stats, clock=clock,
+                                        renewer=renewer, workspace_gate=buckets is not None, platforms=platforms)
                     if buckets is not None:
                         if limited is not None:
                             paused.add(row.workspace_id)

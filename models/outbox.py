@@ -66,6 +66,26 @@ class Notifier(Protocol):
     def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None: ...
 
 
+class Routed:
+    """One notifier per chat platform ("slack", "dingtalk"): the delivery worker sends each row through
+    the notifier of its platform (the row's own, else its workspace's); an unknown platform falls back
+    to ``default``."""
+
+    min_interval = 1.0
+
+    def __init__(self, notifiers: dict[str, Notifier], *, default: str = "slack") -> None:
+        if default not in notifiers:
+            raise ValueError(f"no notifier for the default platform {default!r}")
+        self.notifiers = notifiers
+        self.default = default
+
+    def route(self, platform: str | None) -> Notifier:
+        return self.notifiers.get(platform or self.default) or self.notifiers[self.default]
+
+    def send(self, recipient: str, text: str, blocks: list | None = None) -> str | None:
+        return self.notifiers[self.default].send(recipient, text, blocks)
+
+
 def enqueue(
     session: Session,
     *,

@@ -28,6 +28,8 @@ class Workspace(SQLModel, table=True):
     team_id: str = Field(max_length=64, unique=True)
     name: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
+    # Which chat platform the team lives on ("slack", "dingtalk"): the outbox delivers through its notifier.
+    platform: str = Field(default="slack", max_length=16, sa_column_kwargs={"server_default": "slack"})
 
 
 class Department(SQLModel, table=True):
@@ -281,6 +283,8 @@ class Outbox(SQLModel, table=True):
     # "merged" (``merged_into`` the briefing). ``brief``: its one line there, its group, its buttons.
     brief: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     merged_into: int | None = Field(default=None)
+    # The platform to deliver through; None: the workspace's own (``Workspace.platform``).
+    platform: str | None = Field(default=None, max_length=16)
 
 
 class ProcessedEvent(SQLModel, table=True):

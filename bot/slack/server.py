@@ -227,6 +227,11 @@ def serve(settings: Settings) -> int:
         log.warning("Guatu: stopped before Slack could be reached")
         return 0
     scheduler = start_scheduler(settings, engine)
+    dingtalk = None
+    if settings.dingtalk:  # beside Slack, in a thread of its own (Stream mode)
+        from bot.dingtalk.server import start as start_dingtalk
+
+        dingtalk = start_dingtalk(settings, service)
     try:
         if settings.socket_mode:
             _run_socket_mode(slack.app, settings.slack_app_token.get_secret_value())
@@ -238,6 +243,8 @@ def serve(settings: Settings) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if dingtalk is not None:
+            dingtalk.stop()
         slack.close()
         engine.dispose()
     return 0
@@ -289,9 +296,11 @@ def start_scheduler(settings: Settings, engine: Engine):
     """The periodic sweeps and the outbox delivery, delivering through Slack; None with GUATU_SCHEDULER=off."""
     if not settings.scheduler_on:
         return None
+    from bot.dingtalk.server import notifier
     from bot.slack.notifier import SlackNotifier
     from jobs.scheduler import build_scheduler
 
-    scheduler = build_scheduler(engine, SlackNotifier(settings), tz=settings.tz, default_lang=settings.lang)
+    scheduler = build_scheduler(engine, notifier(settings, SlackNotifier(settings)), tz=settings.tz,
+                                default_lang=settings.lang)
     scheduler.start()
     return scheduler
