@@ -23,7 +23,7 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import TARGETS, Seeded, fresh_db
+from bench.common import TARGETS, Seeded, fresh_db, keyed_figures
 
 SUITES = ("province", "sweeps", "slack_ack", "delivery", "digests", "rss")
 
@@ -37,8 +37,8 @@ def _run_suite(name: str, kind: str, tasks: int, seeded: Seeded) -> tuple[list[d
     try:
         module = importlib.import_module(f"bench.{name}")
     except ModuleNotFoundError as exc:
-        if exc.name in (f"bench.{name}", "bench." + name):
-            return [], "not available (no module bench.%s in this checkout)" % name
+        if exc.name == f"bench.{name}":
+            return [], f"not available (no module bench.{name} in this checkout)"
         raise
     run = getattr(module, "run", None)
     if run is None:
@@ -68,12 +68,15 @@ def _shown(value: Any) -> str:
 
 def table(results: list[dict], kinds: list[str]) -> str:
     """The targets table (one column pair per database), then every figure the suites reported."""
-    keyed = {kind: {r["key"]: r["value"] for r in results if r["db"] == kind and r.get("key")} for kind in kinds}
+    figures = {kind: keyed_figures(results, kind) for kind in kinds}
+    keyed = {kind: figures[kind][0] for kind in kinds}
     lines = []
     head = f"{'key':<27} {'target':<12}" + "".join(f" {kind + ' measured':>18} {'':<12}" for kind in kinds)
     lines += [head, "-" * len(head)]
     for key, target in TARGETS.items():
-        cells = "".join(f" {_shown(keyed[k].get(key)):>18} {target.check(keyed[k].get(key)):<12}" for k in kinds)
+        cells = "".join(f" {_shown(keyed[k].get(key)):>18} "
+                        f"{target.check(keyed[k].get(key)) + (' (derived)' if key in figures[k][1] else ''):<12}"
+                        for k in kinds)
         lines.append(f"{key:<27} {target.shown():<12}{cells}")
     lines.append("")
     width = max((len(r["name"]) for r in results), default=10)
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": platform.machine(), "cpus": os.cpu_count(), "total_s": round(total_s, 1),
                 "seed_s": seeds, "suites": statuses}
         # CONTRACT.md: one object per database mapping each figure's key to its number.
-        keyed = {kind: {r["key"]: r["value"] for r in results if r["db"] == kind and r.get("key")} for kind in kinds}
+        keyed = {kind: keyed_figures(results, kind)[0] for kind in kinds}
         verdicts = {kind: {k: t.check(keyed[kind].get(k)) for k, t in TARGETS.items()} for kind in kinds}
         targets = {k: {"op": t.op, "bound": t.bound, "unit": t.unit, "what": t.what} for k, t in TARGETS.items()}
         with open(args.json, "w", encoding="utf-8") as f:

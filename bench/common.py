@@ -74,6 +74,30 @@ TARGETS: dict[str, Target] = {
 }
 
 
+# Figures that suites written before the keys existed report under a name only: used for a key when
+# no suite reports the key itself (the table marks them "derived"). key → (suite, name test, combine).
+DERIVED: dict[str, tuple[str, Callable[[str], bool], Callable[[list[float]], float]]] = {
+    "ack_p99_ms": ("slack_ack", lambda n: n.endswith(".ack_p99"), max),
+    "delivery_fraction": ("sweeps", lambda n: n == "deliver: fraction of R reached", min),
+}
+
+
+def keyed_figures(results: list[dict], kind: str) -> tuple[dict[str, Any], set[str]]:
+    """Each key's value on ``kind`` (the first suite reporting it wins), and the keys derived by name."""
+    out: dict[str, Any] = {}
+    for r in results:
+        if r["db"] == kind and r.get("key") and r["key"] not in out:
+            out[r["key"]] = r["value"]
+    derived = set()
+    for key, (suite, test, combine) in DERIVED.items():
+        if key not in out:
+            values = [r["value"] for r in results if r["db"] == kind and r["suite"] == suite and test(r["name"])]
+            if values:
+                out[key] = combine(values)
+                derived.add(key)
+    return out, derived
+
+
 def pg_base() -> str:
     return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
 

@@ -33,7 +33,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel, col
 
 from models.calendar import WorkCalendar
 from models.escalation import SERIES
@@ -132,7 +133,7 @@ class _Loader:
         self.next_id: dict[str, int] = {}
 
     def new_id(self, model: Any) -> int:
-        name = model.__tablename__
+        name = _NAMES.get(model) or _NAMES.setdefault(model, model.__table__.name)
         if name not in self.next_id:
             self.next_id[name] = (self.conn.execute(select(func.max(model.id))).scalar() or 0) + 1
         self.next_id[name] += 1
@@ -146,7 +147,7 @@ class _Loader:
 
     def flush(self) -> None:
         # Parents before children, whatever order the rows came in.
-        for model, rows in sorted(self.pending.items(), key=lambda kv: _ORDER[kv[0].__tablename__]):
+        for model, rows in sorted(self.pending.items(), key=lambda kv: _ORDER[kv[0].__table__.name]):
             if rows:
                 self._write(model, rows)
         self.pending = {m: [] for m in self.pending}
@@ -175,6 +176,7 @@ class _Loader:
                     f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), (SELECT max(id) FROM \"{name}\"))"))
 
 
+_NAMES: dict[Any, str] = {}
 _ORDER = {t.name: i for i, t in enumerate(SQLModel.metadata.sorted_tables)}
 
 
@@ -207,6 +209,14 @@ def seed(engine: Engine, *, tasks: int, today: date, rng_seed: int = 1, people: 
     created0 = now - timedelta(days=400)
     due_each = min(due_each, max(0, tasks // 6))
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # The rows are consistent by construction: skip the per-row foreign-key triggers while
+            # loading (a superuser setting; without it the load is only slower).
+            try:
+                with conn.begin_nested():
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+            except DBAPIError:
+                pass
         L = _Loader(conn)
         ws = L.new_id(Workspace)
         L.add(Workspace, dict(id=ws, team_id=team, name="浙江省", created_at=created0))
@@ -262,7 +272,7 @@ def seed(engine: Engine, *, tasks: int, today: date, rng_seed: int = 1, people: 
                 senior.append(p)
         L.flush()
         for d, h in heads.items():
-            conn.execute(update(Department).where(Department.id == d).values(head_id=h))
+            conn.execute(update(Department).where(col(Department.id) == d).values(head_id=h))
         for p in [chief, *deputies]:
             L.add(RoleGrant, dict(id=L.new_id(RoleGrant), workspace_id=ws, person_id=p, role="leader",
                                   created_at=created0))
@@ -379,7 +389,7 @@ class _Ctx:
         self.states: dict[str, int] = {}
         self.counters: dict[tuple[str, int], int] = {}
         self.cutoff = {s: silence_cutoff(now, tz=TZ, calendar=cal, stale_days=s) for s in range(1, 61)}
-        self.horizon = {d: reminder_horizon(today, calendar=cal, max_days=d) for d in range(0, 61)}
+        self.horizon = {d: reminder_horizon(today, calendar=cal, max_days=d) for d in range(61)}
         self.recent_from = self.cutoff[5] + timedelta(hours=1)  # a report after this is not a silence anywhere
         self.wd = {n: cal.add_working_days(today, n) for n in range(-130, 131)}
 
@@ -645,18 +655,6 @@ class _Ctx:
 # ---------------------------------------------------------------- the "province" suite
 
 
-def _forget(engine: Engine, now: datetime) -> None:
-    """Removes what the sweeps wrote at ``now`` (steps, messages, new episodes), so they are due again."""
-    from sqlalchemy import delete
-
-    with engine.begin() as conn:  # through the columns' types: SQLite stores instants as UTC text
-        conn.execute(delete(Outbox).where(Outbox.created_at >= now))  # type: ignore[arg-type]
-        conn.execute(delete(SweepLog).where(SweepLog.created_at >= now))  # type: ignore[arg-type]
-        fresh = select(EscalationState.id).where(EscalationState.created_at >= now)  # type: ignore[arg-type]
-        conn.execute(delete(EscalationStep).where(EscalationStep.state_id.in_(fresh)))  # type: ignore[attr-defined]
-        conn.execute(delete(EscalationState).where(EscalationState.created_at >= now))  # type: ignore[arg-type]
-
-
 def run(*, tasks: int, db_url: str, province: Province) -> list[dict]:
     """On a copy of the seeded province: its shape, the three sweeps over realistic data (each with
     ``due_each`` due, alone and in a row), ``/task list`` through the Service, the war map of the
@@ -677,20 +675,17 @@ def run(*, tasks: int, db_url: str, province: Province) -> list[dict]:
         sweeps = {"reminders": sweep_reminders, "nudges": sweep_nudges, "escalations": sweep_escalations}
         times: dict[str, float] = {}
         written: dict[str, int] = {}
-        for name, sweep in sweeps.items():
+        for name, sweep in sweeps.items():  # once each, in a row: the escalations sweep is the slow one
             started = time.perf_counter()
             written[name] = sweep(engine, now=province.now)
             times[name] = 1000 * (time.perf_counter() - started)
-            _forget(engine, province.now)
-        started = time.perf_counter()
-        written["all"] = sum(sweep(engine, now=province.now) for sweep in sweeps.values())
-        times["all"] = 1000 * (time.perf_counter() - started)
+        times["all"], written["all"] = sum(times.values()), sum(written.values())
         for name in sweeps:
             rows.append({"name": f"province: {name} sweep", "key": f"province_{name}_ms", "value": round(times[name], 1),
                          "unit": "ms", "note": f"{written[name]:,} messages; realistic history around them"})
         rows.append({"name": "province: the three sweeps in a row", "key": "province_sweep_ms",
                      "value": round(times["all"], 1), "unit": "ms",
-                     "note": f"{written['all']:,} messages at {tasks:,} tasks (compare sweep_ms, target ≤ 200)"})
+                     "note": f"{written['all']:,} messages at {tasks:,} tasks, the three in a row (cf. sweep_ms ≤ 200)"})
         service = Service(engine, tz=TZ, default_lang="zh")
         me = Caller(province.team_id, province.member_user, "C-BENCH", name="bench")
         samples = []

@@ -58,7 +58,7 @@ def test_every_light_and_state_is_present_as_the_app_computes_them(engine, provi
             nodes.setdefault(n.task_id, []).append((n.name, n.due))
         all_tasks = s.exec(select(Task)).all()
         pending = s.exec(select(ExtensionRequest).where(ExtensionRequest.status == "pending")).all()
-    colors = Counter()
+    colors: Counter[str] = Counter()
     for t in all_tasks:
         facts = lights.TaskFacts(status=t.status, progress=t.progress, start_date=t.start_date, due=t.due,
                                  created_at=t.created_at, last_progress_at=t.last_progress_at,
