@@ -1,7 +1,7 @@
 """``python -m bench``: every benchmark on SQLite and/or PostgreSQL; prints the targets table, writes JSON.
 
     python -m bench [--tasks N] [--db sqlite|postgres|both] [--json FILE] [--only NAME…]
-                    [--reuse URL] [--keep-seed]
+                    [--reuse URL] [--keep-seed] [--table-from FILE]
 
 Each suite is a module ``bench.<name>`` with ``run(tasks, db_url) -> list[dict]`` (rows ``name``,
 ``key``, ``value``, ``unit``, ``note``). A suite whose ``run`` also takes ``province`` gets a copy of
@@ -87,6 +87,22 @@ def table(results: list[dict], kinds: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _write_json(args: argparse.Namespace, kinds: list[str], results: list[dict], statuses: dict,
+                seeds: dict, total_s: float) -> None:
+    if not args.json:
+        return
+    meta = {"when": datetime.now(UTC).isoformat(), "tasks": args.tasks, "python": platform.python_version(),
+            "machine": platform.machine(), "cpus": os.cpu_count(), "total_s": round(total_s, 1),
+            "seed_s": seeds, "suites": statuses}
+    # CONTRACT.md: one object per database mapping each figure's key to its number.
+    keyed = {kind: keyed_figures(results, kind)[0] for kind in kinds}
+    verdicts = {kind: {k: t.check(keyed[kind].get(k)) for k, t in TARGETS.items()} for kind in kinds}
+    targets = {k: {"op": t.op, "bound": t.bound, "unit": t.unit, "what": t.what} for k, t in TARGETS.items()}
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump({**keyed, "meta": meta, "targets": targets, "verdicts": verdicts, "results": results}, f,
+                  ensure_ascii=False, indent=2)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--tasks", type=int, default=100_000, help="tasks in the database (default 100000)")
@@ -94,11 +110,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=None, help="also write the figures to this file")
     p.add_argument("--only", nargs="*", default=None, help=f"suites to run (default all: {' '.join(SUITES)})")
     p.add_argument("--reuse", default=None, metavar="URL",
-                   help="a database to hold the province: seeded on first use, reused as is afterwards "
-                        "(suites then share it; with --db both, only for the kind its URL names)")
+                   help="a database to hold the province: seeded on first use and kept; later runs skip the "
+                        "load; each suite still gets its own copy (with --db both: for the kind its URL names)")
     p.add_argument("--keep-seed", action="store_true",
                    help="PostgreSQL: keep the seeded template database and print its URL for --reuse")
+    p.add_argument("--table-from", default=None, metavar="FILE",
+                   help="print the table of an earlier run's --json file and exit (nothing is measured)")
     args = p.parse_args(argv)
+    if args.table_from:
+        with open(args.table_from, encoding="utf-8") as f:
+            earlier = json.load(f)
+        print(table(earlier["results"], sorted({r["db"] for r in earlier["results"]}, reverse=True)))
+        return 0
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     unknown = [s for s in args.only or [] if not s.isidentifier()]
     if unknown:
@@ -117,10 +140,13 @@ def main(argv: list[str] | None = None) -> int:
                 rows, status = _run_suite(suite, kind, args.tasks, seeded)
                 statuses.setdefault(kind, {})[suite] = status
                 _log(f"# {suite} on {kind}: {status}")
+                seeds[kind] = seeded.seed_s
                 for row in rows:
                     results.append({"suite": suite, "db": kind, **row})
-            seeds[kind] = seeded.seed_s
+                # After every suite, so a long run stopped part-way keeps what it measured.
+                _write_json(args, kinds, results, statuses, seeds, time.perf_counter() - started_all)
         finally:
+            seeds[kind] = seeded.seed_s
             seeded.close()
     total_s = time.perf_counter() - started_all
     print(table(results, kinds))
@@ -131,17 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         if seeds.get(kind) is not None:
             print(f"{'seed':<10} {kind:<9} the province of {args.tasks:,} tasks loaded in {seeds[kind]:.1f} s")
     print(f"total {total_s / 60:.1f} min")
-    if args.json:
-        meta = {"when": datetime.now(UTC).isoformat(), "tasks": args.tasks, "python": platform.python_version(),
-                "machine": platform.machine(), "cpus": os.cpu_count(), "total_s": round(total_s, 1),
-                "seed_s": seeds, "suites": statuses}
-        # CONTRACT.md: one object per database mapping each figure's key to its number.
-        keyed = {kind: keyed_figures(results, kind)[0] for kind in kinds}
-        verdicts = {kind: {k: t.check(keyed[kind].get(k)) for k, t in TARGETS.items()} for kind in kinds}
-        targets = {k: {"op": t.op, "bound": t.bound, "unit": t.unit, "what": t.what} for k, t in TARGETS.items()}
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({**keyed, "meta": meta, "targets": targets, "verdicts": verdicts, "results": results}, f,
-                      ensure_ascii=False, indent=2)
+    _write_json(args, kinds, results, statuses, seeds, total_s)
     return 0
 
 

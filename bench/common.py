@@ -4,8 +4,9 @@ seeded once and handed to each suite as its own copy.
 * ``fresh_db(kind)``: an empty SQLite file or PostgreSQL schema, removed afterwards.
 * ``Seeded(kind, tasks, reuse=…)``: the province of ``bench.province`` loaded once; ``copy()`` gives
   each suite its own database with it (PostgreSQL: ``CREATE DATABASE … TEMPLATE``; SQLite: a file
-  copy), so one suite's writes never reach the next. ``reuse`` names a database to seed once and
-  keep (later runs find it seeded and skip the load).
+  copy), so one suite's writes never reach the next. ``reuse`` names a database (a whole PostgreSQL
+  database, or a SQLite file) to seed once and keep: later runs find it seeded, skip the load, and
+  still give each suite a copy.
 """
 
 from __future__ import annotations
@@ -228,27 +229,24 @@ class Seeded:
 
     @contextlib.contextmanager
     def copy(self) -> Iterator[str]:
-        """A database holding the province for one suite, removed afterwards (``reuse``: itself)."""
+        """A database holding the province for one suite, removed afterwards (also with ``reuse``: the
+        reused database stays as it was seeded)."""
         self.ensure()
         assert self.url is not None
-        if self.reuse:
-            yield self.url
-            return
         if self.kind == "sqlite":
-            assert self._tmp is not None
+            src = Path(make_url(self.url).database or "")
             with tempfile.TemporaryDirectory(prefix="guatu-bench-") as d:
-                src = Path(self._tmp.name) / "province.db"
                 dst = Path(d) / "bench.db"
                 shutil.copyfile(src, dst)
                 yield f"sqlite:///{dst}"
             return
-        base = pg_base()
+        template = make_url(self.url).database
         name = f"guatu_bench_{uuid.uuid4().hex[:8]}"
-        admin = _pg_admin(base)
+        admin = _pg_admin(self.url)
         try:
             with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self._made_db}" STRATEGY FILE_COPY'))
-            yield _pg_db_url(base, name)
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
+            yield _pg_db_url(self.url, name)
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
