@@ -524,21 +524,23 @@ def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, a
 
 
 def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 500, worker_id: str | None = None,
-            lease: timedelta = LEASE, clock: Clock = utcnow) -> DeliveryStats:
+            lease: timedelta = LEASE, clock: Clock = utcnow,
+            elapsed: Callable[[], float] = time.monotonic) -> DeliveryStats:
     """Sends the due outbox messages, up to ``limit``. Never sends a message twice while its worker
     lives, and before re-sending one whose earlier send was uncertain asks whether it arrived (see
     the module docstring for what remains); never loses one. ``now`` decides what is due, ``clock``
-    (the real time) the leases."""
+    (the real time) the leases; ``elapsed`` (a monotonic clock) how far this call has advanced ``now``
+    and its time budget (tests freeze it so a loaded machine cannot move a send into the next second)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     worker = worker_id or worker_name()
     interval = timedelta(seconds=float(getattr(notifier, "min_interval", DEFAULT_INTERVAL)))
-    started = time.monotonic()
+    started = elapsed()
     budget = lease.total_seconds() / 2  # stop sending from a claim long before its lease can expire
 
     def at() -> datetime:
         # ``now`` as given (tests drive it), advanced by the real time this call has taken.
-        return now + timedelta(seconds=time.monotonic() - started)
+        return now + timedelta(seconds=elapsed() - started)
 
     stats = DeliveryStats()
     renewer = _Renewer(engine, worker, lease, clock)
@@ -557,7 +559,7 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
                 held: list[Claimed] = []  # rows of a workspace its bucket holds back: handed back at once
                 paused: set[int] = set()  # workspaces that answered 429 in this call (their gate row is closed)
                 for i, row in enumerate(rows):
-                    if time.monotonic() - started > budget:
+                    if elapsed() - started > budget:
                         stats.released += release(conn, held + rows[i:], worker)
                         return stats
                     # Each platform paces its own workspaces (a routing notifier hands out one per platform).
