@@ -16,12 +16,15 @@ climbs the ladder lives in ``jobs/sweeps.py``; this module holds what it and the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from models import i18n, org, outbox
 from models.calendar import WorkCalendar, to_local
@@ -65,6 +68,26 @@ def next_number(session: Session, workspace_id: int, series: str, year: int) -> 
         update(t).where(t.c.workspace_id == workspace_id, t.c.series == series, t.c.year == year)
         .values(last_no=t.c.last_no + 1).returning(t.c.last_no)
     ).scalar_one()
+
+
+def reserve_numbers(session: Session, wanted: dict[tuple[int, str, int], int]) -> dict[tuple[int, str, int], int]:
+    """Reserves ``count`` consecutive numbers of each (workspace, series, year) in one statement and
+    returns the first of each block. Gapless and never doubled, like :func:`next_number`: the counter
+    rows stay locked until the caller's transaction ends (taken in key order, so two sweepers cannot
+    deadlock), and a rollback returns the numbers. Reserve exactly what will be used."""
+    wanted = {k: n for k, n in wanted.items() if n > 0}
+    if not wanted:
+        return {}
+    t = NoticeCounter.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(t)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["workspace_id", "series", "year"], set_={"last_no": t.c.last_no + stmt.excluded.last_no},
+    ).returning(t.c.workspace_id, t.c.series, t.c.year, t.c.last_no)
+    rows = [dict(workspace_id=ws, series=series, year=year, last_no=n)
+            for (ws, series, year), n in sorted(wanted.items())]
+    last = {(ws, series, year): no for ws, series, year, no in session.execute(stmt.values(rows)).all()}
+    return {k: last[k] - n + 1 for k, n in wanted.items()}
 
 
 def ref(step: EscalationStep) -> Msg:
@@ -112,15 +135,55 @@ def _department_heads(session: Session, owner: Person, task: Task) -> list[Perso
     return heads
 
 
-def leaders_of(session: Session, task: Task) -> tuple[Person | None, Person | None]:
-    """The owner's 分管领导 (level 2) and chief (level 3, None when the same person or nobody)."""
+def leaders_of(session: Session, task: Task, leader_ids: set[int] | None = None) -> tuple[Person | None, Person | None]:
+    """The owner's 分管领导 (level 2) and chief (level 3, None when the same person or nobody).
+    ``leader_ids``: the holders of the leader role among the chain, if already known
+    (:func:`preload_chains` makes the whole walk run on rows already in the session)."""
     owner = session.get(Person, task.owner_id)
     chain = org.leader_chain(session, owner)
-    leaders = _leader_ids(session, chain)
+    leaders = _leader_ids(session, chain) if leader_ids is None else leader_ids
     ranked = [p for p in chain if p.id in leaders] or _department_heads(session, owner, task)
     if not ranked:
         return None, None
     return ranked[0], (ranked[-1] if ranked[-1].id != ranked[0].id else None)
+
+
+def preload_chains(session: Session, tasks: Iterable[Task]) -> set[int]:
+    """Loads into the session, a few statements in all, what :func:`leaders_of` walks for these tasks:
+    the owners, their leader chains (one query per rung), the leader roles among them, and the
+    departments and heads of the fallback. Returns the ids holding the leader role, for ``leader_ids``."""
+    tasks = list(tasks)
+    people: dict[int, Person] = {}
+    wanted = {t.owner_id for t in tasks}
+    for _ in range(12):  # the owner and org.leader_chain's ten rungs, with room to spare
+        wanted -= people.keys()
+        if not wanted:
+            break
+        found = session.exec(select(Person).where(col(Person.id).in_(wanted))).all()
+        people.update((p.id, p) for p in found if p.id is not None)
+        wanted = {p.reports_to_id for p in found if p.reports_to_id is not None}
+    leader_ids = set(session.exec(select(RoleGrant.person_id).where(
+        col(RoleGrant.person_id).in_(people.keys()), RoleGrant.role == "leader")).all()) if people else set()
+    workspaces = {t.workspace_id for t in tasks}
+    if workspaces:  # the department tree is the organisation's size, not the tasks'
+        depts = session.exec(select(Department).where(col(Department.workspace_id).in_(workspaces))).all()
+        heads = {d.head_id for d in depts if d.head_id is not None} - people.keys()
+        if heads:
+            session.exec(select(Person).where(col(Person.id).in_(heads))).all()
+    return leader_ids
+
+
+def choose(level: int, owner: Person, co_owners: list[Person], leads: list[Person],
+           leaders: tuple[Person | None, Person | None]) -> list[Person]:
+    """Who a level goes to, from rows already loaded (see :func:`recipients`): ``co_owners`` and the
+    task force's ``leads`` in id order."""
+    if level == 0:
+        return [owner, *[p for p in co_owners if p.id != owner.id]]
+    if level == 1:
+        return [p for p in leads if p.id != owner.id]
+    in_charge, chief = leaders
+    person = in_charge if level == 2 else chief if level == 3 else None
+    return [person] if person is not None else []
 
 
 def recipients(session: Session, task: Task, level: int,
