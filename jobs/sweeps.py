@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, update
+from sqlalchemy import Select, Table, and_, bindparam, exists, or_, update
 from sqlalchemy import null as sa_null
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
@@ -36,6 +36,7 @@ from sqlmodel import Session, col, func, select
 from models import escalation, i18n, notices, outbox
 from models.calendar import WorkCalendar, local_today, to_local
 from models.db import is_postgres, session_scope
+from models.escalation import must
 from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
@@ -119,15 +120,15 @@ class _Run:
         if not task_ids:
             return
         co = session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
-                          .where(TaskCoOwner.task_id.in_(task_ids))).all()
+                          .where(col(TaskCoOwner.task_id).in_(task_ids))).all()
         for task_id in task_ids:
             self._co_owners[task_id] = []
         for task_id, person_id in co:
             self._co_owners[task_id].append(person_id)
-        owners = session.exec(select(Task.owner_id).where(Task.id.in_(task_ids))).all()
+        owners = session.exec(select(Task.owner_id).where(col(Task.id).in_(task_ids))).all()
         wanted = ({p for _, p in co} | set(owners)) - self._people.keys()
         if wanted:
-            self._people.update((p.id, p) for p in session.exec(select(Person).where(Person.id.in_(wanted))).all())
+            self._people.update((must(p.id), p) for p in session.exec(select(Person).where(col(Person.id).in_(wanted))).all())
 
     def forget_rows(self) -> None:
         """Drops the cached rows: a rollback expired them, and their session is gone."""
@@ -136,21 +137,22 @@ class _Run:
 
     def person(self, session: Session, person_id: int) -> Person:
         if person_id not in self._people:
-            self._people[person_id] = session.get(Person, person_id)
+            self._people[person_id] = must(session.get(Person, person_id), "person")
         return self._people[person_id]
 
     def owners(self, session: Session, task: Task) -> list[Person]:
         """The owner and the co-owners (协办人) of a task."""
-        if task.id not in self._co_owners:
-            self.load_people(session, {task.id})
-        co = [self.person(session, p) for p in sorted(self._co_owners[task.id]) if p != task.owner_id]
+        task_id = must(task.id)
+        if task_id not in self._co_owners:
+            self.load_people(session, {task_id})
+        co = [self.person(session, p) for p in sorted(self._co_owners[task_id]) if p != task.owner_id]
         return [self.person(session, task.owner_id), *co]
 
     def all_policies(self, session: Session) -> list[Policy]:
         """Every policy in force (the default and each task force's), to bound the candidate queries."""
         for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)).all():
             if force_id not in self._policies:
-                self._policies[force_id] = effective(overrides)
+                self._policies[force_id] = effective(dict(overrides or {}))
         return [DEFAULT, *self._policies.values()]
 
     def read_on(self, send_at: datetime) -> date:
@@ -287,12 +289,12 @@ def _lock_many(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int
     ids = sorted(set(row_ids))
     if not ids:
         return {}
-    return {r.id: r for r in session.exec(skip_locked(session, select(model).where(model.id.in_(ids)))).all()}
+    return {r.id: r for r in session.execute(skip_locked(session, select(model).where(model.id.in_(ids)))).scalars()}
 
 
 def _lock(session: Session, model: Any, row_id: int) -> Any:
     """The row, locked for this transaction; None if missing or (PostgreSQL) another worker holds it."""
-    return session.exec(skip_locked(session, select(model).where(model.id == row_id))).first()
+    return session.execute(skip_locked(session, select(model).where(model.id == row_id))).scalars().first()
 
 
 def _chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -333,7 +335,7 @@ def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
     partial indexes on live tasks' and open nodes' due dates."""
     with session_scope(conn) as session:
         max_days = max(max(p.remind_days, default=0) for p in run.all_policies(session))
-        workspaces = list(session.exec(select(Workspace.id)).all())
+        workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
     for ws_id in workspaces:
         with session_scope(conn) as session:
             cal = run.calendar(session, ws_id)
@@ -346,13 +348,12 @@ def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
                 if step is not None:
                     yield _Target(task_id, node_id, due, step.days)
 
-        yield from _pages(conn, sa_select(Task.id, sa_null(), Task.force_id, Task.due, Task.created_at, Task.priority)
+        yield from _pages(conn, sa_select(col(Task.id), sa_null(), col(Task.force_id), col(Task.due), col(Task.created_at), col(Task.priority))
                           .where(col(Task.workspace_id) == ws_id, literal_in(Task.status, *LIVE),
                                  col(Task.status) != "done_requested", col(Task.due) >= run.today,
                                  col(Task.due) <= horizon),
                           (col(Task.due), col(Task.id)), decide)
-        yield from _pages(conn, sa_select(TimeNode.task_id, TimeNode.id, Task.force_id, TimeNode.due,
-                                          TimeNode.created_at, Task.priority)
+        yield from _pages(conn, sa_select(col(TimeNode.task_id), col(TimeNode.id), col(Task.force_id), col(TimeNode.due), col(TimeNode.created_at), col(Task.priority))
                           .join(Task, col(Task.id) == TimeNode.task_id)
                           .where(col(TimeNode.done_at).is_(None), col(TimeNode.due) >= run.today,
                                  col(TimeNode.due) <= horizon, col(Task.workspace_id) == ws_id,
@@ -364,8 +365,8 @@ def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[
     """Drops the steps already taken (by an earlier run, or another process), in one query, and
     loads the people the others will be sent to."""
     taken = set(session.exec(
-        select(SweepLog.task_id, SweepLog.target, SweepLog.due, SweepLog.step)
-        .where(SweepLog.kind == "remind", SweepLog.task_id.in_({t.task_id for t in targets}),
+        select(col(SweepLog.task_id), col(SweepLog.target), col(SweepLog.due), col(SweepLog.step))
+        .where(SweepLog.kind == "remind", col(SweepLog.task_id).in_({t.task_id for t in targets}),
                SweepLog.due >= run.today)
     ).all())
     todo = [t for t in targets if (t.task_id, t.name, t.due, t.days) not in taken]
@@ -415,7 +416,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
     targets = _untaken_steps(run, session, targets)
     tasks = _lock_many(session, Task, (t.task_id for t in targets))
     node_ids = [t.node_id for t in targets if t.node_id is not None and t.task_id in tasks]
-    nodes = {n.id: n for n in session.exec(select(TimeNode).where(TimeNode.id.in_(node_ids))).all()} if node_ids else {}
+    nodes = {n.id: n for n in session.exec(select(TimeNode).where(col(TimeNode.id).in_(node_ids))).all()} if node_ids else {}
     decided: dict[tuple, tuple[Task, str | None, date, int]] = {}
     steps: list[dict] = []
     for target in targets:
@@ -488,7 +489,7 @@ def _silent_tasks(run: _Run, conn: Connection) -> Iterator[int]:
     through its partial index: tasks reported on (by last report), tasks never reported on (by creation)."""
     with session_scope(conn) as session:
         policies = run.all_policies(session)
-        workspaces = list(session.exec(select(Workspace.id)).all())
+        workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
     for ws_id in workspaces:
         with session_scope(conn) as session:
             cal = run.calendar(session, ws_id)
@@ -503,10 +504,10 @@ def _silent_tasks(run: _Run, conn: Connection) -> Iterator[int]:
                 if silent_since < silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=stale):
                     yield task_id
 
-        yield from _pages(conn, sa_select(Task.id, Task.force_id, Task.last_progress_at).where(
+        yield from _pages(conn, sa_select(col(Task.id), col(Task.force_id), col(Task.last_progress_at)).where(
             literal_in(Task.status, *OPEN), col(Task.last_progress_at) >= lower, col(Task.last_progress_at) < upper,
             *common, ~_nudged_since(Task.last_progress_at)), (col(Task.last_progress_at), col(Task.id)), decide)
-        yield from _pages(conn, sa_select(Task.id, Task.force_id, Task.created_at).where(
+        yield from _pages(conn, sa_select(col(Task.id), col(Task.force_id), col(Task.created_at)).where(
             literal_in(Task.status, *OPEN), col(Task.last_progress_at).is_(None), col(Task.created_at) >= lower,
             col(Task.created_at) < upper, *common, ~_nudged_since(Task.created_at)),
             (col(Task.created_at), col(Task.id)), decide)
@@ -519,7 +520,8 @@ def _reminded_today(session: Session, run: _Run, task_id: int) -> bool:
 
 
 def _nudged_since(moment: Any) -> Any:
-    return exists().where(SweepLog.task_id == Task.id, SweepLog.kind == "nudge", SweepLog.created_at >= moment)
+    return exists().where(col(SweepLog.task_id) == col(Task.id), col(SweepLog.kind) == "nudge",
+                          col(SweepLog.created_at) >= moment)
 
 
 def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
@@ -529,7 +531,7 @@ def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
     start = at_hour(run.today, 0, run.tz)
     # One message about a task a day: the reminder asked for progress; the nudge can wait.
     reminded = set(session.exec(select(SweepLog.task_id).where(
-        SweepLog.task_id.in_(tasks.keys()), SweepLog.kind == "remind", SweepLog.created_at >= start)).all()) \
+        col(SweepLog.task_id).in_(tasks.keys()), SweepLog.kind == "remind", col(SweepLog.created_at) >= start)).all()) \
         if tasks else set()
     silent: dict[int, tuple[Task, datetime]] = {}
     steps: list[dict] = []
@@ -616,7 +618,7 @@ def sweep_escalations(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_T
 
 def _due_episodes(run: _Run, conn: Connection) -> Iterator[int]:
     """Live episodes whose next level is due, through the partial index on next_at."""
-    yield from _pages(conn, sa_select(EscalationState.id).where(
+    yield from _pages(conn, sa_select(col(EscalationState.id)).where(
         literal_in(EscalationState.status, "open"), col(EscalationState.next_at).is_not(None),
         col(EscalationState.next_at) <= run.now), (col(EscalationState.next_at), col(EscalationState.id)),
         lambda _s, rows: (state_id for state_id, in rows))
@@ -638,7 +640,7 @@ def _why_ended(task: Task | None, node: TimeNode | None, state: EscalationState)
 def _ended_episodes(run: _Run, conn: Connection) -> Iterator[int]:
     """Live episodes whose date is no longer overdue work (see ``_why_ended``), through the partial
     index on live episodes."""
-    yield from _pages(conn, sa_select(EscalationState.id).join(Task, col(Task.id) == EscalationState.task_id)
+    yield from _pages(conn, sa_select(col(EscalationState.id)).join(Task, col(Task.id) == EscalationState.task_id)
                       .outerjoin(TimeNode, col(TimeNode.id) == EscalationState.node_id)
                       .where(literal_in(EscalationState.status, "open"), or_(
                           col(Task.status).not_in(OPEN),
@@ -670,13 +672,13 @@ def _settle(run: _Run, session: Session, state_id: int) -> int:
 def _overdue_without_episode(run: _Run, conn: Connection) -> Iterator[tuple[int, int | None]]:
     """Overdue deadlines and time nodes of open tasks that have no live episode, as (task, node), streamed
     through the partial indexes on live tasks' and open nodes' due dates."""
-    deadline_live = exists().where(EscalationState.task_id == Task.id, col(EscalationState.node_id).is_(None),
+    deadline_live = exists().where(col(EscalationState.task_id) == col(Task.id), col(EscalationState.node_id).is_(None),
                                    literal_in(EscalationState.status, "open"))
-    yield from _pages(conn, sa_select(Task.id, sa_null()).where(
+    yield from _pages(conn, sa_select(col(Task.id), sa_null()).where(
         literal_in(Task.status, *LIVE), col(Task.status) != "done_requested", col(Task.due) < run.today,
         ~deadline_live), (col(Task.due), col(Task.id)), lambda _s, rows: rows)
-    node_live = exists().where(EscalationState.node_id == TimeNode.id, literal_in(EscalationState.status, "open"))
-    yield from _pages(conn, sa_select(TimeNode.task_id, TimeNode.id).join(Task, col(Task.id) == TimeNode.task_id)
+    node_live = exists().where(col(EscalationState.node_id) == col(TimeNode.id), literal_in(EscalationState.status, "open"))
+    yield from _pages(conn, sa_select(col(TimeNode.task_id), col(TimeNode.id)).join(Task, col(Task.id) == TimeNode.task_id)
                       .where(col(TimeNode.done_at).is_(None), col(TimeNode.due) < run.today,
                              literal_in(Task.status, *OPEN), ~node_live),
                       (col(TimeNode.due), col(TimeNode.id)), lambda _s, rows: rows)
@@ -726,6 +728,7 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
     if reason is not None:
         _end(state, reason, run.now)
         return 0
+    task = must(task)
     policy = Policy(**state.policy)  # frozen when the episode began
     cal = run.calendar(session, task.workspace_id)
     moments = escalation.schedule_of(state) or level_moments(
@@ -748,7 +751,7 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
     leaders = escalation.leaders_of(session, task) if levels[-1] >= 2 else None
     for level in levels:  # lowest first: after downtime the owner hears before the 分管领导
         people = [p for p in escalation.recipients(session, task, level, leaders) if p.id not in told]
-        step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=task.id, level=level,
+        step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=must(task.id), level=level,
                               recipients=[p.id for p in people], created_at=run.now)
         if not people:  # nobody (left) to tell at this level: passed without using up a number
             session.add(step)
@@ -770,12 +773,12 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
         steps.append(step)
         skipped = []
     state.level = max(state.level, levels[-1])
-    later = [m for m in moments[state.level + 1:]]
+    later = moments[state.level + 1:]
     state.next_at = max(later[0], run.now) if later else None
     return written
 
 
-_STATES = EscalationState.__table__
+_STATES: Table = EscalationState.__table__  # type: ignore[attr-defined]
 # Reusable bound statements: a chunk's episodes moved on (level, next level's time) in one executemany.
 _MOVE = (update(_STATES).where(_STATES.c.id == bindparam("b_id"))
          .values(level=bindparam("b_level"), next_at=bindparam("b_next")))
@@ -822,9 +825,9 @@ def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]
         col(EscalationState.task_id).in_(ids), literal_in(EscalationState.status, "open"))).all())
     earlier = set(session.exec(select(EscalationState.task_id, EscalationState.target).distinct().where(
         col(EscalationState.task_id).in_(ids))).all())
-    last: dict[int, int] = dict(session.exec(  # type: ignore[arg-type]
+    last: dict[int, int] = dict(session.exec(
         select(EscalationState.task_id, func.max(EscalationState.episode))
-        .where(col(EscalationState.task_id).in_(ids)).group_by(EscalationState.task_id)).all())
+        .where(col(EscalationState.task_id).in_(ids)).group_by(col(EscalationState.task_id))).all())
     rows: list[dict] = []
     for task_id, node_id in sorted(items, key=lambda x: (x[0], x[1] or 0)):
         task = tasks.get(task_id)
@@ -869,6 +872,14 @@ class _Climb:
     levels: list[int]
     fired: list[tuple[int, list[Person]]] = field(default_factory=list)
 
+    @property
+    def state_id(self) -> int:
+        return must(self.state.id)
+
+    @property
+    def task_id(self) -> int:
+        return must(self.task.id)
+
 
 def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
     """``_climb`` for many episodes in one transaction: the episodes locked and re-checked as they are
@@ -886,8 +897,9 @@ def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
         node = nodes.get(state.node_id) if state.node_id else None
         reason = _why_ended(task, node, state)
         if reason is not None:
-            closing.setdefault(reason, []).append(state.id)
+            closing.setdefault(reason, []).append(must(state.id))
             continue
+        task = must(task)
         policy = Policy(**state.policy)  # frozen when the episode began
         moments = escalation.schedule_of(state) or level_moments(
             state.anchor, policy.escalate, remind_hour=policy.remind_hour, tz=run.tz,
@@ -907,12 +919,12 @@ def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
 
 def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) -> int:
     """Fires the due levels of ``climbs`` (see ``_climb``) and adds each episode's move to ``moves``."""
-    earlier: dict[int, list[EscalationStep]] = {c.state.id: [] for c in climbs}
+    earlier: dict[int, list[EscalationStep]] = {c.state_id: [] for c in climbs}
     for step in session.exec(select(EscalationStep).where(col(EscalationStep.state_id).in_(earlier.keys()))
                              .order_by(col(EscalationStep.level))).all():
         earlier[step.state_id].append(step)
     # A level already written is another process's (or an earlier run's) doing: that episode is left alone.
-    climbs = [c for c in climbs if not any(s.level in c.levels for s in earlier[c.state.id])]
+    climbs = [c for c in climbs if not any(s.level in c.levels for s in earlier[c.state_id])]
     task_ids = {c.task.id for c in climbs}
     co_owners: dict[int, list[int]] = {}
     for task_id, person_id in session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
@@ -934,12 +946,12 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
     year = local_today(run.now, run.tz).year
     wanted: dict[tuple[int, str, int], int] = {}
     for c in climbs:
-        owner = session.get(Person, c.task.owner_id)
-        co = [people[p] for p in sorted(co_owners.get(c.task.id, [])) if p in people]
+        owner = must(session.get(Person, c.task.owner_id), "owner")
+        co = [people[p] for p in sorted(co_owners.get(c.task_id, [])) if p in people]
         force_leads = [people[p] for p in sorted(leads.get(c.task.force_id or 0, [])) if p in people]
         # The leader chain is walked once, for levels 2 and 3 alike.
         chain = escalation.leaders_of(session, c.task, leader_ids) if c.levels[-1] >= 2 else (None, None)
-        told = {pid for s in earlier[c.state.id] for pid in s.recipients or []}
+        told = {pid for s in earlier[c.state_id] for pid in s.recipients or []}
         for level in c.levels:  # lowest first: after downtime the owner hears before the 分管领导
             chosen = [p for p in escalation.choose(level, owner, co, force_leads, chain) if p.id not in told]
             c.fired.append((level, chosen))
@@ -952,13 +964,13 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
     rows: list[dict] = []
     for c in climbs:
         task, state = c.task, c.state
-        steps = earlier[state.id]
+        steps = earlier[c.state_id]
         skipped = [s.level for s in steps if not s.recipients]
         high = task.priority == "high"
         not_before = run.send_at(session, task, c.policy)
         days = escalation.days_overdue(run.calendar(session, task.workspace_id), state.due, run.read_on(not_before))
         for level, chosen in c.fired:
-            step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=task.id, level=level,
+            step = EscalationStep(workspace_id=task.workspace_id, state_id=c.state_id, task_id=c.task_id, level=level,
                                   recipients=[p.id for p in chosen], created_at=run.now)
             if chosen:
                 step.series = escalation.SERIES[level]
@@ -1001,9 +1013,9 @@ def sweep_notices(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     with session_scope(engine) as session:
         ids = session.exec(
             select(NoticeReceipt.id)
-            .where(NoticeReceipt.confirmed_at.is_(None), NoticeReceipt.next_renotice_at.is_not(None),
-                   NoticeReceipt.next_renotice_at <= run.now)
-            .order_by(NoticeReceipt.next_renotice_at, NoticeReceipt.id)
+            .where(col(NoticeReceipt.confirmed_at).is_(None), col(NoticeReceipt.next_renotice_at).is_not(None),
+                   col(NoticeReceipt.next_renotice_at) <= run.now)
+            .order_by(col(NoticeReceipt.next_renotice_at), col(NoticeReceipt.id))
         ).all()
     return _each(run, ids, partial(_renotice, run), "notices")
 
@@ -1013,22 +1025,22 @@ def _renotice(run: _Run, session: Session, receipt_id: int) -> int:
     if receipt is None or receipt.confirmed_at is not None or receipt.next_renotice_at is None \
             or receipt.next_renotice_at > run.now:
         return 0
-    notice = session.get(Notice, receipt.notice_id)
-    force = session.get(TaskForce, notice.force_id)
+    notice = must(session.get(Notice, receipt.notice_id), "notice")
+    force = must(session.get(TaskForce, notice.force_id), "task force")
     member = session.exec(select(ForceMember.id).where(ForceMember.force_id == force.id,
                                                        ForceMember.person_id == receipt.person_id)).first()
     policy = run.policy(session, force.id)
     if force.status != "open" or member is None or receipt.sent_count - 1 >= policy.renotice_limit:
         receipt.next_renotice_at = None  # closed force, member gone, or told often enough
         return 0
-    person = session.get(Person, receipt.person_id)
-    author = session.get(Person, notice.author_id)
+    person = must(session.get(Person, receipt.person_id), "person")
+    author = must(session.get(Person, notice.author_id), "author")
     nth = receipt.sent_count + 1
     not_before = send_time(run.now, tz=run.tz, calendar=run.calendar(session, notice.workspace_id), policy=policy)
     brief = outbox.Brief(group="notice", line=Msg("brief.notice", id=notice.id, force=force.name, author=author.name,
                                                   text=notices.excerpt(notice.text)), verbs=("notice.ack",))
     written = outbox.to_person(session, person, notices.message(notice, force, author, nth=nth),
-                               key=notices.receipt_key(notice.id, person.id, nth), kind="notice", now=run.now,
+                               key=notices.receipt_key(must(notice.id), must(person.id), nth), kind="notice", now=run.now,
                                default_lang=run.lang, not_before=not_before, notice_id=notice.id, brief=brief)
     receipt.sent_count = nth
     receipt.next_renotice_at = notices.next_renotice(not_before, nth, policy)

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -49,8 +50,19 @@ from models.tables import (
 from models.timing import paused_moments, resume_moment, send_time
 
 LIVE_STATES = ("open",)
+T = TypeVar("T")
 SERIES = {0: "tishi", 1: "tishi", 2: "duban", 3: "tongbao"}
 LEVEL_NAMES = {0: "esc.who.0", 1: "esc.who.1", 2: "esc.who.2", 3: "esc.who.3"}
+
+
+_COUNTERS: Table = NoticeCounter.__table__  # type: ignore[attr-defined]
+
+
+def must(row: T | None, what: str = "row") -> T:
+    """The row, which the caller's data guarantees exists (a foreign key); a clear error if not."""
+    if row is None:
+        raise LookupError(f"{what} missing")
+    return row
 
 
 def target_name(node_id: int | None) -> str:
@@ -63,7 +75,7 @@ def next_number(session: Session, workspace_id: int, series: str, year: int) -> 
     stays locked until the caller's transaction ends, and a rollback returns the number."""
     insert_ignore(session, NoticeCounter, dict(workspace_id=workspace_id, series=series, year=year, last_no=0),
                   conflict=["workspace_id", "series", "year"])
-    t = NoticeCounter.__table__
+    t = _COUNTERS
     return session.execute(
         update(t).where(t.c.workspace_id == workspace_id, t.c.series == series, t.c.year == year)
         .values(last_no=t.c.last_no + 1).returning(t.c.last_no)
@@ -78,11 +90,10 @@ def reserve_numbers(session: Session, wanted: dict[tuple[int, str, int], int]) -
     wanted = {k: n for k, n in wanted.items() if n > 0}
     if not wanted:
         return {}
-    t = NoticeCounter.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(t)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "series", "year"], set_={"last_no": t.c.last_no + stmt.excluded.last_no},
+    t = _COUNTERS
+    insert = pg_insert(t) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(t)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["workspace_id", "series", "year"], set_={"last_no": t.c.last_no + insert.excluded.last_no},
     ).returning(t.c.workspace_id, t.c.series, t.c.year, t.c.last_no)
     rows = [dict(workspace_id=ws, series=series, year=year, last_no=n)
             for (ws, series, year), n in sorted(wanted.items())]
@@ -100,7 +111,7 @@ def live_states(session: Session, task_id: int, *, lock: bool = False) -> list[E
     q = select(EscalationState).where(EscalationState.task_id == task_id, EscalationState.status == "open")
     if lock and session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()  # wait for a sweep firing a level right now, then see its result
-    return list(session.exec(q.order_by(EscalationState.id)).all())
+    return list(session.exec(q.order_by(col(EscalationState.id))).all())
 
 
 def schedule_of(state: EscalationState) -> list[datetime]:
@@ -114,14 +125,14 @@ def _leader_ids(session: Session, people: list[Person]) -> set[int]:
     ids = [p.id for p in people]
     if not ids:
         return set()
-    return set(session.exec(select(RoleGrant.person_id).where(RoleGrant.person_id.in_(ids),
+    return set(session.exec(select(RoleGrant.person_id).where(col(RoleGrant.person_id).in_(ids),
                                                               RoleGrant.role == "leader")).all())
 
 
 def _department_heads(session: Session, owner: Person, task: Task) -> list[Person]:
     """The heads of the owner's department and of its parents, nearest first (not the owner)."""
     heads: list[Person] = []
-    dept_id, seen = owner.department_id or task.department_id, set()
+    dept_id, seen = owner.department_id or task.department_id, set[int]()
     while dept_id is not None and dept_id not in seen and len(seen) < 20:
         seen.add(dept_id)
         dept = session.get(Department, dept_id)
@@ -139,7 +150,7 @@ def leaders_of(session: Session, task: Task, leader_ids: set[int] | None = None)
     """The owner's 分管领导 (level 2) and chief (level 3, None when the same person or nobody).
     ``leader_ids``: the holders of the leader role among the chain, if already known
     (:func:`preload_chains` makes the whole walk run on rows already in the session)."""
-    owner = session.get(Person, task.owner_id)
+    owner = must(session.get(Person, task.owner_id), "owner")
     chain = org.leader_chain(session, owner)
     leaders = _leader_ids(session, chain) if leader_ids is None else leader_ids
     ranked = [p for p in chain if p.id in leaders] or _department_heads(session, owner, task)
@@ -191,17 +202,17 @@ def recipients(session: Session, task: Task, level: int,
     """Who a level goes to, by role (see the module's docstring), before removing anyone an
     earlier level of the episode already reached. ``leaders``: :func:`leaders_of`, if already known."""
     if level == 0:
-        co = session.exec(select(Person).join(TaskCoOwner, TaskCoOwner.person_id == Person.id)
-                          .where(TaskCoOwner.task_id == task.id).order_by(Person.id)).all()
-        return [session.get(Person, task.owner_id), *[p for p in co if p.id != task.owner_id]]
+        co = session.exec(select(Person).join(TaskCoOwner, col(TaskCoOwner.person_id) == col(Person.id))
+                          .where(TaskCoOwner.task_id == task.id).order_by(col(Person.id))).all()
+        return [must(session.get(Person, task.owner_id), "owner"), *[p for p in co if p.id != task.owner_id]]
     if level == 1:
         if task.force_id is None:
             return []
         return list(session.exec(
-            select(Person).join(ForceMember, ForceMember.person_id == Person.id)
-            .where(ForceMember.force_id == task.force_id, ForceMember.is_lead == True,  # noqa: E712
-                   Person.id != task.owner_id)
-            .order_by(Person.id)
+            select(Person).join(ForceMember, col(ForceMember.person_id) == col(Person.id))
+            .where(ForceMember.force_id == task.force_id, col(ForceMember.is_lead) == True,  # noqa: E712
+                   col(Person.id) != task.owner_id)
+            .order_by(col(Person.id))
         ).all())
     in_charge, chief = leaders if leaders is not None else leaders_of(session, task)
     person = in_charge if level == 2 else chief if level == 3 else None
@@ -210,7 +221,7 @@ def recipients(session: Session, task: Task, level: int,
 
 def steps_of(session: Session, state_id: int) -> list[EscalationStep]:
     return list(session.exec(select(EscalationStep).where(EscalationStep.state_id == state_id)
-                             .order_by(EscalationStep.level)).all())
+                             .order_by(col(EscalationStep.level))).all())
 
 
 def was_notified(session: Session, task: Task, person: Person) -> bool:
@@ -224,7 +235,7 @@ def was_notified(session: Session, task: Task, person: Person) -> bool:
 
 def owner_label(session: Session, task: Task) -> Msg:
     """The owner with their department, e.g. 张三（省数据局）."""
-    owner = session.get(Person, task.owner_id)
+    owner = must(session.get(Person, task.owner_id), "owner")
     dept = session.get(Department, task.department_id) if task.department_id else None
     if dept is None:
         return Msg("esc.owner", name=owner.name)
@@ -297,13 +308,13 @@ def acknowledge(ctx: Ctx, task: Task) -> Acknowledged | None:
     everyone notified at a level above the acknowledger who acknowledged, once each. None when no
     live episode reached this person: the caller says so and writes nothing. Idempotent: a second
     收到 during a pause changes nothing."""
-    states = live_states(ctx.session, task.id, lock=True)
-    mine = []
+    states = live_states(ctx.session, must(task.id), lock=True)
+    mine: list[tuple[EscalationState, list[EscalationStep], int]] = []
     for state in states:
-        steps = steps_of(ctx.session, state.id)
-        own = [s.level for s in steps if ctx.actor.id in (s.recipients or [])]
-        if own:
-            mine.append((state, steps, max(own)))
+        steps = steps_of(ctx.session, must(state.id))
+        levels = [s.level for s in steps if ctx.actor.id in (s.recipients or [])]
+        if levels:
+            mine.append((state, steps, max(levels)))
     if not mine:
         return None
     refs: list[Msg] = []
@@ -333,7 +344,7 @@ def _pause(ctx: Ctx, task: Task, state: EscalationState, steps: list[EscalationS
     state.schedule = [m.isoformat() for m in moments]
     state.next_at = moments[state.level + 1] if state.level + 1 < len(moments) else None
     not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy, high=task.priority == "high")
-    told: set[int] = {ctx.actor.id}
+    told: set[int] = {must(ctx.actor.id)}
     for step in sorted(steps, key=lambda s: -s.level):  # each person hears once, quoting their highest notice
         if step.level <= own or step.no is None:
             continue
