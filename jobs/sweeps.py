@@ -939,10 +939,11 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
     people = _rows_by_id(session, Person, {c.task.owner_id for c in climbs} | {p for ps in co_owners.values() for p in ps}
                          | {p for ps in leads.values() for p in ps}
                          | {c.state.acked_by_id for c in climbs if c.state.acked_by_id is not None})
-    _rows_by_id(session, TaskForce, force_ids)
-    _rows_by_id(session, Department, {c.task.department_id for c in climbs if c.task.department_id})
+    # The session holds rows weakly: these names keep them loaded until the chunk is done.
+    forces = _rows_by_id(session, TaskForce, force_ids)
+    departments = _rows_by_id(session, Department, {c.task.department_id for c in climbs if c.task.department_id})
     high_climbs = [c.task for c in climbs if c.levels[-1] >= 2]
-    leader_ids = escalation.preload_chains(session, high_climbs) if high_climbs else set()
+    chains = escalation.preload_chains(session, high_climbs) if high_climbs else escalation.Chains(set(), ())
     year = local_today(run.now, run.tz).year
     wanted: dict[tuple[int, str, int], int] = {}
     for c in climbs:
@@ -950,7 +951,7 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
         co = [people[p] for p in sorted(co_owners.get(c.task_id, [])) if p in people]
         force_leads = [people[p] for p in sorted(leads.get(c.task.force_id or 0, [])) if p in people]
         # The leader chain is walked once, for levels 2 and 3 alike.
-        chain = escalation.leaders_of(session, c.task, leader_ids) if c.levels[-1] >= 2 else (None, None)
+        chain = escalation.leaders_of(session, c.task, chains.leader_ids) if c.levels[-1] >= 2 else (None, None)
         told = {pid for s in earlier[c.state_id] for pid in s.recipients or []}
         for level in c.levels:  # lowest first: after downtime the owner hears before the 分管领导
             chosen = [p for p in escalation.choose(level, owner, co, force_leads, chain) if p.id not in told]
@@ -964,32 +965,30 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
     rows: list[dict] = []
     for c in climbs:
         task, state = c.task, c.state
-        steps = earlier[c.state_id]
-        skipped = [s.level for s in steps if not s.recipients]
+        skipped = [s.level for s in earlier[c.state_id] if not s.recipients]
+        steps: list[escalation.StepLike] = list(earlier[c.state_id])
         high = task.priority == "high"
         not_before = run.send_at(session, task, c.policy)
         days = escalation.days_overdue(run.calendar(session, task.workspace_id), state.due, run.read_on(not_before))
         for level, chosen in c.fired:
-            step = EscalationStep(workspace_id=task.workspace_id, state_id=c.state_id, task_id=c.task_id, level=level,
-                                  recipients=[p.id for p in chosen], created_at=run.now)
+            new = _Step(level)
             if chosen:
-                step.series = escalation.SERIES[level]
-                step.year = year
-                step.no = numbers[(task.workspace_id, step.series, year)]
-                numbers[(task.workspace_id, step.series, year)] += 1
-            step_rows.append(dict(workspace_id=step.workspace_id, state_id=step.state_id, task_id=step.task_id,
-                                  level=level, series=step.series, year=step.year, no=step.no,
-                                  recipients=step.recipients, created_at=run.now))
+                series = escalation.SERIES[level]
+                new = _Step(level, series, year, numbers[(task.workspace_id, series, year)])
+                numbers[(task.workspace_id, series, year)] += 1
+            step_rows.append(dict(workspace_id=task.workspace_id, state_id=c.state_id, task_id=c.task_id,
+                                  level=level, series=new.series, year=new.year, no=new.no,
+                                  recipients=[p.id for p in chosen], created_at=run.now))
             if not chosen:  # nobody (left) to tell at this level: passed without using up a number
                 skipped.append(level)
                 continue
-            notice = escalation.level_notice(session, task, state, step, node=c.node, days_overdue=days, tz=run.tz,
+            notice = escalation.level_notice(session, task, state, new, node=c.node, days_overdue=days, tz=run.tz,
                                              earlier=steps, skipped=skipped, people=chosen)
             rows += [outbox.person_row(
                 person, notice.message, key=f"esc:{task.id}:{state.episode}:{level}:{person.id}", kind="escalation",
                 now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before,
                 brief=None if high else notice.brief) for person in chosen]
-            steps = [*steps, step]
+            steps = [*steps, new]
             skipped = []
         level = max(state.level, c.levels[-1])
         later = c.moments[level + 1:]
@@ -999,7 +998,18 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
     taken = insert_ignore_many(session, EscalationStep, step_rows, conflict=["state_id", "level"], returning=["id"])
     if len(taken) != len(step_rows):
         raise RuntimeError("escalation steps written meanwhile by another process")
+    del forces, departments, chains  # held until here on purpose (see above)
     return outbox.insert_many(session, rows)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A step about to be written, as its notice reads it (an ORM row costs more to build than to write)."""
+
+    level: int
+    series: str | None = None
+    year: int | None = None
+    no: int | None = None
 
 
 # ---------------------------------------------------------------- notices

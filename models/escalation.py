@@ -16,10 +16,10 @@ climbs the ladder lives in ``jobs/sweeps.py``; this module holds what it and the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, update
@@ -101,7 +101,20 @@ def reserve_numbers(session: Session, wanted: dict[tuple[int, str, int], int]) -
     return {k: last[k] - n + 1 for k, n in wanted.items()}
 
 
-def ref(step: EscalationStep) -> Msg:
+class StepLike(Protocol):
+    """What a notice needs of a step: an ``EscalationStep`` row, or one about to be written."""
+
+    @property
+    def level(self) -> int: ...
+    @property
+    def series(self) -> str | None: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def no(self) -> int | None: ...
+
+
+def ref(step: StepLike) -> Msg:
     """The notice's reference, e.g. 督办〔2026〕7号."""
     return Msg(f"esc.ref.{step.series}", year=step.year, no=step.no)
 
@@ -159,10 +172,19 @@ def leaders_of(session: Session, task: Task, leader_ids: set[int] | None = None)
     return ranked[0], (ranked[-1] if ranked[-1].id != ranked[0].id else None)
 
 
-def preload_chains(session: Session, tasks: Iterable[Task]) -> set[int]:
+@dataclass(frozen=True)
+class Chains:
+    """What :func:`preload_chains` loaded: the leader role's holders, and the rows themselves (the
+    session holds rows weakly: keep this while ``leaders_of`` runs, and it finds them all)."""
+
+    leader_ids: set[int]
+    rows: tuple[object, ...]
+
+
+def preload_chains(session: Session, tasks: Iterable[Task]) -> Chains:
     """Loads into the session, a few statements in all, what :func:`leaders_of` walks for these tasks:
     the owners, their leader chains (one query per rung), the leader roles among them, and the
-    departments and heads of the fallback. Returns the ids holding the leader role, for ``leader_ids``."""
+    departments and heads of the fallback. Pass ``.leader_ids`` to ``leaders_of``."""
     tasks = list(tasks)
     people: dict[int, Person] = {}
     wanted = {t.owner_id for t in tasks}
@@ -176,12 +198,14 @@ def preload_chains(session: Session, tasks: Iterable[Task]) -> set[int]:
     leader_ids = set(session.exec(select(RoleGrant.person_id).where(
         col(RoleGrant.person_id).in_(people.keys()), RoleGrant.role == "leader")).all()) if people else set()
     workspaces = {t.workspace_id for t in tasks}
+    rows: list[object] = list(people.values())
     if workspaces:  # the department tree is the organisation's size, not the tasks'
         depts = session.exec(select(Department).where(col(Department.workspace_id).in_(workspaces))).all()
         heads = {d.head_id for d in depts if d.head_id is not None} - people.keys()
+        rows += depts
         if heads:
-            session.exec(select(Person).where(col(Person.id).in_(heads))).all()
-    return leader_ids
+            rows += session.exec(select(Person).where(col(Person.id).in_(heads))).all()
+    return Chains(leader_ids, tuple(rows))
 
 
 def choose(level: int, owner: Person, co_owners: list[Person], leads: list[Person],
@@ -257,8 +281,8 @@ class Notice:
     brief: Brief
 
 
-def level_notice(session: Session, task: Task, state: EscalationState, step: EscalationStep, *,
-                 node: TimeNode | None, days_overdue: int, tz: ZoneInfo, earlier: list[EscalationStep],
+def level_notice(session: Session, task: Task, state: EscalationState, step: StepLike, *,
+                 node: TimeNode | None, days_overdue: int, tz: ZoneInfo, earlier: Sequence[StepLike],
                  skipped: list[int], people: list[Person]) -> Notice:
     """The numbered notice for one level: what is overdue, by whom, since when, how far along; the
     notices sent before it (only those really sent), levels skipped for want of anyone, who it goes
