@@ -2,9 +2,11 @@
 ``now`` and never reads the clock. (The digest and meeting jobs take one item per transaction
 through ``jobs/isolation.py``; the briefings job gathers what these sweeps hold, ``jobs/briefings.py``.)
 
-A sweep selects what is due through an index, so its cost follows what is due, not what exists.
-Escalations and notices handle each item in its own short transaction; reminders and nudges handle
-500 a transaction, set-based. Either way the rows are locked (on PostgreSQL ``FOR UPDATE SKIP
+A sweep selects what is due through an index, so its cost follows what is due, not what exists, and
+streams the candidates a page at a time (keyset pagination), so its memory follows a page. Reminders,
+nudges and escalations handle 500 items a transaction, set-based (rows, people and leader chains
+loaded once per chunk, multi-row inserts, notice numbers reserved per chunk); notices handle each
+item in its own short transaction. Either way the rows are locked (on PostgreSQL ``FOR UPDATE SKIP
 LOCKED``, so parallel processes share items instead of queueing on them), re-read, the guard clauses
 applied, the steps marked done with unique rows (one multi-row ``INSERT … ON CONFLICT DO NOTHING
 RETURNING`` for a chunk) and outbox rows with idempotency keys written for exactly the steps written.
