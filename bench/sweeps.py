@@ -3,15 +3,17 @@
 * Scheduling cost per new task: our way (a task row; the reminders sweep finds it through the
   partial index) against the common way (one APScheduler job per reminder step, three per task,
   in a SQLAlchemyJobStore), in the same run, as a ratio.
-* One reminders sweep at N/10 and at N tasks with the same 1,000 reminders due: the cost should
-  follow what is due (ratio ≈ 1), not what exists.
-* At N tasks, the reminders, nudges and escalations sweeps with 1,000 due each, separately and
-  together (``sweep_ms``), and the marginal scheduling cost (``schedule_cost_ratio``): what one more
-  task costs, measured as the difference between N and N+k, not as totals.
+* The reminders, nudges and escalations sweeps with 1,000 due each, timed separately and together
+  (``sweep_ms``), at N tasks and in a second database at N/10 with the same due, the rounds
+  interleaved (N/10, N, N/10, N, …; medians), so ``sweep_ratio`` (N over N/10) shows whether the cost
+  follows what is due (≈ 1) rather than what exists; the peak of Python memory during the sweeps at
+  both sizes. The data comes from one function, ``seed_due`` (``seed`` underneath).
+* The marginal scheduling cost (``schedule_cost_ratio``): what one more task costs, measured as the
+  difference between N and N+k, not as totals.
 * Delivery throughput against a local fake platform that allows R messages per second in all and
   one per second per channel, answering 429 with Retry-After beyond that: the fraction of R reached.
 
-    python -m bench.sweeps [--tasks N] [--db sqlite|postgres|URL] [--rate R]
+    python -m bench.sweeps [--tasks N] [--db sqlite|postgres|URL] [--rate R] [--rounds K]
 
 ``python -m bench`` runs it with the other benchmarks.
 """
@@ -19,10 +21,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
+import statistics
 import sys
 import threading
 import time
+import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -124,27 +129,12 @@ def _settle(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE task, timenode, outbox, sweeplog"))  # this schema's, not the database
-            try:
+            with contextlib.suppress(DBAPIError):  # needs a privileged role; without it only noisier
                 conn.execute(text("CHECKPOINT"))
-            except DBAPIError:
-                pass  # needs a privileged role; without it the measurement is only noisier
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-
-
-def _median_sweep(engine: Engine, runs: int = 3) -> float:
-    """The median time of ``runs`` reminders sweeps over the same due reminders (forgotten in between)."""
-    from jobs.sweeps import sweep_reminders
-
-    times = []
-    for _ in range(runs):
-        _forget_reminders(engine)
-        elapsed, written = _timed(sweep_reminders, engine, now=NOW)
-        assert written == DUE, written
-        times.append(elapsed)
-    return sorted(times)[len(times) // 2]
 
 
 def _timed(fn, *args, **kwargs) -> tuple[float, object]:
@@ -240,71 +230,79 @@ def scheduling_cost(engine: Engine, db_url: str, ids: dict, *, sample: int = 200
     ]
 
 
-# ---------------------------------------------------------------- sweep cost at N/10 and N
+# ---------------------------------------------------------------- the three sweeps at N/10 and N
+
+SWEEPS = ("reminders", "nudges", "escalations")
 
 
-def sweep_cost(engine: Engine, *, tasks: int) -> list[dict]:
-    """One reminders sweep with the same 1,000 due at N/10 tasks, then at N."""
-    from jobs.sweeps import sweep_reminders
-
-    small = max(3 * DUE, tasks // 10)
-    rows = []
-    t_load, ids = _timed(seed, engine, tasks=small, due=DUE, silent=DUE, overdue=DUE)
-    _settle(engine)
-    t_small = _median_sweep(engine)
-    t_load2, _ = _timed(_grow, engine, ids, tasks - small)
-    _forget_reminders(engine)
-    _settle(engine)
-    t_big = _median_sweep(engine)
-    t_repeat, again = _timed(sweep_reminders, engine, now=NOW + timedelta(minutes=5))
-    assert again == 0
-    with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(Task)).scalar_one()
-    rows += [
-        {"name": f"sweep: reminders at {small:,} tasks", "value": round(t_small, 3), "unit": "s",
-         "note": f"{DUE:,} due (median of 3)"},
-        {"name": f"sweep: reminders at {total:,} tasks", "value": round(t_big, 3), "unit": "s",
-         "note": f"the same {DUE:,} due (median of 3)"},
-        {"name": "sweep: ratio big / small", "key": "reminders_ratio", "value": round(t_big / t_small, 2), "unit": "x",
-         "note": "≈ 1 when the cost follows what is due, not what exists"},
-        {"name": "sweep: repeat, nothing new due", "value": round(t_repeat, 3), "unit": "s",
-         "note": f"at {total:,} tasks, every step already taken"},
-        {"name": "load: tasks per second", "value": round(tasks / (t_load + t_load2)), "unit": "rows/s",
-         "note": "bulk core inserts, 10,000 a batch"},
-    ]
-    return rows
-
-
-def three_sweeps(engine: Engine, *, runs: int = 3) -> list[dict]:
-    """The reminders, nudges and escalations sweeps over what ``seed`` made due (1,000 each), each alone
-    and the three in a row, median of ``runs`` (steps and messages forgotten in between)."""
+def _three(engine: Engine, *, trace: bool = False) -> tuple[dict[str, float], dict[str, int], float]:
+    """One round: the due steps forgotten, then the reminders, nudges and escalations sweeps in a row,
+    each timed (s); the messages each wrote; with ``trace``, the peak of Python memory (MB) instead."""
     from jobs.sweeps import sweep_escalations, sweep_nudges, sweep_reminders
 
-    sweeps = {"reminders": sweep_reminders, "nudges": sweep_nudges, "escalations": sweep_escalations}
-    times: dict[str, list[float]] = {name: [] for name in [*sweeps, "all"]}
-    written: dict[str, int] = {}
-    for _ in range(runs):
-        for name, sweep in sweeps.items():
-            _forget_reminders(engine)
-            elapsed, written[name] = _timed(sweep, engine, now=NOW)
-            times[name].append(elapsed)
-        _forget_reminders(engine)
-        started = time.perf_counter()
-        written["all"] = sum(sweep(engine, now=NOW) for sweep in sweeps.values())
-        times["all"].append(time.perf_counter() - started)
-    median = {name: 1000 * sorted(t)[len(t) // 2] for name, t in times.items()}
+    _forget_reminders(engine)
+    if trace:
+        tracemalloc.start()
+    times, written = {}, {}
+    for name, sweep in zip(SWEEPS, (sweep_reminders, sweep_nudges, sweep_escalations), strict=True):
+        times[name], written[name] = _timed(sweep, engine, now=NOW)
+    peak = 0.0
+    if trace:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return times, written, peak
+
+
+def _tasks(engine: Engine) -> int:
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(Task)).scalar_one()
-    rows = [{"name": f"sweep: {name} alone", "key": f"{name}_ms", "value": round(median[name], 1), "unit": "ms",
-             "note": f"{written[name]:,} messages at {total:,} tasks (median of {runs})"} for name in sweeps]
-    rows.append({"name": "sweep: reminders + nudges + escalations", "key": "sweep_ms", "value": round(median["all"], 1),
-                 "unit": "ms", "note": f"{written['all']:,} messages, the three in a row (target ≤ 200 ms)"})
+        return conn.execute(select(func.count()).select_from(Task)).scalar_one()
+
+
+def three_sweeps(small: Engine, big: Engine, *, rounds: int = 5) -> list[dict]:
+    """The reminders, nudges and escalations sweeps with 1,000 due each, at N/10 tasks (``small``) and at
+    N (``big``), interleaved (small, big, small, big, …) so that a busy machine slows both alike; the
+    median of ``rounds`` each. ``sweep_ms`` is the three in a row at N; ``sweep_ratio`` big / small."""
+    times: dict[str, dict[str, list[float]]] = {"small": {n: [] for n in [*SWEEPS, "all"]},
+                                                "big": {n: [] for n in [*SWEEPS, "all"]}}
+    written: dict[str, int] = {}
+    for _ in range(rounds):
+        for which, engine in (("small", small), ("big", big)):
+            t, written, _ = _three(engine)
+            assert written == dict.fromkeys(SWEEPS, DUE), (which, written)
+            for name in SWEEPS:
+                times[which][name].append(t[name])
+            times[which]["all"].append(sum(t.values()))
+    peak = {which: _three(engine, trace=True)[2] for which, engine in (("small", small), ("big", big))}
+    med = {which: {name: 1000 * statistics.median(ts) for name, ts in by.items()} for which, by in times.items()}
+    n_small, n_big = _tasks(small), _tasks(big)
+    note = f"{DUE:,} due each, median of {rounds}, interleaved with {n_small:,} tasks"
+    rows = [{"name": f"sweep: {name} at {n_big:,} tasks", "key": f"{name}_ms", "value": round(med["big"][name], 1),
+             "unit": "ms", "note": f"{DUE:,} messages (median of {rounds})"} for name in SWEEPS]
+    rows.append({"name": "sweep: reminders + nudges + escalations", "key": "sweep_ms",
+                 "value": round(med["big"]["all"], 1), "unit": "ms",
+                 "note": f"{3 * DUE:,} messages at {n_big:,} tasks, the three in a row (target ≤ 200 ms)"})
+    rows += [{"name": f"sweep: {name} at {n_small:,} tasks", "key": f"{name}_small_ms",
+              "value": round(med["small"][name], 1), "unit": "ms", "note": f"the same {DUE:,} due"}
+             for name in [*SWEEPS, "all"]]
+    rows += [{"name": f"sweep: {name} ratio big / small", "key": f"{name}_ratio",
+              "value": round(med["big"][name] / med["small"][name], 2), "unit": "x", "note": note}
+             for name in SWEEPS]
+    rows.append({"name": "sweep: ratio big / small, the three", "key": "sweep_ratio",
+                 "value": round(med["big"]["all"] / med["small"]["all"], 2), "unit": "x",
+                 "note": f"{n_big:,} vs {n_small:,} tasks, the same due (target ≤ 1.3)"})
+    rows += [{"name": f"sweep: peak Python memory at {n:,} tasks", "key": key, "value": round(peak[which], 1),
+              "unit": "MB", "note": "tracemalloc over the three sweeps (not timed); should not grow with N"}
+             for which, n, key in (("small", n_small, "sweep_peak_small_mb"), ("big", n_big, "sweep_peak_mb"))]
     return rows
 
 
-def _grow(engine: Engine, ids: dict, more: int) -> None:
-    if more > 0:
-        seed(engine, tasks=more, due=0)
+def seed_due(engine: Engine, *, tasks: int) -> dict:
+    """``seed`` with 1,000 reminders, 1,000 nudges and 1,000 督办 level-0 due at NOW among ``tasks``,
+    then the statistics refreshed. The one place the sweeps' data is made (a realistic province
+    dataset can replace it)."""
+    ids = seed(engine, tasks=max(tasks, 3 * DUE), due=DUE, silent=DUE, overdue=DUE)
+    _settle(engine)
+    return ids
 
 
 # ---------------------------------------------------------------- delivery throughput
@@ -378,15 +376,29 @@ def delivery_throughput(engine: Engine, ids: dict, *, rate: int, messages: int) 
 # ---------------------------------------------------------------- entry points
 
 
-def run(*, tasks: int, db_url: str, rate: int = 100) -> list[dict]:
-    """The figures for an empty database at ``db_url`` (migrated here): scheduling cost, the
-    reminders sweep at ``tasks``/10 and ``tasks`` with the same 1,000 due, delivery throughput."""
+def run(*, tasks: int, db_url: str, rate: int = 100, rounds: int = 5) -> list[dict]:
+    """The figures for an empty database at ``db_url`` (migrated here) holding ``tasks`` tasks and a
+    second, fresh one of the same kind holding ``tasks``/10 (removed afterwards): the three sweeps at
+    both, interleaved; scheduling cost; delivery throughput."""
+    from bench.common import fresh_db
+
     engine = make_engine(db_url)
     upgrade(engine)
     try:
-        rows = sweep_cost(engine, tasks=max(tasks, 3 * DUE))
-        _settle(engine)
-        rows += three_sweeps(engine)
+        with fresh_db("postgres" if engine.dialect.name == "postgresql" else "sqlite") as small_url:
+            small = make_engine(small_url)
+            try:
+                upgrade(small)
+                t_load, ids = _timed(seed_due, engine, tasks=tasks)
+                seed_due(small, tasks=tasks // 10)
+                rows = three_sweeps(small, engine, rounds=rounds)
+            finally:
+                small.dispose()
+        rows.append({"name": "load: tasks per second", "value": round(_tasks(engine) / t_load), "unit": "rows/s",
+                     "note": "bulk core inserts, 10,000 a batch, and ANALYZE"})
+        t_repeat, again = _timed(sweep_reminders_again, engine)
+        rows.append({"name": "sweep: repeat, nothing new due", "value": round(1000 * t_repeat, 1), "unit": "ms",
+                     "note": f"the three at {_tasks(engine):,} tasks, every step already taken ({again} written)"})
         ids = seed(engine, tasks=0, due=0)
         rows += scheduling_cost(engine, db_url, ids)
         _forget_reminders(engine)
@@ -396,6 +408,14 @@ def run(*, tasks: int, db_url: str, rate: int = 100) -> list[dict]:
         engine.dispose()
 
 
+def sweep_reminders_again(engine: Engine) -> int:
+    """The three sweeps five minutes after a round: nothing is due any more."""
+    from jobs.sweeps import sweep_escalations, sweep_nudges, sweep_reminders
+
+    later = NOW + timedelta(minutes=5)
+    return sum(sweep(engine, now=later) for sweep in (sweep_reminders, sweep_nudges, sweep_escalations))
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.common import fresh_db
 
@@ -403,12 +423,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tasks", type=int, default=1_000_000, help="tasks at the big measurement (default 1,000,000)")
     p.add_argument("--db", default="sqlite", help="sqlite, postgres, or a database URL (must be empty)")
     p.add_argument("--rate", type=int, default=100, help="messages per second the fake platform allows")
+    p.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the three sweeps (median)")
     args = p.parse_args(argv)
     if args.db in ("sqlite", "postgres"):
         with fresh_db(args.db) as url:
-            rows = run(tasks=args.tasks, db_url=url, rate=args.rate)
+            rows = run(tasks=args.tasks, db_url=url, rate=args.rate, rounds=args.rounds)
     else:
-        rows = run(tasks=args.tasks, db_url=args.db, rate=args.rate)
+        rows = run(tasks=args.tasks, db_url=args.db, rate=args.rate, rounds=args.rounds)
     width = max(len(r["name"]) for r in rows)
     for r in rows:
         print(f"{r['name']:<{width}} {r['value']:>12,} {r['unit']:<6} {r['note']}")

@@ -2,9 +2,11 @@
 ``now`` and never reads the clock. (The digest and meeting jobs take one item per transaction
 through ``jobs/isolation.py``; the briefings job gathers what these sweeps hold, ``jobs/briefings.py``.)
 
-A sweep selects what is due through an index, so its cost follows what is due, not what exists.
-Escalations and notices handle each item in its own short transaction; reminders and nudges handle
-500 a transaction, set-based. Either way the rows are locked (on PostgreSQL ``FOR UPDATE SKIP
+A sweep selects what is due through an index, so its cost follows what is due, not what exists, and
+streams the candidates a page at a time (keyset pagination), so its memory follows a page. Reminders,
+nudges and escalations handle 500 items a transaction, set-based (rows, people and leader chains
+loaded once per chunk, multi-row inserts, notice numbers reserved per chunk); notices handle each
+item in its own short transaction. Either way the rows are locked (on PostgreSQL ``FOR UPDATE SKIP
 LOCKED``, so parallel processes share items instead of queueing on them), re-read, the guard clauses
 applied, the steps marked done with unique rows (one multi-row ``INSERT … ON CONFLICT DO NOTHING
 RETURNING`` for a chunk) and outbox rows with idempotency keys written for exactly the steps written.
@@ -27,19 +29,23 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlalchemy import Select, Table, and_, bindparam, exists, or_, update
+from sqlalchemy import null as sa_null
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col, func, select
 
 from models import escalation, i18n, notices, outbox
 from models.calendar import WorkCalendar, local_today, to_local
 from models.db import is_postgres, session_scope
+from models.escalation import must
 from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
 from models.sqlutil import insert_ignore, insert_ignore_many, literal_in, skip_locked
 from models.status import LIVE, OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
+    Department,
     EscalationState,
     EscalationStep,
     ForceMember,
@@ -73,6 +79,7 @@ DEFAULT_LANG = "zh"
 NUDGE_LOOKBACK = timedelta(days=30)
 CHUNK = 100  # items re-checked and prepared together before their own transactions
 SET_CHUNK = 500  # items handled in one transaction by a set-based sweep (multi-row inserts)
+PAGE = 1_000  # candidates read at a time (keyset pagination): a sweep's memory follows a page
 
 T = TypeVar("T")
 
@@ -115,15 +122,15 @@ class _Run:
         if not task_ids:
             return
         co = session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
-                          .where(TaskCoOwner.task_id.in_(task_ids))).all()
+                          .where(col(TaskCoOwner.task_id).in_(task_ids))).all()
         for task_id in task_ids:
             self._co_owners[task_id] = []
         for task_id, person_id in co:
             self._co_owners[task_id].append(person_id)
-        owners = session.exec(select(Task.owner_id).where(Task.id.in_(task_ids))).all()
+        owners = session.exec(select(Task.owner_id).where(col(Task.id).in_(task_ids))).all()
         wanted = ({p for _, p in co} | set(owners)) - self._people.keys()
         if wanted:
-            self._people.update((p.id, p) for p in session.exec(select(Person).where(Person.id.in_(wanted))).all())
+            self._people.update((must(p.id), p) for p in session.exec(select(Person).where(col(Person.id).in_(wanted))).all())
 
     def forget_rows(self) -> None:
         """Drops the cached rows: a rollback expired them, and their session is gone."""
@@ -132,21 +139,22 @@ class _Run:
 
     def person(self, session: Session, person_id: int) -> Person:
         if person_id not in self._people:
-            self._people[person_id] = session.get(Person, person_id)
+            self._people[person_id] = must(session.get(Person, person_id), "person")
         return self._people[person_id]
 
     def owners(self, session: Session, task: Task) -> list[Person]:
         """The owner and the co-owners (协办人) of a task."""
-        if task.id not in self._co_owners:
-            self.load_people(session, {task.id})
-        co = [self.person(session, p) for p in sorted(self._co_owners[task.id]) if p != task.owner_id]
+        task_id = must(task.id)
+        if task_id not in self._co_owners:
+            self.load_people(session, {task_id})
+        co = [self.person(session, p) for p in sorted(self._co_owners[task_id]) if p != task.owner_id]
         return [self.person(session, task.owner_id), *co]
 
     def all_policies(self, session: Session) -> list[Policy]:
         """Every policy in force (the default and each task force's), to bound the candidate queries."""
         for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)).all():
             if force_id not in self._policies:
-                self._policies[force_id] = effective(overrides)
+                self._policies[force_id] = effective(dict(overrides or {}))
         return [DEFAULT, *self._policies.values()]
 
     def read_on(self, send_at: datetime) -> date:
@@ -205,29 +213,77 @@ def _one_by_one(conn: Any, items: list[T], handle: Callable[[Session, T], int], 
     return written
 
 
-def _each_chunk(run: _Run, items: Iterable[T], handle_chunk: Callable[[Session, list[T]], int],
-                handle: Callable[[Session, T], int], what: str, *, size: int = SET_CHUNK) -> int:
-    """Handles the items a chunk per transaction; a chunk that fails is redone an item per transaction,
+def _each_chunk(run: _Run, candidates: Callable[[Connection], Iterable[T]],
+                handle_chunk: Callable[[Session, list[T]], int], handle: Callable[[Session, T], int], what: str, *,
+                size: int = SET_CHUNK, order: Callable[[T], Any] | None = None) -> int:
+    """Handles the candidates a chunk per transaction; a chunk that fails is redone an item per transaction,
     so one bad item is logged and left to the next run without stopping the others.
 
-    On PostgreSQL each process takes the items in its own random order (``handle_chunk`` locks with
-    SKIP LOCKED), so parallel sweepers split the work instead of queueing on the same rows."""
-    items = list(items)
-    if is_postgres(run.engine):
-        random.shuffle(items)
+    ``candidates`` streams them (see :func:`_pages`); they are taken PAGE at a time, so memory follows a
+    page, not what is due. On PostgreSQL each process takes a page's items in its own random order
+    (``handle_chunk`` locks with SKIP LOCKED), so parallel sweepers split the work instead of queueing
+    on the same rows; elsewhere in ``order``."""
     written = 0
     with run.engine.connect() as conn:
-        for chunk in _chunks(items, size):
-            try:
-                with session_scope(conn) as session:
-                    written += handle_chunk(session, chunk)
-                continue
-            except Exception:
-                log.warning("%s sweep: a chunk of %d failed; handling its items one by one", what, len(chunk),
-                            exc_info=True)
-                run.forget_rows()
-            written += _one_by_one(conn, chunk, handle, what)
+        for items in _batched(candidates(conn), PAGE):
+            if is_postgres(run.engine):
+                random.shuffle(items)
+            elif order is not None:
+                items.sort(key=order)
+            for chunk in _chunks(items, size):
+                try:
+                    with session_scope(conn) as session:
+                        written += handle_chunk(session, chunk)
+                    continue
+                except Exception:
+                    log.warning("%s sweep: a chunk of %d failed; handling its items one by one", what, len(chunk),
+                                exc_info=True)
+                    run.forget_rows()
+                written += _one_by_one(conn, chunk, handle, what)
     return written
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _after(keys: tuple[Any, ...], last: tuple[Any, ...]) -> Any:
+    """Rows after ``last`` in ``keys`` order (keyset pagination), written so that the leading key's plain
+    range can use its index: ``k1 >= a AND (k1 > a OR k2 > b)``."""
+    if len(keys) == 1:
+        return keys[0] > last[0]
+    first, rest = keys[0], keys[1:]
+    return and_(first >= last[0], or_(first > last[0], _after(rest, last[1:])))
+
+
+def _pages(conn: Connection, query: Select, keys: tuple[Any, ...],
+           decide: Callable[[Session, list[Any]], Iterable[T]]) -> Iterator[T]:
+    """The rows of ``query``, PAGE at a time in ``keys`` order (the last key unique, e.g. the id), each page
+    read in its own short transaction after the last row of the one before: no OFFSET, no row read twice,
+    and never more than a page in memory. ``decide`` turns a page's rows into candidates (in the page's
+    session, for the run's caches). The keys are added to the selected columns and stripped again."""
+    paged = query.add_columns(*keys).order_by(*keys)
+    n = len(keys)
+    last: tuple[Any, ...] | None = None
+    while True:
+        with session_scope(conn) as session:
+            q = paged if last is None else paged.where(_after(keys, last))
+            rows = session.execute(q.limit(PAGE)).all()
+            if rows:
+                last = tuple(rows[-1][-n:])
+                found = list(decide(session, [tuple(r[:-n]) for r in rows]))
+        if not rows:
+            return
+        yield from found
+        if len(rows) < PAGE:
+            return
 
 
 def _lock_many(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int, Any]:
@@ -235,12 +291,12 @@ def _lock_many(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int
     ids = sorted(set(row_ids))
     if not ids:
         return {}
-    return {r.id: r for r in session.exec(skip_locked(session, select(model).where(model.id.in_(ids)))).all()}
+    return {r.id: r for r in session.execute(skip_locked(session, select(model).where(model.id.in_(ids)))).scalars()}
 
 
 def _lock(session: Session, model: Any, row_id: int) -> Any:
     """The row, locked for this transaction; None if missing or (PostgreSQL) another worker holds it."""
-    return session.exec(skip_locked(session, select(model).where(model.id == row_id))).first()
+    return session.execute(skip_locked(session, select(model).where(model.id == row_id))).scalars().first()
 
 
 def _chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -272,43 +328,47 @@ def sweep_reminders(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     due date and offset, so a moved deadline is reminded of again); after downtime only the latest
     missed step is sent, once."""
     run = _Run(engine, now, tz, default_lang)
-    with session_scope(engine) as session:
-        targets = _reminder_targets(session, run)
-    return _each_chunk(run, targets, partial(_remind_chunk, run), partial(_remind, run), "reminders")
+    return _each_chunk(run, partial(_reminder_targets, run), partial(_remind_chunk, run), partial(_remind, run),
+                       "reminders", order=lambda t: (t.task_id, t.node_id or 0))
 
 
-def _reminder_targets(session: Session, run: _Run) -> list[_Target]:
-    max_days = max(max(p.remind_days, default=0) for p in run.all_policies(session))
-    found: list[_Target] = []
-    for ws_id in session.exec(select(Workspace.id)).all():
-        cal = run.calendar(session, ws_id)
+def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
+    """The deadlines and time nodes with a reminder step due, streamed a page at a time through the
+    partial indexes on live tasks' and open nodes' due dates."""
+    with session_scope(conn) as session:
+        max_days = max(max(p.remind_days, default=0) for p in run.all_policies(session))
+        workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
+    for ws_id in workspaces:
+        with session_scope(conn) as session:
+            cal = run.calendar(session, ws_id)
         horizon = reminder_horizon(run.today, calendar=cal, max_days=max_days)
-        in_window = lambda col: and_(col >= run.today, col <= horizon)  # noqa: E731
-        deadlines = [(task_id, None, *rest) for task_id, *rest in session.exec(
-            select(Task.id, Task.force_id, Task.due, Task.created_at, Task.priority)
-            .where(Task.workspace_id == ws_id, literal_in(Task.status, *LIVE), Task.status != "done_requested",
-                   in_window(Task.due))
-        ).all()]
-        nodes = session.exec(
-            select(TimeNode.task_id, TimeNode.id, Task.force_id, TimeNode.due, TimeNode.created_at, Task.priority)
-            .join(Task, Task.id == TimeNode.task_id)
-            .where(TimeNode.done_at.is_(None), in_window(TimeNode.due), Task.workspace_id == ws_id,
-                   literal_in(Task.status, *OPEN))
-        ).all()
-        for task_id, node_id, force_id, due, since, priority in [*deadlines, *nodes]:
-            step = due_reminder(due, since=since, now=run.now, tz=run.tz, calendar=cal,
-                                policy=run.policy(session, force_id), high=priority == "high")
-            if step is not None:
-                found.append(_Target(task_id, node_id, due, step.days))
-    return sorted(found, key=lambda t: (t.task_id, t.node_id or 0))
+
+        def decide(session: Session, rows: list[Any], cal: WorkCalendar = cal) -> Iterator[_Target]:
+            for task_id, node_id, force_id, due, since, priority in rows:
+                step = due_reminder(due, since=since, now=run.now, tz=run.tz, calendar=cal,
+                                    policy=run.policy(session, force_id), high=priority == "high")
+                if step is not None:
+                    yield _Target(task_id, node_id, due, step.days)
+
+        yield from _pages(conn, sa_select(col(Task.id), sa_null(), col(Task.force_id), col(Task.due), col(Task.created_at), col(Task.priority))
+                          .where(col(Task.workspace_id) == ws_id, literal_in(Task.status, *LIVE),
+                                 col(Task.status) != "done_requested", col(Task.due) >= run.today,
+                                 col(Task.due) <= horizon),
+                          (col(Task.due), col(Task.id)), decide)
+        yield from _pages(conn, sa_select(col(TimeNode.task_id), col(TimeNode.id), col(Task.force_id), col(TimeNode.due), col(TimeNode.created_at), col(Task.priority))
+                          .join(Task, col(Task.id) == TimeNode.task_id)
+                          .where(col(TimeNode.done_at).is_(None), col(TimeNode.due) >= run.today,
+                                 col(TimeNode.due) <= horizon, col(Task.workspace_id) == ws_id,
+                                 literal_in(Task.status, *OPEN)),
+                          (col(TimeNode.due), col(TimeNode.id)), decide)
 
 
 def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[_Target]:
     """Drops the steps already taken (by an earlier run, or another process), in one query, and
     loads the people the others will be sent to."""
     taken = set(session.exec(
-        select(SweepLog.task_id, SweepLog.target, SweepLog.due, SweepLog.step)
-        .where(SweepLog.kind == "remind", SweepLog.task_id.in_({t.task_id for t in targets}),
+        select(col(SweepLog.task_id), col(SweepLog.target), col(SweepLog.due), col(SweepLog.step))
+        .where(SweepLog.kind == "remind", col(SweepLog.task_id).in_({t.task_id for t in targets}),
                SweepLog.due >= run.today)
     ).all())
     todo = [t for t in targets if (t.task_id, t.name, t.due, t.days) not in taken]
@@ -358,7 +418,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
     targets = _untaken_steps(run, session, targets)
     tasks = _lock_many(session, Task, (t.task_id for t in targets))
     node_ids = [t.node_id for t in targets if t.node_id is not None and t.task_id in tasks]
-    nodes = {n.id: n for n in session.exec(select(TimeNode).where(TimeNode.id.in_(node_ids))).all()} if node_ids else {}
+    nodes = {n.id: n for n in session.exec(select(TimeNode).where(col(TimeNode.id).in_(node_ids))).all()} if node_ids else {}
     decided: dict[tuple, tuple[Task, str | None, date, int]] = {}
     steps: list[dict] = []
     for target in targets:
@@ -422,36 +482,37 @@ def sweep_nudges(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     """Nudges the owner of a live task without a progress report for policy.stale_days working days.
     Once per silence: only a new report starts a new one."""
     run = _Run(engine, now, tz, default_lang)
-    with session_scope(engine) as session:
-        ids = _silent_tasks(session, run)
-    return _each_chunk(run, ids, partial(_nudge_chunk, run), partial(_nudge, run), "nudges")
+    return _each_chunk(run, partial(_silent_tasks, run), partial(_nudge_chunk, run), partial(_nudge, run), "nudges",
+                       order=lambda task_id: task_id)
 
 
-def _silent_tasks(session: Session, run: _Run) -> list[int]:
-    policies = run.all_policies(session)
-    found: set[int] = set()
-    for ws_id in session.exec(select(Workspace.id)).all():
-        cal = run.calendar(session, ws_id)
+def _silent_tasks(run: _Run, conn: Connection) -> Iterator[int]:
+    """Live tasks silent for their policy's stale_days, streamed a page at a time in two halves, each
+    through its partial index: tasks reported on (by last report), tasks never reported on (by creation)."""
+    with session_scope(conn) as session:
+        policies = run.all_policies(session)
+        workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
+    for ws_id in workspaces:
+        with session_scope(conn) as session:
+            cal = run.calendar(session, ws_id)
         # The shortest stale_days in force gives the latest cutoff: a superset, checked per task below.
         upper = silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=min(p.stale_days for p in policies))
         lower = upper - NUDGE_LOOKBACK
-        common = (Task.workspace_id == ws_id, Task.start_date <= run.today, Task.due >= run.today)
-        # Two halves, each through its partial index: tasks reported on, and tasks never reported on.
-        reported = session.exec(
-            select(Task.id, Task.force_id, Task.last_progress_at)
-            .where(literal_in(Task.status, *OPEN), Task.last_progress_at >= lower, Task.last_progress_at < upper,
-                   *common, ~_nudged_since(Task.last_progress_at))
-        ).all()
-        unreported = session.exec(
-            select(Task.id, Task.force_id, Task.created_at)
-            .where(literal_in(Task.status, *OPEN), Task.last_progress_at.is_(None), Task.created_at >= lower,
-                   Task.created_at < upper, *common, ~_nudged_since(Task.created_at))
-        ).all()
-        for task_id, force_id, silent_since in [*reported, *unreported]:
-            stale = run.policy(session, force_id).stale_days
-            if silent_since < silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=stale):
-                found.add(task_id)
-    return sorted(found)
+        common = (col(Task.workspace_id) == ws_id, col(Task.start_date) <= run.today, col(Task.due) >= run.today)
+
+        def decide(session: Session, rows: list[Any], cal: WorkCalendar = cal) -> Iterator[int]:
+            for task_id, force_id, silent_since in rows:
+                stale = run.policy(session, force_id).stale_days
+                if silent_since < silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=stale):
+                    yield task_id
+
+        yield from _pages(conn, sa_select(col(Task.id), col(Task.force_id), col(Task.last_progress_at)).where(
+            literal_in(Task.status, *OPEN), col(Task.last_progress_at) >= lower, col(Task.last_progress_at) < upper,
+            *common, ~_nudged_since(Task.last_progress_at)), (col(Task.last_progress_at), col(Task.id)), decide)
+        yield from _pages(conn, sa_select(col(Task.id), col(Task.force_id), col(Task.created_at)).where(
+            literal_in(Task.status, *OPEN), col(Task.last_progress_at).is_(None), col(Task.created_at) >= lower,
+            col(Task.created_at) < upper, *common, ~_nudged_since(Task.created_at)),
+            (col(Task.created_at), col(Task.id)), decide)
 
 
 def _reminded_today(session: Session, run: _Run, task_id: int) -> bool:
@@ -461,7 +522,8 @@ def _reminded_today(session: Session, run: _Run, task_id: int) -> bool:
 
 
 def _nudged_since(moment: Any) -> Any:
-    return exists().where(SweepLog.task_id == Task.id, SweepLog.kind == "nudge", SweepLog.created_at >= moment)
+    return exists().where(col(SweepLog.task_id) == col(Task.id), col(SweepLog.kind) == "nudge",
+                          col(SweepLog.created_at) >= moment)
 
 
 def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
@@ -471,7 +533,7 @@ def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
     start = at_hour(run.today, 0, run.tz)
     # One message about a task a day: the reminder asked for progress; the nudge can wait.
     reminded = set(session.exec(select(SweepLog.task_id).where(
-        SweepLog.task_id.in_(tasks.keys()), SweepLog.kind == "remind", SweepLog.created_at >= start)).all()) \
+        col(SweepLog.task_id).in_(tasks.keys()), SweepLog.kind == "remind", col(SweepLog.created_at) >= start)).all()) \
         if tasks else set()
     silent: dict[int, tuple[Task, datetime]] = {}
     steps: list[dict] = []
@@ -541,22 +603,27 @@ def sweep_escalations(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_T
     when the episode began. Each level fires once per episode; after downtime the missed levels
     fire in order. 收到 pauses the climb for policy.ack_pause_days; a progress update alone does
     not reset it; the episode ends when the date is no longer overdue (done reported, verified,
-    extension approved, node completed, cancelled)."""
+    extension approved, node completed, cancelled).
+
+    Three set-based passes, each a chunk per transaction (a failing chunk is redone an item per
+    transaction): ended episodes are closed, overdue dates without an episode get one, and the due
+    episodes climb, with their rows, people and leader chains loaded once per chunk."""
     run = _Run(engine, now, tz, default_lang)
-    with session_scope(engine) as session:
-        ended = _ended_episodes(session)
-    _each(run, ended, partial(_settle, run), "escalations")
-    with session_scope(engine) as session:
-        overdue = _overdue_without_episode(session, run)
-    _each(run, overdue, partial(_open_episode, run), "escalations")
-    with session_scope(engine) as session:
-        due = session.exec(
-            select(EscalationState.id)
-            .where(literal_in(EscalationState.status, "open"), EscalationState.next_at.is_not(None),
-                   EscalationState.next_at <= run.now)
-            .order_by(EscalationState.next_at, EscalationState.id)
-        ).all()
-    return _each(run, due, partial(_climb, run), "escalations")
+    by_id: Callable[[int], Any] = lambda x: x  # noqa: E731
+    _each_chunk(run, partial(_ended_episodes, run), partial(_settle_chunk, run), partial(_settle, run),
+                "escalations", order=by_id)
+    _each_chunk(run, partial(_overdue_without_episode, run), partial(_open_chunk, run), partial(_open_episode, run),
+                "escalations", order=lambda x: (x[0], x[1] or 0))
+    return _each_chunk(run, partial(_due_episodes, run), partial(_climb_chunk, run), partial(_climb, run),
+                       "escalations", order=by_id)
+
+
+def _due_episodes(run: _Run, conn: Connection) -> Iterator[int]:
+    """Live episodes whose next level is due, through the partial index on next_at."""
+    yield from _pages(conn, sa_select(col(EscalationState.id)).where(
+        literal_in(EscalationState.status, "open"), col(EscalationState.next_at).is_not(None),
+        col(EscalationState.next_at) <= run.now), (col(EscalationState.next_at), col(EscalationState.id)),
+        lambda _s, rows: (state_id for state_id, in rows))
 
 
 def _why_ended(task: Task | None, node: TimeNode | None, state: EscalationState) -> str | None:
@@ -572,17 +639,18 @@ def _why_ended(task: Task | None, node: TimeNode | None, state: EscalationState)
     return "node_moved" if node.due != state.due else None
 
 
-def _ended_episodes(session: Session) -> list[int]:
-    return list(session.exec(
-        select(EscalationState.id).join(Task, Task.id == EscalationState.task_id)
-        .outerjoin(TimeNode, TimeNode.id == EscalationState.node_id)
-        .where(literal_in(EscalationState.status, "open"), or_(
-            Task.status.not_in(OPEN),
-            and_(EscalationState.node_id.is_(None), Task.due != EscalationState.due),
-            and_(EscalationState.node_id.is_not(None),
-                 or_(TimeNode.id.is_(None), TimeNode.done_at.is_not(None), TimeNode.due != EscalationState.due)),
-        )).order_by(EscalationState.id)
-    ).all())
+def _ended_episodes(run: _Run, conn: Connection) -> Iterator[int]:
+    """Live episodes whose date is no longer overdue work (see ``_why_ended``), through the partial
+    index on live episodes."""
+    yield from _pages(conn, sa_select(col(EscalationState.id)).join(Task, col(Task.id) == EscalationState.task_id)
+                      .outerjoin(TimeNode, col(TimeNode.id) == EscalationState.node_id)
+                      .where(literal_in(EscalationState.status, "open"), or_(
+                          col(Task.status).not_in(OPEN),
+                          and_(col(EscalationState.node_id).is_(None), col(Task.due) != EscalationState.due),
+                          and_(col(EscalationState.node_id).is_not(None),
+                               or_(col(TimeNode.id).is_(None), col(TimeNode.done_at).is_not(None),
+                                   col(TimeNode.due) != EscalationState.due)))),
+                      (col(EscalationState.id),), lambda _s, rows: (state_id for state_id, in rows))
 
 
 def _end(state: EscalationState, reason: str, now: datetime) -> None:
@@ -603,20 +671,19 @@ def _settle(run: _Run, session: Session, state_id: int) -> int:
     return 0
 
 
-def _overdue_without_episode(session: Session, run: _Run) -> list[tuple[int, int | None]]:
-    """Overdue deadlines and time nodes of open tasks that have no live episode, as (task, node)."""
-    deadline_live = exists().where(EscalationState.task_id == Task.id, EscalationState.node_id.is_(None),
+def _overdue_without_episode(run: _Run, conn: Connection) -> Iterator[tuple[int, int | None]]:
+    """Overdue deadlines and time nodes of open tasks that have no live episode, as (task, node), streamed
+    through the partial indexes on live tasks' and open nodes' due dates."""
+    deadline_live = exists().where(col(EscalationState.task_id) == col(Task.id), col(EscalationState.node_id).is_(None),
                                    literal_in(EscalationState.status, "open"))
-    deadlines = session.exec(
-        select(Task.id).where(literal_in(Task.status, *LIVE), Task.status != "done_requested",
-                              Task.due < run.today, ~deadline_live)
-    ).all()
-    node_live = exists().where(EscalationState.node_id == TimeNode.id, literal_in(EscalationState.status, "open"))
-    nodes = session.exec(
-        select(TimeNode.task_id, TimeNode.id).join(Task, Task.id == TimeNode.task_id)
-        .where(TimeNode.done_at.is_(None), TimeNode.due < run.today, literal_in(Task.status, *OPEN), ~node_live)
-    ).all()
-    return sorted([(t, None) for t in deadlines] + [(t, n) for t, n in nodes], key=lambda x: (x[0], x[1] or 0))
+    yield from _pages(conn, sa_select(col(Task.id), sa_null()).where(
+        literal_in(Task.status, *LIVE), col(Task.status) != "done_requested", col(Task.due) < run.today,
+        ~deadline_live), (col(Task.due), col(Task.id)), lambda _s, rows: rows)
+    node_live = exists().where(col(EscalationState.node_id) == col(TimeNode.id), literal_in(EscalationState.status, "open"))
+    yield from _pages(conn, sa_select(col(TimeNode.task_id), col(TimeNode.id)).join(Task, col(Task.id) == TimeNode.task_id)
+                      .where(col(TimeNode.done_at).is_(None), col(TimeNode.due) < run.today,
+                             literal_in(Task.status, *OPEN), ~node_live),
+                      (col(TimeNode.due), col(TimeNode.id)), lambda _s, rows: rows)
 
 
 def _open_episode(run: _Run, session: Session, item: tuple[int, int | None]) -> int:
@@ -663,6 +730,7 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
     if reason is not None:
         _end(state, reason, run.now)
         return 0
+    task = must(task)
     policy = Policy(**state.policy)  # frozen when the episode began
     cal = run.calendar(session, task.workspace_id)
     moments = escalation.schedule_of(state) or level_moments(
@@ -685,7 +753,7 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
     leaders = escalation.leaders_of(session, task) if levels[-1] >= 2 else None
     for level in levels:  # lowest first: after downtime the owner hears before the 分管领导
         people = [p for p in escalation.recipients(session, task, level, leaders) if p.id not in told]
-        step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=task.id, level=level,
+        step = EscalationStep(workspace_id=task.workspace_id, state_id=state.id, task_id=must(task.id), level=level,
                               recipients=[p.id for p in people], created_at=run.now)
         if not people:  # nobody (left) to tell at this level: passed without using up a number
             session.add(step)
@@ -707,9 +775,243 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
         steps.append(step)
         skipped = []
     state.level = max(state.level, levels[-1])
-    later = [m for m in moments[state.level + 1:]]
+    later = moments[state.level + 1:]
     state.next_at = max(later[0], run.now) if later else None
     return written
+
+
+_STATES: Table = EscalationState.__table__  # type: ignore[attr-defined]
+# Reusable bound statements: a chunk's episodes moved on (level, next level's time) in one executemany.
+_MOVE = (update(_STATES).where(_STATES.c.id == bindparam("b_id"))
+         .values(level=bindparam("b_level"), next_at=bindparam("b_next")))
+
+
+def _close_all(session: Session, run: _Run, closing: dict[str, list[int]]) -> None:
+    """Ends the episodes, one UPDATE per reason (there are five)."""
+    for reason, state_ids in sorted(closing.items()):
+        session.execute(update(_STATES).where(_STATES.c.id.in_(sorted(state_ids)))
+                        .values(status="closed", close_reason=reason, closed_at=run.now, next_at=None))
+
+
+def _settle_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
+    """``_settle`` for many episodes in one transaction: locked, re-checked as they are now, closed at once."""
+    states = [s for s in _lock_many(session, EscalationState, state_ids).values() if s.status == "open"]
+    tasks = _rows_by_id(session, Task, {s.task_id for s in states})
+    nodes = _rows_by_id(session, TimeNode, {s.node_id for s in states if s.node_id})
+    closing: dict[str, list[int]] = {}
+    for state in states:
+        reason = _why_ended(tasks.get(state.task_id), nodes.get(state.node_id) if state.node_id else None, state)
+        if reason is not None:
+            closing.setdefault(reason, []).append(state.id)
+    _close_all(session, run, closing)
+    return 0
+
+
+def _rows_by_id(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int, Any]:
+    """The rows, by id, in one query (into the session, so later ``session.get`` calls find them)."""
+    ids = sorted(set(row_ids))
+    if not ids:
+        return {}
+    return {r.id: r for r in session.exec(select(model).where(col(model.id).in_(ids))).all()}
+
+
+def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]) -> int:
+    """``_open_episode`` for many overdue dates in one transaction: the tasks locked and re-checked, the
+    episodes numbered per task and written in one multi-row insert."""
+    tasks = {i: t for i, t in _lock_many(session, Task, (t for t, _ in items)).items() if t.status in OPEN}
+    nodes = _rows_by_id(session, TimeNode, {n for t, n in items if n is not None and t in tasks})
+    ids = sorted(tasks)
+    if not ids:
+        return 0
+    live = set(session.exec(select(EscalationState.task_id, EscalationState.target).where(
+        col(EscalationState.task_id).in_(ids), literal_in(EscalationState.status, "open"))).all())
+    earlier = set(session.exec(select(EscalationState.task_id, EscalationState.target).distinct().where(
+        col(EscalationState.task_id).in_(ids))).all())
+    last: dict[int, int] = dict(session.exec(
+        select(EscalationState.task_id, func.max(EscalationState.episode))
+        .where(col(EscalationState.task_id).in_(ids)).group_by(col(EscalationState.task_id))).all())
+    rows: list[dict] = []
+    for task_id, node_id in sorted(items, key=lambda x: (x[0], x[1] or 0)):
+        task = tasks.get(task_id)
+        if task is None:
+            continue
+        node = nodes.get(node_id) if node_id is not None else None
+        if node_id is not None and (node is None or node.task_id != task.id or node.done_at is not None):
+            continue
+        due = task.due if node is None else node.due
+        target = escalation.target_name(node_id)
+        if due >= run.today or (task.id, target) in live:
+            continue
+        live.add((task.id, target))
+        policy = run.policy(session, task.force_id)
+        cal = run.calendar(session, task.workspace_id)
+        # The first episode counts from the missed date; a later one (the task was sent back after a
+        # done report, say) climbs afresh from today rather than firing every level at once.
+        anchor = due if (task.id, target) not in earlier else max(due, run.today - timedelta(days=1))
+        entry = policy.urgent_entry if task.priority == "high" else 0
+        moments = level_moments(anchor, entry_delays(policy.escalate, entry), remind_hour=policy.remind_hour,
+                                tz=run.tz, calendar=cal)
+        last[task.id] = episode = (last.get(task.id) or 0) + 1
+        rows.append(dict(
+            workspace_id=task.workspace_id, task_id=task.id, episode=episode, target=target, node_id=node_id,
+            due=due, anchor=anchor, policy=policy.model_dump(), progress_seen=task.last_progress_at, level=-1,
+            schedule=[m.isoformat() for m in moments], next_at=moments[0] if moments else None, status="open",
+            created_at=run.now))
+    # The unique (task, episode) and the one-live-episode-per-target index make a concurrent insert a no-op.
+    insert_ignore_many(session, EscalationState, rows, conflict=[], returning=["id"])
+    return 0
+
+
+@dataclass
+class _Climb:
+    """One episode climbing in a chunk: what it needs, and the levels it fires (with their people)."""
+
+    state: EscalationState
+    task: Task
+    node: TimeNode | None
+    policy: Policy
+    moments: list[datetime]
+    levels: list[int]
+    fired: list[tuple[int, list[Person]]] = field(default_factory=list)
+
+    @property
+    def state_id(self) -> int:
+        return must(self.state.id)
+
+    @property
+    def task_id(self) -> int:
+        return must(self.task.id)
+
+
+def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
+    """``_climb`` for many episodes in one transaction: the episodes locked and re-checked as they are
+    now; tasks, nodes, steps, people, leads and leader chains loaded once; the notice numbers reserved
+    in one statement; steps, messages and the episodes' new levels each written in one statement."""
+    states = sorted((s for s in _lock_many(session, EscalationState, state_ids).values()
+                     if s.status == "open" and s.next_at is not None and s.next_at <= run.now), key=lambda s: s.id)
+    tasks = _rows_by_id(session, Task, {s.task_id for s in states})
+    nodes = _rows_by_id(session, TimeNode, {s.node_id for s in states if s.node_id})
+    closing: dict[str, list[int]] = {}
+    moves: list[dict] = []
+    climbs: list[_Climb] = []
+    for state in states:
+        task = tasks.get(state.task_id)
+        node = nodes.get(state.node_id) if state.node_id else None
+        reason = _why_ended(task, node, state)
+        if reason is not None:
+            closing.setdefault(reason, []).append(must(state.id))
+            continue
+        task = must(task)
+        policy = Policy(**state.policy)  # frozen when the episode began
+        moments = escalation.schedule_of(state) or level_moments(
+            state.anchor, policy.escalate, remind_hour=policy.remind_hour, tz=run.tz,
+            calendar=run.calendar(session, task.workspace_id))
+        levels = due_levels(moments, state.level, run.now)
+        if not levels:
+            upcoming = [m for m in moments[state.level + 1:] if m > run.now]
+            moves.append(dict(b_id=state.id, b_level=state.level, b_next=upcoming[0] if upcoming else None))
+            continue
+        climbs.append(_Climb(state, task, node, policy, moments, levels))
+    _close_all(session, run, closing)
+    written = _fire(run, session, climbs, moves) if climbs else 0
+    if moves:
+        session.execute(_MOVE, moves)
+    return written
+
+
+def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) -> int:
+    """Fires the due levels of ``climbs`` (see ``_climb``) and adds each episode's move to ``moves``."""
+    earlier: dict[int, list[EscalationStep]] = {c.state_id: [] for c in climbs}
+    for step in session.exec(select(EscalationStep).where(col(EscalationStep.state_id).in_(earlier.keys()))
+                             .order_by(col(EscalationStep.level))).all():
+        earlier[step.state_id].append(step)
+    # A level already written is another process's (or an earlier run's) doing: that episode is left alone.
+    climbs = [c for c in climbs if not any(s.level in c.levels for s in earlier[c.state_id])]
+    task_ids = {c.task.id for c in climbs}
+    co_owners: dict[int, list[int]] = {}
+    for task_id, person_id in session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
+                                           .where(col(TaskCoOwner.task_id).in_(task_ids))).all():
+        co_owners.setdefault(task_id, []).append(person_id)
+    leads: dict[int, list[int]] = {}
+    force_ids = {c.task.force_id for c in climbs if c.task.force_id is not None}
+    for force_id, person_id in session.exec(select(ForceMember.force_id, ForceMember.person_id).where(
+            col(ForceMember.force_id).in_(force_ids), col(ForceMember.is_lead) == True)).all():  # noqa: E712
+        leads.setdefault(force_id, []).append(person_id)
+    # Into the session: level_notice, owner_label and leaders_of then find every row without a query.
+    people = _rows_by_id(session, Person, {c.task.owner_id for c in climbs} | {p for ps in co_owners.values() for p in ps}
+                         | {p for ps in leads.values() for p in ps}
+                         | {c.state.acked_by_id for c in climbs if c.state.acked_by_id is not None})
+    # The session holds rows weakly: these names keep them loaded until the chunk is done.
+    forces = _rows_by_id(session, TaskForce, force_ids)
+    departments = _rows_by_id(session, Department, {c.task.department_id for c in climbs if c.task.department_id})
+    high_climbs = [c.task for c in climbs if c.levels[-1] >= 2]
+    chains = escalation.preload_chains(session, high_climbs) if high_climbs else escalation.Chains(set(), ())
+    year = local_today(run.now, run.tz).year
+    wanted: dict[tuple[int, str, int], int] = {}
+    for c in climbs:
+        owner = must(session.get(Person, c.task.owner_id), "owner")
+        co = [people[p] for p in sorted(co_owners.get(c.task_id, [])) if p in people]
+        force_leads = [people[p] for p in sorted(leads.get(c.task.force_id or 0, [])) if p in people]
+        # The leader chain is walked once, for levels 2 and 3 alike.
+        chain = escalation.leaders_of(session, c.task, chains.leader_ids) if c.levels[-1] >= 2 else (None, None)
+        told = {pid for s in earlier[c.state_id] for pid in s.recipients or []}
+        for level in c.levels:  # lowest first: after downtime the owner hears before the 分管领导
+            chosen = [p for p in escalation.choose(level, owner, co, force_leads, chain) if p.id not in told]
+            c.fired.append((level, chosen))
+            told |= {p.id for p in chosen}
+            if chosen:
+                key = (c.task.workspace_id, escalation.SERIES[level], year)
+                wanted[key] = wanted.get(key, 0) + 1
+    numbers = escalation.reserve_numbers(session, wanted)
+    step_rows: list[dict] = []
+    rows: list[dict] = []
+    for c in climbs:
+        task, state = c.task, c.state
+        skipped = [s.level for s in earlier[c.state_id] if not s.recipients]
+        steps: list[escalation.StepLike] = list(earlier[c.state_id])
+        high = task.priority == "high"
+        not_before = run.send_at(session, task, c.policy)
+        days = escalation.days_overdue(run.calendar(session, task.workspace_id), state.due, run.read_on(not_before))
+        for level, chosen in c.fired:
+            new = _Step(level)
+            if chosen:
+                series = escalation.SERIES[level]
+                new = _Step(level, series, year, numbers[(task.workspace_id, series, year)])
+                numbers[(task.workspace_id, series, year)] += 1
+            step_rows.append(dict(workspace_id=task.workspace_id, state_id=c.state_id, task_id=c.task_id,
+                                  level=level, series=new.series, year=new.year, no=new.no,
+                                  recipients=[p.id for p in chosen], created_at=run.now))
+            if not chosen:  # nobody (left) to tell at this level: passed without using up a number
+                skipped.append(level)
+                continue
+            notice = escalation.level_notice(session, task, state, new, node=c.node, days_overdue=days, tz=run.tz,
+                                             earlier=steps, skipped=skipped, people=chosen)
+            rows += [outbox.person_row(
+                person, notice.message, key=f"esc:{task.id}:{state.episode}:{level}:{person.id}", kind="escalation",
+                now=run.now, default_lang=run.lang, task_id=task.id, not_before=not_before,
+                brief=None if high else notice.brief) for person in chosen]
+            steps = [*steps, new]
+            skipped = []
+        level = max(state.level, c.levels[-1])
+        later = c.moments[level + 1:]
+        moves.append(dict(b_id=state.id, b_level=level, b_next=max(later[0], run.now) if later else None))
+    # Unique (state, level): with the episodes locked nobody else writes these; if one did, the chunk is
+    # rolled back and redone an item per transaction, where the per-item checks see it.
+    taken = insert_ignore_many(session, EscalationStep, step_rows, conflict=["state_id", "level"], returning=["id"])
+    if len(taken) != len(step_rows):
+        raise RuntimeError("escalation steps written meanwhile by another process")
+    del forces, departments, chains  # held until here on purpose (see above)
+    return outbox.insert_many(session, rows)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A step about to be written, as its notice reads it (an ORM row costs more to build than to write)."""
+
+    level: int
+    series: str | None = None
+    year: int | None = None
+    no: int | None = None
 
 
 # ---------------------------------------------------------------- notices
@@ -723,9 +1025,9 @@ def sweep_notices(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
     with session_scope(engine) as session:
         ids = session.exec(
             select(NoticeReceipt.id)
-            .where(NoticeReceipt.confirmed_at.is_(None), NoticeReceipt.next_renotice_at.is_not(None),
-                   NoticeReceipt.next_renotice_at <= run.now)
-            .order_by(NoticeReceipt.next_renotice_at, NoticeReceipt.id)
+            .where(col(NoticeReceipt.confirmed_at).is_(None), col(NoticeReceipt.next_renotice_at).is_not(None),
+                   col(NoticeReceipt.next_renotice_at) <= run.now)
+            .order_by(col(NoticeReceipt.next_renotice_at), col(NoticeReceipt.id))
         ).all()
     return _each(run, ids, partial(_renotice, run), "notices")
 
@@ -735,22 +1037,22 @@ def _renotice(run: _Run, session: Session, receipt_id: int) -> int:
     if receipt is None or receipt.confirmed_at is not None or receipt.next_renotice_at is None \
             or receipt.next_renotice_at > run.now:
         return 0
-    notice = session.get(Notice, receipt.notice_id)
-    force = session.get(TaskForce, notice.force_id)
+    notice = must(session.get(Notice, receipt.notice_id), "notice")
+    force = must(session.get(TaskForce, notice.force_id), "task force")
     member = session.exec(select(ForceMember.id).where(ForceMember.force_id == force.id,
                                                        ForceMember.person_id == receipt.person_id)).first()
     policy = run.policy(session, force.id)
     if force.status != "open" or member is None or receipt.sent_count - 1 >= policy.renotice_limit:
         receipt.next_renotice_at = None  # closed force, member gone, or told often enough
         return 0
-    person = session.get(Person, receipt.person_id)
-    author = session.get(Person, notice.author_id)
+    person = must(session.get(Person, receipt.person_id), "person")
+    author = must(session.get(Person, notice.author_id), "author")
     nth = receipt.sent_count + 1
     not_before = send_time(run.now, tz=run.tz, calendar=run.calendar(session, notice.workspace_id), policy=policy)
     brief = outbox.Brief(group="notice", line=Msg("brief.notice", id=notice.id, force=force.name, author=author.name,
                                                   text=notices.excerpt(notice.text)), verbs=("notice.ack",))
     written = outbox.to_person(session, person, notices.message(notice, force, author, nth=nth),
-                               key=notices.receipt_key(notice.id, person.id, nth), kind="notice", now=run.now,
+                               key=notices.receipt_key(must(notice.id), must(person.id), nth), kind="notice", now=run.now,
                                default_lang=run.lang, not_before=not_before, notice_id=notice.id, brief=brief)
     receipt.sent_count = nth
     receipt.next_renotice_at = notices.next_renotice(not_before, nth, policy)

@@ -16,12 +16,16 @@ climbs the ladder lives in ``jobs/sweeps.py``; this module holds what it and the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import Table, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from models import i18n, org, outbox
 from models.calendar import WorkCalendar, to_local
@@ -46,8 +50,19 @@ from models.tables import (
 from models.timing import paused_moments, resume_moment, send_time
 
 LIVE_STATES = ("open",)
+T = TypeVar("T")
 SERIES = {0: "tishi", 1: "tishi", 2: "duban", 3: "tongbao"}
 LEVEL_NAMES = {0: "esc.who.0", 1: "esc.who.1", 2: "esc.who.2", 3: "esc.who.3"}
+
+
+_COUNTERS: Table = NoticeCounter.__table__  # type: ignore[attr-defined]
+
+
+def must(row: T | None, what: str = "row") -> T:
+    """The row, which the caller's data guarantees exists (a foreign key); a clear error if not."""
+    if row is None:
+        raise LookupError(f"{what} missing")
+    return row
 
 
 def target_name(node_id: int | None) -> str:
@@ -60,14 +75,46 @@ def next_number(session: Session, workspace_id: int, series: str, year: int) -> 
     stays locked until the caller's transaction ends, and a rollback returns the number."""
     insert_ignore(session, NoticeCounter, dict(workspace_id=workspace_id, series=series, year=year, last_no=0),
                   conflict=["workspace_id", "series", "year"])
-    t = NoticeCounter.__table__
+    t = _COUNTERS
     return session.execute(
         update(t).where(t.c.workspace_id == workspace_id, t.c.series == series, t.c.year == year)
         .values(last_no=t.c.last_no + 1).returning(t.c.last_no)
     ).scalar_one()
 
 
-def ref(step: EscalationStep) -> Msg:
+def reserve_numbers(session: Session, wanted: dict[tuple[int, str, int], int]) -> dict[tuple[int, str, int], int]:
+    """Reserves ``count`` consecutive numbers of each (workspace, series, year) in one statement and
+    returns the first of each block. Gapless and never doubled, like :func:`next_number`: the counter
+    rows stay locked until the caller's transaction ends (taken in key order, so two sweepers cannot
+    deadlock), and a rollback returns the numbers. Reserve exactly what will be used."""
+    wanted = {k: n for k, n in wanted.items() if n > 0}
+    if not wanted:
+        return {}
+    t = _COUNTERS
+    insert = pg_insert(t) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(t)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["workspace_id", "series", "year"], set_={"last_no": t.c.last_no + insert.excluded.last_no},
+    ).returning(t.c.workspace_id, t.c.series, t.c.year, t.c.last_no)
+    rows = [dict(workspace_id=ws, series=series, year=year, last_no=n)
+            for (ws, series, year), n in sorted(wanted.items())]
+    last = {(ws, series, year): no for ws, series, year, no in session.execute(stmt.values(rows)).all()}
+    return {k: last[k] - n + 1 for k, n in wanted.items()}
+
+
+class StepLike(Protocol):
+    """What a notice needs of a step: an ``EscalationStep`` row, or one about to be written."""
+
+    @property
+    def level(self) -> int: ...
+    @property
+    def series(self) -> str | None: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def no(self) -> int | None: ...
+
+
+def ref(step: StepLike) -> Msg:
     """The notice's reference, e.g. 督办〔2026〕7号."""
     return Msg(f"esc.ref.{step.series}", year=step.year, no=step.no)
 
@@ -77,7 +124,7 @@ def live_states(session: Session, task_id: int, *, lock: bool = False) -> list[E
     q = select(EscalationState).where(EscalationState.task_id == task_id, EscalationState.status == "open")
     if lock and session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()  # wait for a sweep firing a level right now, then see its result
-    return list(session.exec(q.order_by(EscalationState.id)).all())
+    return list(session.exec(q.order_by(col(EscalationState.id))).all())
 
 
 def schedule_of(state: EscalationState) -> list[datetime]:
@@ -91,14 +138,14 @@ def _leader_ids(session: Session, people: list[Person]) -> set[int]:
     ids = [p.id for p in people]
     if not ids:
         return set()
-    return set(session.exec(select(RoleGrant.person_id).where(RoleGrant.person_id.in_(ids),
+    return set(session.exec(select(RoleGrant.person_id).where(col(RoleGrant.person_id).in_(ids),
                                                               RoleGrant.role == "leader")).all())
 
 
 def _department_heads(session: Session, owner: Person, task: Task) -> list[Person]:
     """The heads of the owner's department and of its parents, nearest first (not the owner)."""
     heads: list[Person] = []
-    dept_id, seen = owner.department_id or task.department_id, set()
+    dept_id, seen = owner.department_id or task.department_id, set[int]()
     while dept_id is not None and dept_id not in seen and len(seen) < 20:
         seen.add(dept_id)
         dept = session.get(Department, dept_id)
@@ -112,15 +159,66 @@ def _department_heads(session: Session, owner: Person, task: Task) -> list[Perso
     return heads
 
 
-def leaders_of(session: Session, task: Task) -> tuple[Person | None, Person | None]:
-    """The owner's 分管领导 (level 2) and chief (level 3, None when the same person or nobody)."""
-    owner = session.get(Person, task.owner_id)
+def leaders_of(session: Session, task: Task, leader_ids: set[int] | None = None) -> tuple[Person | None, Person | None]:
+    """The owner's 分管领导 (level 2) and chief (level 3, None when the same person or nobody).
+    ``leader_ids``: the holders of the leader role among the chain, if already known
+    (:func:`preload_chains` makes the whole walk run on rows already in the session)."""
+    owner = must(session.get(Person, task.owner_id), "owner")
     chain = org.leader_chain(session, owner)
-    leaders = _leader_ids(session, chain)
+    leaders = _leader_ids(session, chain) if leader_ids is None else leader_ids
     ranked = [p for p in chain if p.id in leaders] or _department_heads(session, owner, task)
     if not ranked:
         return None, None
     return ranked[0], (ranked[-1] if ranked[-1].id != ranked[0].id else None)
+
+
+@dataclass(frozen=True)
+class Chains:
+    """What :func:`preload_chains` loaded: the leader role's holders, and the rows themselves (the
+    session holds rows weakly: keep this while ``leaders_of`` runs, and it finds them all)."""
+
+    leader_ids: set[int]
+    rows: tuple[object, ...]
+
+
+def preload_chains(session: Session, tasks: Iterable[Task]) -> Chains:
+    """Loads into the session, a few statements in all, what :func:`leaders_of` walks for these tasks:
+    the owners, their leader chains (one query per rung), the leader roles among them, and the
+    departments and heads of the fallback. Pass ``.leader_ids`` to ``leaders_of``."""
+    tasks = list(tasks)
+    people: dict[int, Person] = {}
+    wanted = {t.owner_id for t in tasks}
+    for _ in range(12):  # the owner and org.leader_chain's ten rungs, with room to spare
+        wanted -= people.keys()
+        if not wanted:
+            break
+        found = session.exec(select(Person).where(col(Person.id).in_(wanted))).all()
+        people.update((p.id, p) for p in found if p.id is not None)
+        wanted = {p.reports_to_id for p in found if p.reports_to_id is not None}
+    leader_ids = set(session.exec(select(RoleGrant.person_id).where(
+        col(RoleGrant.person_id).in_(people.keys()), RoleGrant.role == "leader")).all()) if people else set()
+    workspaces = {t.workspace_id for t in tasks}
+    rows: list[object] = list(people.values())
+    if workspaces:  # the department tree is the organisation's size, not the tasks'
+        depts = session.exec(select(Department).where(col(Department.workspace_id).in_(workspaces))).all()
+        heads = {d.head_id for d in depts if d.head_id is not None} - people.keys()
+        rows += depts
+        if heads:
+            rows += session.exec(select(Person).where(col(Person.id).in_(heads))).all()
+    return Chains(leader_ids, tuple(rows))
+
+
+def choose(level: int, owner: Person, co_owners: list[Person], leads: list[Person],
+           leaders: tuple[Person | None, Person | None]) -> list[Person]:
+    """Who a level goes to, from rows already loaded (see :func:`recipients`): ``co_owners`` and the
+    task force's ``leads`` in id order."""
+    if level == 0:
+        return [owner, *[p for p in co_owners if p.id != owner.id]]
+    if level == 1:
+        return [p for p in leads if p.id != owner.id]
+    in_charge, chief = leaders
+    person = in_charge if level == 2 else chief if level == 3 else None
+    return [person] if person is not None else []
 
 
 def recipients(session: Session, task: Task, level: int,
@@ -128,17 +226,17 @@ def recipients(session: Session, task: Task, level: int,
     """Who a level goes to, by role (see the module's docstring), before removing anyone an
     earlier level of the episode already reached. ``leaders``: :func:`leaders_of`, if already known."""
     if level == 0:
-        co = session.exec(select(Person).join(TaskCoOwner, TaskCoOwner.person_id == Person.id)
-                          .where(TaskCoOwner.task_id == task.id).order_by(Person.id)).all()
-        return [session.get(Person, task.owner_id), *[p for p in co if p.id != task.owner_id]]
+        co = session.exec(select(Person).join(TaskCoOwner, col(TaskCoOwner.person_id) == col(Person.id))
+                          .where(TaskCoOwner.task_id == task.id).order_by(col(Person.id))).all()
+        return [must(session.get(Person, task.owner_id), "owner"), *[p for p in co if p.id != task.owner_id]]
     if level == 1:
         if task.force_id is None:
             return []
         return list(session.exec(
-            select(Person).join(ForceMember, ForceMember.person_id == Person.id)
-            .where(ForceMember.force_id == task.force_id, ForceMember.is_lead == True,  # noqa: E712
-                   Person.id != task.owner_id)
-            .order_by(Person.id)
+            select(Person).join(ForceMember, col(ForceMember.person_id) == col(Person.id))
+            .where(ForceMember.force_id == task.force_id, col(ForceMember.is_lead) == True,  # noqa: E712
+                   col(Person.id) != task.owner_id)
+            .order_by(col(Person.id))
         ).all())
     in_charge, chief = leaders if leaders is not None else leaders_of(session, task)
     person = in_charge if level == 2 else chief if level == 3 else None
@@ -147,7 +245,7 @@ def recipients(session: Session, task: Task, level: int,
 
 def steps_of(session: Session, state_id: int) -> list[EscalationStep]:
     return list(session.exec(select(EscalationStep).where(EscalationStep.state_id == state_id)
-                             .order_by(EscalationStep.level)).all())
+                             .order_by(col(EscalationStep.level))).all())
 
 
 def was_notified(session: Session, task: Task, person: Person) -> bool:
@@ -161,7 +259,7 @@ def was_notified(session: Session, task: Task, person: Person) -> bool:
 
 def owner_label(session: Session, task: Task) -> Msg:
     """The owner with their department, e.g. 张三（省数据局）."""
-    owner = session.get(Person, task.owner_id)
+    owner = must(session.get(Person, task.owner_id), "owner")
     dept = session.get(Department, task.department_id) if task.department_id else None
     if dept is None:
         return Msg("esc.owner", name=owner.name)
@@ -183,8 +281,8 @@ class Notice:
     brief: Brief
 
 
-def level_notice(session: Session, task: Task, state: EscalationState, step: EscalationStep, *,
-                 node: TimeNode | None, days_overdue: int, tz: ZoneInfo, earlier: list[EscalationStep],
+def level_notice(session: Session, task: Task, state: EscalationState, step: StepLike, *,
+                 node: TimeNode | None, days_overdue: int, tz: ZoneInfo, earlier: Sequence[StepLike],
                  skipped: list[int], people: list[Person]) -> Notice:
     """The numbered notice for one level: what is overdue, by whom, since when, how far along; the
     notices sent before it (only those really sent), levels skipped for want of anyone, who it goes
@@ -234,13 +332,13 @@ def acknowledge(ctx: Ctx, task: Task) -> Acknowledged | None:
     everyone notified at a level above the acknowledger who acknowledged, once each. None when no
     live episode reached this person: the caller says so and writes nothing. Idempotent: a second
     收到 during a pause changes nothing."""
-    states = live_states(ctx.session, task.id, lock=True)
-    mine = []
+    states = live_states(ctx.session, must(task.id), lock=True)
+    mine: list[tuple[EscalationState, list[EscalationStep], int]] = []
     for state in states:
-        steps = steps_of(ctx.session, state.id)
-        own = [s.level for s in steps if ctx.actor.id in (s.recipients or [])]
-        if own:
-            mine.append((state, steps, max(own)))
+        steps = steps_of(ctx.session, must(state.id))
+        levels = [s.level for s in steps if ctx.actor.id in (s.recipients or [])]
+        if levels:
+            mine.append((state, steps, max(levels)))
     if not mine:
         return None
     refs: list[Msg] = []
@@ -270,7 +368,7 @@ def _pause(ctx: Ctx, task: Task, state: EscalationState, steps: list[EscalationS
     state.schedule = [m.isoformat() for m in moments]
     state.next_at = moments[state.level + 1] if state.level + 1 < len(moments) else None
     not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy, high=task.priority == "high")
-    told: set[int] = {ctx.actor.id}
+    told: set[int] = {must(ctx.actor.id)}
     for step in sorted(steps, key=lambda s: -s.level):  # each person hears once, quoting their highest notice
         if step.level <= own or step.no is None:
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import audit, forces, i18n, outbox, permissions
 from models.context import Ctx
@@ -20,6 +20,13 @@ from models.tables import ForceMember, Notice, NoticeReceipt, Person, TaskForce
 from models.timing import send_time
 
 MAX_TEXT = 2000
+
+
+def _pk(row_id: int | None) -> int:
+    """The id of a row already written (flushed): never None."""
+    if row_id is None:
+        raise ValueError("the row has no id yet")
+    return row_id
 
 
 def receipt_key(notice_id: int, person_id: int, nth: int) -> str:
@@ -56,23 +63,25 @@ def send_notice(ctx: Ctx, text: str, force_name: str | None = None) -> Notice:
     force = forces.find_force(ctx, force_name)
     permissions.require(ctx, "force.notice", force=force)
     members = list(ctx.session.exec(
-        select(Person).join(ForceMember, ForceMember.person_id == Person.id)
-        .where(ForceMember.force_id == force.id, Person.id != ctx.actor.id).order_by(Person.id)
+        select(Person).join(ForceMember, col(ForceMember.person_id) == col(Person.id))
+        .where(ForceMember.force_id == force.id, col(Person.id) != ctx.actor.id).order_by(col(Person.id))
     ).all())
     if not members:
         raise Conflict("notice.no_members", force=force.name)
-    notice = Notice(workspace_id=ctx.ws.id, force_id=force.id, author_id=ctx.actor.id, text=text, created_at=ctx.now)
+    notice = Notice(workspace_id=_pk(ctx.ws.id), force_id=_pk(force.id), author_id=_pk(ctx.actor.id), text=text,
+                    created_at=ctx.now)
     ctx.session.add(notice)
     ctx.session.flush()
     policy = effective(force.policy)
     first = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy)
     msg = message(notice, force, ctx.actor, nth=1)
+    notice_id = _pk(notice.id)
     for member in members:
-        ctx.session.add(NoticeReceipt(notice_id=notice.id, person_id=member.id, sent_count=1,
+        ctx.session.add(NoticeReceipt(notice_id=notice_id, person_id=_pk(member.id), sent_count=1,
                                       next_renotice_at=next_renotice(first, 1, policy), created_at=ctx.now))
-        outbox.to_person(ctx.session, member, msg, key=receipt_key(notice.id, member.id, 1), kind="notice",
+        outbox.to_person(ctx.session, member, msg, key=receipt_key(notice_id, _pk(member.id), 1), kind="notice",
                          now=ctx.now, default_lang=ctx.default_lang, not_before=first, notice_id=notice.id)
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="notice.sent", entity="notice",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="notice.sent", entity="notice",
                  entity_id=notice.id, now=ctx.now, force=force.id, members=len(members))
     ctx.session.flush()
     return notice
@@ -95,7 +104,7 @@ def confirm_notice(ctx: Ctx, notice_id: int) -> NoticeReceipt:
     if receipt.confirmed_at is None:
         receipt.confirmed_at = ctx.now
         receipt.next_renotice_at = None
-        audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="notice.confirmed",
+        audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="notice.confirmed",
                      entity="notice", entity_id=notice.id, now=ctx.now)
         ctx.session.flush()
     return receipt
@@ -121,12 +130,12 @@ def notice_status(ctx: Ctx, notice_id: int) -> NoticeStatus:
     if notice.author_id != ctx.actor.id:
         permissions.require(ctx, "force.notice.status", force=force)
     rows = ctx.session.exec(
-        select(NoticeReceipt, Person.name).join(Person, Person.id == NoticeReceipt.person_id)
-        .where(NoticeReceipt.notice_id == notice.id).order_by(Person.name, Person.id)
+        select(NoticeReceipt, Person.name).join(Person, col(Person.id) == col(NoticeReceipt.person_id))
+        .where(NoticeReceipt.notice_id == notice.id).order_by(col(Person.name), col(Person.id))
     ).all()
     author = ctx.session.get(Person, notice.author_id)
     return NoticeStatus(
-        id=notice.id, force_name=force.name, author=author.name if author else "?", text=notice.text,
+        id=_pk(notice.id), force_name=force.name if force else "?", author=author.name if author else "?", text=notice.text,
         created_at=notice.created_at,
         confirmed=tuple((name, r.confirmed_at) for r, name in rows if r.confirmed_at is not None),
         pending=tuple((name, r.sent_count) for r, name in rows if r.confirmed_at is None),
