@@ -15,11 +15,11 @@ from jobs.sweeps import DEFAULT_LANG, DEFAULT_TZ
 from models import forces, meetings, outbox
 from models.calendar import WorkCalendar, local_today, to_local
 from models.context import Ctx
-from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT
 from models.tables import Meeting, MeetingSeries, Outbox, Person, RoleGrant, TaskForce, Workspace
 from models.timing import send_time
+from present import agenda
 
 CALL_WORKING_DAYS = 3  # the call for topics goes out this many working days before the cut-off
 MORNING = 9
@@ -160,9 +160,7 @@ def _send_draft(ctx: Ctx, m: Meeting, people: list[Person]) -> int:
         lang = p.lang or ctx.default_lang
         if lang not in agendas:
             reader = Ctx(ctx.session, ctx.ws, p, ctx.now, tz=ctx.tz, default_lang=ctx.default_lang)
-            agendas[lang] = meetings.render_agenda(meetings.build_agenda(reader, m.id), lang)
-        agenda = agendas[lang]
-        text = Msg("meeting.draft", id=m.id, day=Day(m.day)).render(lang) + "\n" + agenda
-        n += outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=p.chat_user_id, text=text,
+            agendas[lang] = agenda.draft(meetings.build_agenda(reader, m.id), lang)
+        n += outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=p.chat_user_id, text=agendas[lang],
                             kind="meeting", now=ctx.now, person_id=p.id, not_before=not_before)
     return n
