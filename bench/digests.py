@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.db import make_engine
 from models.migrate import upgrade
@@ -64,19 +64,19 @@ def seed(engine: Engine, *, tasks: int, forces: int = FORCES, now: datetime = NO
     today = now.astimezone(TZ).date()
     with engine.begin() as conn:
         ws_id = conn.execute(insert(Workspace).values(team_id=TEAM, name=TEAM, created_at=created)
-                             .returning(Workspace.id)).scalar_one()
+                             .returning(col(Workspace.id))).scalar_one()
         conn.execute(insert(Department), [dict(workspace_id=ws_id, name=f"部门{i:03d}", created_at=created)
                                           for i in range(DEPTS)])
-        depts = list(conn.execute(select(Department.id).where(Department.workspace_id == ws_id)
+        depts = list(conn.execute(select(col(Department.id)).where(Department.workspace_id == ws_id)
                                   .order_by(Department.id)).scalars())
         conn.execute(insert(Person), [dict(workspace_id=ws_id, chat_user_id=f"D{i:07d}", name=f"干部{i}",
                                            department_id=depts[i % DEPTS], created_at=created,
                                            lang="en" if i % 11 == 0 else None) for i in range(PEOPLE)])
-        people = list(conn.execute(select(Person.id).where(Person.workspace_id == ws_id).order_by(Person.id)).scalars())
+        people = list(conn.execute(select(col(Person.id)).where(Person.workspace_id == ws_id).order_by(Person.id)).scalars())
         conn.execute(insert(TaskForce), [dict(workspace_id=ws_id, name=f"专班{i:04d}", status="open",
                                               policy={"stale_days": 7} if i % 10 == 0 else {}, created_at=created)
                                          for i in range(forces)])
-        force_ids = list(conn.execute(select(TaskForce.id).where(TaskForce.workspace_id == ws_id)
+        force_ids = list(conn.execute(select(col(TaskForce.id)).where(TaskForce.workspace_id == ws_id)
                                       .order_by(TaskForce.id)).scalars())
         members = []
         for i, fid in enumerate(force_ids):
@@ -113,8 +113,8 @@ def seed(engine: Engine, *, tasks: int, forces: int = FORCES, now: datetime = NO
         with engine.begin() as conn:
             conn.execute(insert(Task), rows)
     with engine.begin() as conn:
-        live = list(conn.execute(select(Task.id, Task.due, Task.owner_id).where(
-            Task.workspace_id == ws_id, Task.status.in_(("todo", "active", "blocked"))).order_by(Task.id)).all())
+        live = list(conn.execute(select(col(Task.id), col(Task.due), col(Task.owner_id)).where(
+            col(Task.workspace_id) == ws_id, col(Task.status).in_(("todo", "active", "blocked"))).order_by(Task.id)).all())
         nodes = [dict(task_id=tid, no=1, name="阶段节点", due=due - timedelta(days=30)) for tid, due, _o in live[::10]]
         for chunk in range(0, len(nodes), BATCH):
             conn.execute(insert(TimeNode), nodes[chunk:chunk + BATCH])
@@ -125,7 +125,7 @@ def seed(engine: Engine, *, tasks: int, forces: int = FORCES, now: datetime = NO
         last_meeting = conn.execute(insert(Meeting).values(
             workspace_id=ws_id, kind="thematic", title="上次专题会议", day=today - timedelta(days=60), at_time=dtime(9),
             length_min=120, cutoff=today - timedelta(days=62), created_by_id=secretary, created_at=created,
-        ).returning(Meeting.id)).scalar_one()
+        ).returning(col(Meeting.id))).scalar_one()
         decided = live[3:3 + 20 * 37:37]
         if decided:
             conn.execute(insert(Decision), [dict(meeting_id=last_meeting, text=f"议定事项{k}", owner_id=owner, due=due,
@@ -135,7 +135,7 @@ def seed(engine: Engine, *, tasks: int, forces: int = FORCES, now: datetime = NO
             workspace_id=ws_id, kind="thematic", title="数字化改革专题会议", day=today + timedelta(days=10),
             at_time=dtime(9), length_min=120, cutoff=today + timedelta(days=8), created_by_id=secretary,
             created_at=now - timedelta(days=5),
-        ).returning(Meeting.id)).scalar_one()
+        ).returning(col(Meeting.id))).scalar_one()
     return {"workspace_id": ws_id, "forces": force_ids, "secretary": secretary, "meeting": meeting}
 
 
@@ -154,12 +154,12 @@ def digests(engine: Engine, ids: dict, *, now: datetime = NOW) -> list[dict]:
     from jobs.digests import sweep_digests
 
     with engine.begin() as conn:
-        conn.execute(delete(Outbox).where(Outbox.kind == "digest"))
+        conn.execute(delete(Outbox).where(col(Outbox.kind) == "digest"))
     started = time.perf_counter()
     written = sweep_digests(engine, now, tz=TZ)
     seconds = time.perf_counter() - started
     with engine.connect() as conn:
-        n = conn.execute(select(func.count()).select_from(Outbox).where(Outbox.kind == "digest")).scalar_one()
+        n = conn.execute(select(func.count()).select_from(Outbox).where(col(Outbox.kind) == "digest")).scalar_one()
     forces = len(ids["forces"])
     return [{"name": "digests", "key": "digests_s", "value": round(seconds, 2), "unit": "s",
              "note": f"{forces} task forces, {written} digests written ({n} in the outbox), one transaction a force; "

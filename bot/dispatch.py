@@ -491,7 +491,7 @@ def _meeting_new(ctx: Ctx, r) -> Reply:
     m = meetings.new_meeting(ctx, r.meeting_kind, r.date, title=r.title, at=r.time, chair=_ref(r.chair), length=r.minutes)
     return Reply(text=t("reply.meeting.created", ctx.lang, id=m.id, title=m.title, day=_d(ctx, m.day),
                         at=m.at_time.strftime("%H:%M"), cutoff=_d(ctx, m.cutoff)),
-                 lang=ctx.lang, file=ics.render(meetings.invitation(ctx, m.id), ctx.lang), filename=f"meeting-{m.id}.ics")
+                 lang=ctx.lang, file=ics.render(meetings.invitation(ctx, m), ctx.lang), filename=f"meeting-{m.id}.ics")
 
 
 @handles("meeting.series")
@@ -499,7 +499,7 @@ def _meeting_series(ctx: Ctx, r) -> Reply:
     from models import meetings
     from present import agenda
 
-    series, added = meetings.new_series(ctx, r.meeting_kind, r.every_months, r.start)
+    _series, added = meetings.new_series(ctx, r.meeting_kind, r.every_months, r.start)
     return Reply(text=t("reply.meeting.series", ctx.lang, every=r.every_months, start=_d(ctx, r.start))
                  + "\n" + agenda.meeting_list(meetings.summaries(ctx, added), ctx.lang), lang=ctx.lang)
 
@@ -525,7 +525,7 @@ def _meeting_agenda(ctx: Ctx, r) -> Reply:
 def _meeting_decide(ctx: Ctx, r) -> Reply:
     from models import meetings
 
-    _d_, task = meetings.decide(ctx, r.meeting_id, r.text, PersonRef.of(r.owner), r.due)
+    _decision, task = meetings.decide(ctx, r.meeting_id, r.text, PersonRef.of(r.owner), r.due)
     return _card_reply(ctx, "reply.meeting.decided", task.id, meeting=r.meeting_id, due=_d(ctx, r.due))
 
 

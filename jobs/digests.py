@@ -59,7 +59,7 @@ def sweep_digests(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, d
 
 
 def _workspaces(session: Session) -> list[int]:
-    return list(session.exec(select(Workspace.id).order_by(Workspace.id)).all())
+    return [i for i in session.exec(select(Workspace.id).order_by(col(Workspace.id))).all() if i is not None]
 
 
 def _due_forces(session: Session, *, ws_id: int, now: datetime, tz: ZoneInfo
@@ -81,7 +81,7 @@ def _send_force(session: Session, *, ws_id: int, force_id: int, week: str, calen
                 now: datetime, tz: ZoneInfo, default_lang: str) -> int:
     ws = session.get(Workspace, ws_id)
     force = session.get(TaskForce, force_id)
-    if ws is None or force is None or force.status != "open":
+    if ws is None or ws.id is None or force is None or force.status != "open":
         return 0  # closed or gone since the plan was read
     not_before = send_time(now, tz=tz, calendar=calendar, policy=policy)
     leads = forces.leads_of(session, force)

@@ -11,8 +11,8 @@ Holiday names and reasons are in Chinese (the package's ``zh_CN`` names).
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
-from collections.abc import Mapping
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache

@@ -7,8 +7,10 @@ for the first ``MAX_LINES`` of each section; the rest is counted."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from models import rank
@@ -16,18 +18,31 @@ from models.context import Ctx
 from models.lights import Light, TaskFacts, compute
 from models.policy import Policy, effective
 from models.status import LIVE
-from models.tables import ExtensionRequest, Task, TaskForce, TimeNode
-from models.tasks import TaskView, views
+from models.tables import ExtensionRequest, Person, Task, TaskForce, TimeNode
 
 MAX_LINES = 8  # per section: a digest is read on a phone
 SECTIONS = ("red", "blocked", "approvals", "yellow", "silent", "done", "new")
 
 
+@dataclass(frozen=True)
+class DigestItem:
+    """A task as a digest line shows it: its light, title, owner, deadline, and why it is in its section."""
+
+    id: int
+    title: str
+    status: str
+    owner_name: str
+    due: date
+    light: Light
+    blocked_reason: str | None = None
+    extension_to: date | None = None  # a pending extension request's new deadline
+
+
 @dataclass
 class Section:
-    """A digest section: the first ``MAX_LINES`` tasks as cards, and how many there are in all."""
+    """A digest section: its first ``MAX_LINES`` tasks, and how many there are in all."""
 
-    items: list[TaskView] = field(default_factory=list)
+    items: list[DigestItem] = field(default_factory=list)
     total: int = 0
 
     def __iter__(self):
@@ -68,70 +83,71 @@ def week_start(ctx: Ctx) -> datetime:
     return datetime.combine(today - timedelta(days=today.weekday()), time(0, 0), tzinfo=ctx.tz)
 
 
-def _lights(ctx: Ctx, force_id: int, policy: Policy) -> list[tuple[int, str, Light]]:
-    """(id, status, light) of every live task of the force, by deadline: two column queries."""
-    facts = ctx.session.exec(
-        select(Task.id, Task.status, Task.progress, Task.start_date, Task.due, Task.created_at, Task.last_progress_at)
-        .where(col(Task.force_id) == force_id, col(Task.status).in_(LIVE))
-        .order_by(col(Task.due), col(Task.id))
-    ).all()
-    if not facts:
-        return []
+def _open_nodes(ctx: Ctx, force_id: int) -> dict[int, list[tuple[str, date]]]:
+    """The open time nodes of the force's live tasks, by task: one column query."""
     live = select(Task.id).where(col(Task.force_id) == force_id, col(Task.status).in_(LIVE))
-    nodes: dict[int, list[tuple[str, object]]] = {}
+    nodes: dict[int, list[tuple[str, date]]] = {}
     for task_id, name, due in ctx.session.exec(
-        select(TimeNode.task_id, TimeNode.name, TimeNode.due)
+        select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
         .where(col(TimeNode.task_id).in_(live), col(TimeNode.done_at).is_(None))
         .order_by(col(TimeNode.no))
     ).all():
         nodes.setdefault(task_id, []).append((name, due))
-    out = []
-    for task_id, status, progress, start, due, created, last in facts:
-        light = compute(TaskFacts(status, progress, start, due, created, last, tuple(nodes.get(task_id, ()))),  # type: ignore[arg-type]
-                        now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy)
-        out.append((task_id, status, light))
-    return out
+    return nodes
 
 
 def build(ctx: Ctx, force: TaskForce, *, days: int = 7, policy: Policy | None = None) -> Digest:
     """The digest of the last ``days`` days up to ``ctx.now``; the caller checks who may read it.
-    ``policy``: the force's, when the caller has it already (the digest job loads them once a run)."""
+    ``policy``: the force's, when the caller has it already (the digest job loads them once a run).
+
+    A fixed number of statements whatever the force's size: the force's live tasks and those done or
+    added in the period in one column query, their open nodes, the pending extensions, the owners of
+    the lines shown, the standings."""
     policy = policy or effective(force.policy)
     since = ctx.now - timedelta(days=days)
     assert force.id is not None
-    lit = _lights(ctx, force.id, policy)
-    pending_ext = set(ctx.session.exec(
-        select(ExtensionRequest.task_id).join(Task, col(Task.id) == ExtensionRequest.task_id)
-        .where(col(Task.force_id) == force.id, col(Task.status).in_(LIVE), ExtensionRequest.status == "pending")
+    status, done_at, created_at = col(Task.status), col(Task.done_at), col(Task.created_at)
+    rows = ctx.session.execute(
+        sa_select(col(Task.id), status, col(Task.progress), col(Task.start_date), col(Task.due), created_at,
+                  col(Task.last_progress_at), done_at, col(Task.title), col(Task.owner_id), col(Task.blocked_reason))
+        .where(col(Task.force_id) == force.id,
+               or_(status.in_(LIVE), and_(status == "done", done_at >= since),
+                   and_(created_at >= since, status != "cancelled")))
+        .order_by(col(Task.due), col(Task.id))
+    ).all()
+    nodes = _open_nodes(ctx, force.id) if any(r.status in LIVE for r in rows) else {}
+    pending = dict(ctx.session.execute(
+        sa_select(col(ExtensionRequest.task_id), col(ExtensionRequest.new_due))
+        .join(Task, col(Task.id) == ExtensionRequest.task_id)
+        .where(col(Task.force_id) == force.id, status.in_(LIVE), col(ExtensionRequest.status) == "pending")
     ).all())
-    ids: dict[str, list[int]] = {
-        "red": [i for i, _s, light in lit if light.color == "red"],
-        "yellow": [i for i, _s, light in lit if light.color == "yellow"],
-        "silent": [i for i, _s, light in lit if any(r.key == "light.why.silent" for r in light.reasons)],
-        "blocked": [i for i, s, _light in lit if s == "blocked"],
-        "approvals": [i for i, s, _light in lit if s == "done_requested" or i in pending_ext],
+    lights: dict[int, Light] = {}
+    for r in rows:
+        facts = TaskFacts(r.status, r.progress, r.start_date, r.due, r.created_at, r.last_progress_at,
+                          tuple(nodes.get(r.id, ())))
+        lights[r.id] = compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy)
+    live = [r for r in rows if r.status in LIVE]
+    picked: dict[str, list] = {
+        "red": [r for r in live if lights[r.id].color == "red"],
+        "yellow": [r for r in live if lights[r.id].color == "yellow"],
+        "silent": [r for r in live if any(m.key == "light.why.silent" for m in lights[r.id].reasons)],
+        "blocked": [r for r in live if r.status == "blocked"],
+        "approvals": [r for r in live if r.status == "done_requested" or r.id in pending],
+        "done": sorted((r for r in rows if r.status == "done" and r.done_at is not None and r.done_at >= since),
+                       key=lambda r: (r.done_at, r.id)),
+        "new": sorted((r for r in rows if r.created_at >= since and r.status != "cancelled"), key=lambda r: r.id),
     }
-    done_q = select(Task.id).where(col(Task.force_id) == force.id, Task.status == "done", col(Task.done_at) >= since)
-    new_q = select(Task.id).where(col(Task.force_id) == force.id, col(Task.created_at) >= since, Task.status != "cancelled")
-    totals = {name: len(x) for name, x in ids.items()}
-    for name, q, order in (("done", done_q, (col(Task.done_at), col(Task.id))), ("new", new_q, (col(Task.id),))):
-        ids[name] = list(ctx.session.exec(q.order_by(*order).limit(MAX_LINES)).all())
-        totals[name] = len(ids[name]) if len(ids[name]) < MAX_LINES else _count(ctx, q)
-    shown = {i for x in ids.values() for i in x[:MAX_LINES]}
-    rows = ctx.session.exec(select(Task).where(col(Task.id).in_(shown))).all() if shown else []
-    cards = {v.id: v for v in views(ctx, list(rows))}
+    owners = {r.owner_id for x in picked.values() for r in x[:MAX_LINES]}
+    names = dict(ctx.session.execute(sa_select(col(Person.id), col(Person.name))
+                                     .where(col(Person.id).in_(owners))).all()) if owners else {}
     d = Digest(force=force.name, since=since, until=ctx.now)
     for name in SECTIONS:
-        setattr(d, name, Section([cards[i] for i in ids[name][:MAX_LINES] if i in cards], totals[name]))
+        items = [DigestItem(r.id, r.title, r.status, names.get(r.owner_id, "?"), r.due, lights[r.id], r.blocked_reason,
+                            pending.get(r.id)) for r in picked[name][:MAX_LINES]]
+        setattr(d, name, Section(items, len(picked[name])))
     d.standings = rank.ranking(ctx, "dept", force_id=force.id, policies={force.id: policy})
-    d.counts = {c: sum(1 for _i, _s, light in lit if light.color == c) for c in ("red", "yellow", "green", "grey")}
+    d.counts = {c: sum(1 for r in live if lights[r.id].color == c) for c in ("red", "yellow", "green", "grey")}
     from models.holiday_notice import next_year_missing
 
     d.calendar_missing = next_year_missing(ctx.session, ctx.ws.id, ctx.today)
     return d
-
-
-def _count(ctx: Ctx, q) -> int:
-    from sqlalchemy import func
-
-    return int(ctx.session.exec(select(func.count()).select_from(q.subquery())).one())

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from models import audit, horizon, i18n, org, outbox, permissions, rank
@@ -26,6 +27,12 @@ DEFAULT_TIME = time(9, 0)
 CUTOFF_WORKING_DAYS = 2  # topics proposed later than this before the meeting are marked late
 HORIZON_OCCURRENCES = 2  # a series keeps this many future meetings on the calendar
 MAX_TOPIC = 500
+
+
+def _pk(value: int | None) -> int:
+    """A stored row's id (a flushed row always has one)."""
+    assert value is not None
+    return value
 
 
 def _require_secretary(ctx: Ctx, action: str) -> None:
@@ -63,14 +70,14 @@ def new_meeting(
     chair_person = org.find_person(ctx.session, ctx.ws, chair, now=ctx.now) if chair else None
     m = _insert(ctx, kind, day, title=(title or "").strip() or None, at=at, chair_id=chair_person.id if chair_person else None,
                 length=length)
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.created", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.created", entity="meeting",
                  entity_id=m.id, now=ctx.now, kind=kind, day=day.isoformat(), title=m.title)
     return m
 
 
 def _insert(ctx: Ctx, kind: str, day: date, *, title: str | None, at: time | None, chair_id: int | None,
             length: int | None, series: MeetingSeries | None = None, seq: int | None = None) -> Meeting:
-    m = Meeting(workspace_id=ctx.ws.id, series_id=series.id if series else None, seq=seq, kind=kind,
+    m = Meeting(workspace_id=_pk(ctx.ws.id), series_id=series.id if series else None, seq=seq, kind=kind,
                 title=(title or _title(kind, day, ctx.default_lang))[:300], day=day, at_time=at or DEFAULT_TIME,
                 length_min=length or DEFAULT_LENGTH.get(kind, 60), cutoff=_cutoff(ctx, day), chair_id=chair_id,
                 channel_id=ctx.channel_id, created_by_id=ctx.actor.id, created_at=ctx.now)
@@ -98,12 +105,12 @@ def new_series(ctx: Ctx, kind: str, every_months: int, start: date, *, at: time 
     if not 1 <= every_months <= 12:
         raise InvalidInput("meeting.bad_every")
     chair_person = org.find_person(ctx.session, ctx.ws, chair, now=ctx.now) if chair else None
-    series = MeetingSeries(workspace_id=ctx.ws.id, kind=kind, every_months=every_months, start=start, at_time=at,
+    series = MeetingSeries(workspace_id=_pk(ctx.ws.id), kind=kind, every_months=every_months, start=start, at_time=at,
                            chair_id=chair_person.id if chair_person else None, created_by_id=ctx.actor.id,
                            created_at=ctx.now)
     ctx.session.add(series)
     ctx.session.flush()
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.series_created",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.series_created",
                  entity="meeting_series", entity_id=series.id, now=ctx.now, kind=kind, every=every_months,
                  start=start.isoformat())
     return series, ensure_occurrences(ctx, series)
@@ -111,7 +118,8 @@ def new_series(ctx: Ctx, kind: str, every_months: int, start: date, *, at: time 
 
 def ensure_occurrences(ctx: Ctx, series: MeetingSeries) -> list[Meeting]:
     """Idempotent: schedules the series' next meetings up to the horizon; returns those it added."""
-    existing = {m.seq: m for m in ctx.session.exec(select(Meeting).where(Meeting.series_id == series.id)).all()}
+    existing = {m.seq: m for m in ctx.session.exec(select(Meeting).where(Meeting.series_id == series.id)).all()
+                if m.seq is not None}
     added: list[Meeting] = []
     upcoming = sum(1 for m in existing.values() if m.day >= ctx.today)
     seq = max(existing, default=-1) + 1
@@ -139,11 +147,11 @@ def propose(ctx: Ctx, meeting_id: int, topic: str, *, presenter: org.PersonRef |
     if len(topic) > MAX_TOPIC:
         raise InvalidInput("task.title_long", max=MAX_TOPIC)
     who = org.find_person(ctx.session, ctx.ws, presenter, now=ctx.now) if presenter else ctx.actor
-    item = AgendaItem(meeting_id=m.id, topic=topic, proposer_id=ctx.actor.id, presenter_id=who.id,
+    item = AgendaItem(meeting_id=_pk(m.id), topic=topic, proposer_id=_pk(ctx.actor.id), presenter_id=who.id,
                       length_min=length or 10, late=ctx.today > m.cutoff, created_at=ctx.now)
     ctx.session.add(item)
     ctx.session.flush()
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.proposed", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.proposed", entity="meeting",
                  entity_id=m.id, now=ctx.now, item=item.id, topic=topic, late=item.late)
     return item
 
@@ -184,13 +192,14 @@ class Agenda:
 
 def _before(ctx: Ctx, m: Meeting):
     """Meetings of the same kind held before ``m`` (same day: created before it)."""
+    day, mid = col(Meeting.day), col(Meeting.id)
     return select(Meeting).where(Meeting.workspace_id == ctx.ws.id, Meeting.kind == m.kind,
-                                 or_(Meeting.day < m.day, and_(Meeting.day == m.day, Meeting.id < m.id)))
+                                 or_(day < m.day, and_(day == m.day, mid < _pk(m.id))))
 
 
 def previous_meeting(ctx: Ctx, m: Meeting) -> Meeting | None:
     """The last meeting of the same kind before this one, in a series or not."""
-    return ctx.session.exec(_before(ctx, m).order_by(Meeting.day.desc(), Meeting.id.desc())).first()
+    return ctx.session.exec(_before(ctx, m).order_by(col(Meeting.day).desc(), col(Meeting.id).desc())).first()
 
 
 def followed_up(ctx: Ctx, m: Meeting) -> list[Meeting]:
@@ -198,21 +207,22 @@ def followed_up(ctx: Ctx, m: Meeting) -> list[Meeting]:
     previous meeting and the ad-hoc meetings of its kind held since; an ad-hoc meeting (or a series'
     first): the previous meeting of its kind."""
     if m.series_id is not None:
-        prev = ctx.session.exec(_before(ctx, m).where(Meeting.series_id == m.series_id)
-                                .order_by(Meeting.day.desc(), Meeting.id.desc())).first()
+        day, mid = col(Meeting.day), col(Meeting.id)
+        prev = ctx.session.exec(_before(ctx, m).where(col(Meeting.series_id) == m.series_id)
+                                .order_by(day.desc(), mid.desc())).first()
         if prev is not None:
             adhoc = ctx.session.exec(_before(ctx, m).where(
-                Meeting.series_id.is_(None),
-                or_(Meeting.day > prev.day, and_(Meeting.day == prev.day, Meeting.id > prev.id)),
-            ).order_by(Meeting.day, Meeting.id)).all()
+                col(Meeting.series_id).is_(None),
+                or_(day > prev.day, and_(day == prev.day, mid > _pk(prev.id))),
+            ).order_by(day, mid)).all()
             return [prev, *adhoc]
     prev = previous_meeting(ctx, m)
     return [prev] if prev is not None else []
 
 
 def decisions_of(ctx: Ctx, m: Meeting) -> list[tuple[Decision, TaskView]]:
-    rows = ctx.session.exec(select(Decision).where(Decision.meeting_id == m.id).order_by(Decision.id)).all()
-    tasks = {tk.id: tk for tk in ctx.session.exec(select(Task).where(Task.id.in_([d.task_id for d in rows]))).all()} if rows else {}
+    rows = ctx.session.exec(select(Decision).where(Decision.meeting_id == m.id).order_by(col(Decision.id))).all()
+    tasks = {tk.id: tk for tk in ctx.session.exec(select(Task).where(col(Task.id).in_([d.task_id for d in rows]))).all()} if rows else {}
     vs = {v.id: v for v in views(ctx, list(tasks.values()))}
     return [(d, vs[d.task_id]) for d in rows if d.task_id in vs]
 
@@ -220,9 +230,9 @@ def decisions_of(ctx: Ctx, m: Meeting) -> list[tuple[Decision, TaskView]]:
 def _red_or_blocked(ctx: Ctx):
     """The SQL form of "red or blocked": a live task whose deadline or an open time node has passed (the
     light's red rule; a done report is green), or one flagged blocked."""
-    node_passed = select(TimeNode.task_id).where(TimeNode.done_at.is_(None), TimeNode.due < ctx.today)
-    red = and_(Task.status.in_(("todo", "active", "blocked")), or_(Task.due < ctx.today, Task.id.in_(node_passed)))
-    return red, or_(red, Task.status == "blocked")
+    node_passed = select(TimeNode.task_id).where(col(TimeNode.done_at).is_(None), col(TimeNode.due) < ctx.today)
+    red = and_(col(Task.status).in_(OPEN), or_(col(Task.due) < ctx.today, col(Task.id).in_(node_passed)))
+    return red, or_(red, col(Task.status) == "blocked")
 
 
 def race_sides(n: int) -> tuple[int, int]:
@@ -245,7 +255,7 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
     lines: list[AgendaLine] = []
     sources = followed_up(ctx, m)
     for src in sources:
-        origin = (src.id, src.title) if len(sources) > 1 else None
+        origin = (_pk(src.id), src.title) if len(sources) > 1 else None
         for d, v in decisions_of(ctx, src):
             lines.append(AgendaLine("followup", "followup", 2, v.owner_name, task=v, text=d.text, origin=origin))
     red, hot_q = _red_or_blocked(ctx)
@@ -288,11 +298,11 @@ def _force_reports(ctx: Ctx, length: int) -> list[AgendaLine]:
     """Task-force reports, those most in trouble first; one aggregate query grouped in SQL, not one per force."""
     live = col(Task.status).in_(LIVE)
     overdue = func.sum(case((and_(col(Task.due) < ctx.today, col(Task.status).in_(OPEN)), 1), else_=0))
-    blocked = func.sum(case((Task.status == "blocked", 1), else_=0))
-    rows = ctx.session.exec(
-        select(TaskForce.id, TaskForce.name, func.count(col(Task.id)), overdue, blocked)
+    blocked = func.sum(case((col(Task.status) == "blocked", 1), else_=0))
+    rows = ctx.session.execute(
+        sa_select(col(TaskForce.id), col(TaskForce.name), func.count(col(Task.id)), overdue, blocked)
         .join(Task, col(Task.force_id) == TaskForce.id)
-        .where(TaskForce.workspace_id == ctx.ws.id, TaskForce.status == "open", live)
+        .where(col(TaskForce.workspace_id) == ctx.ws.id, col(TaskForce.status) == "open", live)
         .group_by(col(TaskForce.id), col(TaskForce.name))
         .order_by(overdue.desc(), blocked.desc(), col(TaskForce.name))
     ).all()
@@ -334,11 +344,11 @@ def decide(ctx: Ctx, meeting_id: int, text: str, owner: org.PersonRef, due: date
                                                          TaskForce.status == "open")).first()
     task = create(ctx, f"【{m.title}】{text}", due=due, owner=person, force=force, priority="high" if m.kind == "thematic" else "normal",
                   description=_stored(Msg("meeting.decision_desc", title=m.title, day=Day(m.day)), ctx.default_lang), source=f"meeting:{m.id}")
-    d = Decision(meeting_id=m.id, text=text, owner_id=person.id, due=due, task_id=task.id, created_by_id=ctx.actor.id,
+    d = Decision(meeting_id=_pk(m.id), text=text, owner_id=_pk(person.id), due=due, task_id=_pk(task.id), created_by_id=ctx.actor.id,
                  created_at=ctx.now)
     ctx.session.add(d)
     ctx.session.flush()
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.decided", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.decided", entity="meeting",
                  entity_id=m.id, now=ctx.now, decision=d.id, task=task.id, owner=person.id, due=due.isoformat())
     return d, task
 
@@ -349,7 +359,7 @@ def set_minutes(ctx: Ctx, meeting_id: int, text: str) -> Meeting:
     m = get_meeting(ctx, meeting_id)
     m.minutes_text = text.strip()
     m.minutes_at = ctx.now
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.minutes", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.minutes", entity="meeting",
                  entity_id=m.id, now=ctx.now, length=len(m.minutes_text))
     return m
 
@@ -374,7 +384,7 @@ def minutes(ctx: Ctx, meeting_id: int) -> Minutes:
     permissions.require(ctx, "meeting.minutes", meeting=m)
     chair = ctx.session.get(Person, m.chair_id) if m.chair_id else None
     items = ctx.session.exec(select(AgendaItem.topic).where(AgendaItem.meeting_id == m.id).order_by(col(AgendaItem.id))).all()
-    return Minutes(m.id, m.title, m.day, m.at_time or DEFAULT_TIME, chair.name if chair else "—", tuple(items),
+    return Minutes(_pk(m.id), m.title, m.day, m.at_time or DEFAULT_TIME, chair.name if chair else "—", tuple(items),
                    tuple(decisions_of(ctx, m)), m.minutes_text or "")
 
 
@@ -391,18 +401,18 @@ class Invitation:
     cutoff: date
 
 
-def invitation(ctx: Ctx, meeting_id: int) -> Invitation:
-    """The meeting as an event, to put it in everyone's calendar."""
-    m = get_meeting(ctx, meeting_id)
+def invitation(ctx: Ctx, meeting: Meeting | int) -> Invitation:
+    """The meeting (or the meeting numbered so) as an event, to put it in everyone's calendar."""
+    m = meeting if isinstance(meeting, Meeting) else get_meeting(ctx, meeting)
     start = datetime.combine(m.day, m.at_time or DEFAULT_TIME, tzinfo=ctx.tz)
-    return Invitation(f"meeting-{m.id}-{ctx.ws.team_id}@guatu", m.id, m.title, start,
+    return Invitation(f"meeting-{m.id}-{ctx.ws.team_id}@guatu", _pk(m.id), m.title, start,
                       start + timedelta(minutes=m.length_min), ctx.now, m.cutoff)
 
 
 def upcoming(ctx: Ctx, *, limit: int = 20) -> list[Meeting]:
     return list(ctx.session.exec(select(Meeting).where(Meeting.workspace_id == ctx.ws.id,
                                                        Meeting.day >= ctx.today - timedelta(days=31))
-                                 .order_by(Meeting.day, Meeting.id).limit(limit)).all())
+                                 .order_by(col(Meeting.day), col(Meeting.id)).limit(limit)).all())
 
 
 @dataclass(frozen=True)
@@ -424,7 +434,7 @@ def summaries(ctx: Ctx, meetings: list[Meeting]) -> list[MeetingSummary]:
         return []
     counts = dict(ctx.session.exec(select(AgendaItem.meeting_id, func.count()).where(
         col(AgendaItem.meeting_id).in_([m.id for m in meetings])).group_by(col(AgendaItem.meeting_id))).all())
-    return [MeetingSummary(m.id, m.title, m.day, m.at_time or DEFAULT_TIME, m.cutoff, int(counts.get(m.id, 0)),
+    return [MeetingSummary(_pk(m.id), m.title, m.day, m.at_time or DEFAULT_TIME, m.cutoff, int(counts.get(_pk(m.id), 0)),
                            m.day < ctx.today) for m in meetings]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, literal
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from models.context import Ctx
@@ -56,32 +57,36 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = SINCE_DAYS, force_i
     today = ctx.today
     fresh_cutoff = _fresh_cutoff(ctx, _stale_days(ctx, force_id, policies))
     since = ctx.now - timedelta(days=since_days)
-    key = Task.department_id if by == "dept" else Task.force_id
-    live = Task.status.in_(LIVE)
-    done = Task.status == "done"
+    key = col(Task.department_id) if by == "dept" else col(Task.force_id)
+    status, due, done_at = col(Task.status), col(Task.due), col(Task.done_at)
+    live = status.in_(LIVE)
+    done = status == "done"
     # done_at is a UTC timestamp and the deadline a local day: compare the day it was done on.
+    unit = Department if by == "dept" else TaskForce
+    unit_id, unit_name = col(unit.id), col(unit.name)
     q = (
-        select(
+        sa_select(  # sqlmodel's select is typed for up to four columns
             key,
-            func.sum(case((and_(done, Task.done_at >= since), 1), else_=0)),
-            func.sum(case((and_(done, Task.done_at >= since, _local_date(Task.done_at, ctx) <= Task.due), 1), else_=0)),
+            unit_name,
+            func.sum(case((and_(done, done_at >= since), 1), else_=0)),
+            func.sum(case((and_(done, done_at >= since, _local_date(done_at, ctx) <= due), 1), else_=0)),
             func.sum(case((live, 1), else_=0)),
-            func.sum(case((and_(Task.status.in_(OPEN), Task.due < today), 1), else_=0)),  # overdue: models.status
-            func.sum(case((and_(live, func.coalesce(Task.last_progress_at, Task.created_at) >= fresh_cutoff), 1), else_=0)),
+            func.sum(case((and_(status.in_(OPEN), due < today), 1), else_=0)),  # overdue: models.status
+            func.sum(case((and_(live, func.coalesce(col(Task.last_progress_at), col(Task.created_at)) >= fresh_cutoff), 1),
+                          else_=0)),
         )
-        .where(Task.workspace_id == ctx.ws.id, key.is_not(None))
-        .group_by(key)
+        .join(unit, unit_id == key)  # the unit's name in the same statement
+        .where(col(Task.workspace_id) == ctx.ws.id)
+        .group_by(key, unit_name)
     )
     if force_id is not None:
-        q = q.where(Task.force_id == force_id)
-    rows = ctx.session.exec(q).all()
-    names = _names(ctx, by, [r[0] for r in rows])
+        q = q.where(col(Task.force_id) == force_id)
     scored = []
-    for unit_id, n_done, n_on_time, n_live, n_overdue, n_fresh in rows:
+    for _unit, name, n_done, n_on_time, n_live, n_overdue, n_fresh in ctx.session.execute(q).all():
         n_done, n_on_time, n_live, n_overdue, n_fresh = (int(x or 0) for x in (n_done, n_on_time, n_live, n_overdue, n_fresh))
         if n_done + n_live == 0:
             continue
-        scored.append((names.get(unit_id, "?"), n_done, n_on_time, n_live, n_overdue, n_fresh,
+        scored.append((name, n_done, n_on_time, n_live, n_overdue, n_fresh,
                        _score(n_done, n_on_time, n_live, n_overdue, n_fresh)))
     scored.sort(key=lambda r: (-r[6], r[4], r[0]))
     out: list[RankRow] = []
@@ -89,17 +94,6 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = SINCE_DAYS, force_i
         rank = out[-1].rank if out and out[-1].score == r[6] else i + 1
         out.append(RankRow(rank, *r))
     return out
-
-
-def _names(ctx: Ctx, by: str, ids: list[int]) -> dict[int, str]:
-    """The ranked units' names: a column query for the ids in the table only."""
-    if not ids:
-        return {}
-    if by == "dept":
-        q = select(Department.id, Department.name).where(col(Department.id).in_(ids))
-    else:
-        q = select(TaskForce.id, TaskForce.name).where(col(TaskForce.id).in_(ids))
-    return {int(i): name for i, name in ctx.session.exec(q).all()}
 
 
 def _stale_days(ctx: Ctx, force_id: int | None, policies: Mapping[int, Policy] | None) -> dict[int, list[int]]:

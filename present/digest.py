@@ -7,13 +7,13 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from models import i18n
-from models.digest import MAX_LINES, Digest, Section
+from models import tasks as _tasks  # noqa: F401  registers the status.* words used below
+from models.digest import MAX_LINES, Digest, DigestItem, Section
 from models.i18n import Day, t
 from models.lights import EMOJI
-from models.tasks import TaskView
 
 
-def _section(title_key: str, section: Section, lang: str, line: Callable[[TaskView], str], command: str) -> list[str]:
+def _section(title_key: str, section: Section, lang: str, line: Callable[[DigestItem], str], command: str) -> list[str]:
     """A section's first MAX_LINES items; when there are more, how many and the command that lists them."""
     if not section.total:
         return []
@@ -33,15 +33,15 @@ def list_command(force: str, light: str | None = None) -> str:
 
 def render(d: Digest, lang: str, tz: ZoneInfo) -> str:
     """The digest as a message: counts first, then each non-empty section, then standings."""
-    def basic(v: TaskView) -> str:
+    def basic(v: DigestItem) -> str:
         return f"  {EMOJI[v.light.color]} #{v.id} {v.title} · {v.owner_name} · {Day(v.due).render(lang)}"
 
-    def why(v: TaskView) -> str:
+    def why(v: DigestItem) -> str:
         return basic(v) + f" · {v.light.explain(lang)}"
 
-    def approval(v: TaskView) -> str:
-        ext = v.pending_extension
-        return basic(v) + " · " + (t("digest.ext", lang, date=Day(ext.new_due).render(lang)) if ext
+    def approval(v: DigestItem) -> str:
+        ext = v.extension_to
+        return basic(v) + " · " + (t("digest.ext", lang, date=Day(ext).render(lang)) if ext
                                    else t("status.done_requested", lang))
 
     lines = [t("digest.title", lang, force=d.force, since=Day(d.since.astimezone(tz).date()).render(lang),
