@@ -142,7 +142,7 @@ def test_a_digests_run_reads_the_policies_once_and_a_constant_number_of_statemen
     n = {k: len(v) for k, v in counted.items()}
     per_force = (n[4] - n[2]) / 2
     assert n[8] - n[4] == 4 * per_force, n  # linear: the same statements for every further force
-    assert per_force <= 30 and n[2] - 3 * per_force <= 12, n  # (3 forces: 数据共享专班 and two more)
+    assert per_force <= 15 and n[2] - 3 * per_force <= 12, n  # (3 forces: 数据共享专班 and two more)
 
 
 # --- models/ renders nothing ----------------------------------------------------------------------
