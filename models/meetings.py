@@ -259,7 +259,9 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
         for d, v in decisions_of(ctx, src):
             lines.append(AgendaLine("followup", "followup", 2, v.owner_name, task=v, text=d.text, origin=origin))
     red, hot_q = _red_or_blocked(ctx)
-    in_ws = and_(col(Task.workspace_id) == ctx.ws.id, hot_q)
+    # The meeting's scope is the workspace's live work: "live" spelled as the partial index's predicate
+    # (ix_task_live_due) lets the count read live tasks only, not every task ever done.
+    in_ws = and_(col(Task.workspace_id) == ctx.ws.id, col(Task.status).in_(LIVE), hot_q)
     n_hot = ctx.session.exec(select(func.count()).select_from(Task).where(in_ws)).one()
     hot_rows = ctx.session.exec(select(Task).where(in_ws).order_by(case((red, 0), else_=1), col(Task.due), col(Task.id))
                                 .limit(max_hot)).all()

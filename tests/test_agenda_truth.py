@@ -37,7 +37,7 @@ def _followed(agenda) -> list[str]:
 
 def test_a_series_meeting_follows_up_its_previous_meeting_and_the_ad_hoc_one_between(world):
     sec = world.ctx("wu")
-    series, (first, second) = meetings.new_series(sec, "monthly", 1, d("2026-12-01"))
+    _series, (first, second) = meetings.new_series(sec, "monthly", 1, d("2026-12-01"))
     adhoc = meetings.new_meeting(sec, "monthly", d("2026-12-02"), title="数据共享专题协调会")
     _, a = meetings.decide(world.ctx("wu", now=at("2026-12-01 11:00")), first.id, "完成数据目录编制",
                            PersonRef(name="zhang"), d("2026-12-20"))
@@ -93,7 +93,7 @@ def test_the_race_line_never_lists_a_department_as_leading_and_trailing(world, d
         org.dept_add(world.session, root, world.ws, f"部门{i}", now=NOW)
         world.task("lin", f"任务{i}", due=d("2026-12-31"), owner="zhang", force=F, dept=f"部门{i}")
     m = meetings.new_meeting(world.ctx("wu"), "monthly", d("2026-12-15"))
-    race = [line for line in agenda_text.lines(meetings.build_agenda(world.ctx("wu"), m.id), "zh") if line.section == "race"][0]
+    race = next(line for line in agenda_text.lines(meetings.build_agenda(world.ctx("wu"), m.id), "zh") if line.section == "race")
     ahead, _, behind = race.note.partition("；")
     top = set(ahead.removeprefix("领先：").split("、"))
     bottom = set(behind.removeprefix("靠后：").split("、")) if behind else set()

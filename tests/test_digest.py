@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from models import digest, tasks
-from present import digest as digest_text
 from models.forces import find_force
+from present import digest as digest_text
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 

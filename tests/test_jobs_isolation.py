@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from jobs.digests import sweep_digests
 from jobs.registry import run_job
 from models import digest, forces, meetings
-from present import digest as digest_text
 from models.org import PersonRef
 from models.tables import Outbox
+from present import digest as digest_text
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 from tests.outbox_fakes import Recorder

@@ -12,10 +12,10 @@ from bot import commands as C
 from bot.dispatch import Caller, Service
 from bot.slack import blocks
 from models import digest, forces, lists, tasks
-from present import digest as digest_text
 from models.calendar import WorkCalendar
 from models.home import home
 from models.tables import TaskForce
+from present import digest as digest_text
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 
