@@ -447,11 +447,12 @@ def _force_map(ctx: Ctx, r) -> Reply:
 @handles("force.digest")
 def _force_digest(ctx: Ctx, r) -> Reply:
     from models import digest
+    from present import digest as digest_text
 
     f = forces.open_force(ctx, r.force, "force.digest")
     d = digest.build(ctx, f)
     _pages, files = _map_files(ctx, f, tasks.force_tasks(ctx, f, live_only=True), "digest")
-    return Reply(text=digest.render(d, ctx.lang, ctx.tz), lang=ctx.lang, files=files)
+    return Reply(text=digest_text.render(d, ctx.lang, ctx.tz), lang=ctx.lang, files=files)
 
 
 @handles("force.notice")
@@ -491,20 +492,22 @@ def _force_policy(ctx: Ctx, r) -> Reply:
 @handles("meeting.new")
 def _meeting_new(ctx: Ctx, r) -> Reply:
     from models import meetings
+    from present import ics
 
     m = meetings.new_meeting(ctx, r.meeting_kind, r.date, title=r.title, at=r.time, chair=_ref(r.chair), length=r.minutes)
     return Reply(text=t("reply.meeting.created", ctx.lang, id=m.id, title=m.title, day=_d(ctx, m.day),
                         at=m.at_time.strftime("%H:%M"), cutoff=_d(ctx, m.cutoff)),
-                 lang=ctx.lang, file=meetings.ics(ctx, m.id), filename=f"meeting-{m.id}.ics")
+                 lang=ctx.lang, file=ics.render(meetings.invitation(ctx, m), ctx.lang), filename=f"meeting-{m.id}.ics")
 
 
 @handles("meeting.series")
 def _meeting_series(ctx: Ctx, r) -> Reply:
     from models import meetings
+    from present import agenda
 
-    series, added = meetings.new_series(ctx, r.meeting_kind, r.every_months, r.start)
+    _series, added = meetings.new_series(ctx, r.meeting_kind, r.every_months, r.start)
     return Reply(text=t("reply.meeting.series", ctx.lang, every=r.every_months, start=_d(ctx, r.start))
-                 + "\n" + meetings.render_list(ctx, added), lang=ctx.lang)
+                 + "\n" + agenda.meeting_list(meetings.summaries(ctx, added), ctx.lang), lang=ctx.lang)
 
 
 @handles("meeting.propose")
@@ -519,33 +522,36 @@ def _meeting_propose(ctx: Ctx, r) -> Reply:
 @handles("meeting.agenda")
 def _meeting_agenda(ctx: Ctx, r) -> Reply:
     from models import meetings
+    from present import agenda
 
-    return Reply(text=meetings.render_agenda(meetings.build_agenda(ctx, r.meeting_id), ctx.lang), lang=ctx.lang)
+    return Reply(text=agenda.render(meetings.build_agenda(ctx, r.meeting_id), ctx.lang), lang=ctx.lang)
 
 
 @handles("meeting.decide")
 def _meeting_decide(ctx: Ctx, r) -> Reply:
     from models import meetings
 
-    _d_, task = meetings.decide(ctx, r.meeting_id, r.text, PersonRef.of(r.owner), r.due)
+    _decision, task = meetings.decide(ctx, r.meeting_id, r.text, PersonRef.of(r.owner), r.due)
     return _card_reply(ctx, "reply.meeting.decided", task.id, meeting=r.meeting_id, due=_d(ctx, r.due))
 
 
 @handles("meeting.minutes")
 def _meeting_minutes(ctx: Ctx, r) -> Reply:
     from models import meetings
+    from present import minutes
 
     if r.text:
         meetings.set_minutes(ctx, r.meeting_id, r.text)
-    md = meetings.minutes_markdown(ctx, r.meeting_id)
+    md = minutes.markdown(meetings.minutes(ctx, r.meeting_id), ctx.lang)
     return Reply(text=md, lang=ctx.lang, file=md.encode("utf-8"), filename=f"minutes-{r.meeting_id}.md")
 
 
 @handles("meeting.list")
 def _meeting_list(ctx: Ctx, r) -> Reply:
     from models import meetings
+    from present import agenda
 
-    return Reply(text=meetings.render_list(ctx, meetings.upcoming(ctx)), lang=ctx.lang)
+    return Reply(text=agenda.meeting_list(meetings.summaries(ctx, meetings.upcoming(ctx)), ctx.lang), lang=ctx.lang)
 
 
 # ---------------------------------------------------------------- /guatu
@@ -569,8 +575,9 @@ def _whoami(ctx: Ctx, r) -> Reply:
 @handles("rank")
 def _rank(ctx: Ctx, r) -> Reply:
     from models import rank
+    from present import rank as rank_text
 
-    return Reply(text=rank.render(rank.ranking(ctx, r.scope), r.scope, ctx.lang), lang=ctx.lang)
+    return Reply(text=rank_text.render(rank.ranking(ctx, r.scope), r.scope, ctx.lang), lang=ctx.lang)
 
 
 @handles("force.screen", "screen")

@@ -8,18 +8,18 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from jobs.isolation import read_items, run_item
 from jobs.sweeps import DEFAULT_LANG, DEFAULT_TZ
 from models import forces, meetings, outbox
 from models.calendar import WorkCalendar, local_today, to_local
 from models.context import Ctx
-from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT
 from models.tables import Meeting, MeetingSeries, Outbox, Person, RoleGrant, TaskForce, Workspace
 from models.timing import send_time
+from present import agenda
 
 CALL_WORKING_DAYS = 3  # the call for topics goes out this many working days before the cut-off
 MORNING = 9
@@ -53,16 +53,16 @@ def sweep_meetings(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, 
 
 
 def _workspaces(session: Session) -> list[int]:
-    return list(session.exec(select(Workspace.id).order_by(Workspace.id)).all())
+    return [i for i in session.exec(select(Workspace.id).order_by(col(Workspace.id))).all() if i is not None]
 
 
 def _active_series(session: Session, *, ws_id: int, today: date) -> list[int]:
     """The workspace's active series, on a working day (the job acts on working days only)."""
     if not calendar_for(session, ws_id).is_working_day(today):
         return []
-    return list(session.exec(select(MeetingSeries.id).where(MeetingSeries.workspace_id == ws_id,
-                                                            MeetingSeries.active == True)  # noqa: E712
-                             .order_by(MeetingSeries.id)).all())
+    return [i for i in session.exec(select(MeetingSeries.id).where(MeetingSeries.workspace_id == ws_id,
+                                                                   MeetingSeries.active == True)  # noqa: E712
+                                    .order_by(col(MeetingSeries.id))).all() if i is not None]
 
 
 def _due_steps(session: Session, *, ws_id: int, today: date) -> list[tuple[int, str]]:
@@ -72,9 +72,9 @@ def _due_steps(session: Session, *, ws_id: int, today: date) -> list[tuple[int, 
         return []
     steps: list[tuple[int, str]] = []
     for m in session.exec(select(Meeting).where(Meeting.workspace_id == ws_id, Meeting.day >= today,
-                                                Meeting.day <= today + LOOKAHEAD).order_by(Meeting.id)).all():
+                                                Meeting.day <= today + LOOKAHEAD).order_by(col(Meeting.id))).all():
         step = _step_due(m, today, calendar)
-        if step is not None:
+        if step is not None and m.id is not None:
             steps.append((m.id, step))
     return steps
 
@@ -93,7 +93,7 @@ def _schedule(session: Session, *, series_id: int, now: datetime, tz: ZoneInfo, 
         return 0
     ws = session.get(Workspace, series.workspace_id)
     owner = session.get(Person, series.created_by_id)
-    if owner is not None:
+    if owner is not None and ws is not None:
         meetings.ensure_occurrences(Ctx(session, ws, owner, now, tz=tz, default_lang=default_lang), series)
     return 0  # schedules meetings, writes no messages
 
@@ -102,10 +102,12 @@ def _meeting_ctx(session: Session, meeting_id: int, step: str, *, now: datetime,
                  default_lang: str) -> tuple[Ctx, Meeting] | None:
     """The meeting as it is now, with its creator's context, if ``step`` is still due for it."""
     m = session.get(Meeting, meeting_id)
-    creator = session.get(Person, m.created_by_id) if m is not None and m.created_by_id else None
-    if creator is None:
+    if m is None:
         return None
+    creator = session.get(Person, m.created_by_id) if m.created_by_id else None
     ws = session.get(Workspace, m.workspace_id)
+    if creator is None or ws is None:
+        return None
     ctx = Ctx(session, ws, creator, now, tz=tz, default_lang=default_lang)
     if _step_due(m, ctx.today, ctx.calendar) != step:
         return None  # moved since the plan was read
@@ -135,7 +137,8 @@ def _force_leads(session, ws: Workspace) -> list[Person]:
     seen: dict[int, Person] = {}
     for f in session.exec(select(TaskForce).where(TaskForce.workspace_id == ws.id, TaskForce.status == "open")).all():
         for p in forces.leads_of(session, f):
-            seen.setdefault(p.id, p)
+            if p.id is not None:
+                seen.setdefault(p.id, p)
     return list(seen.values())
 
 
@@ -144,10 +147,11 @@ def _secretaries_and_chair(session, ws: Workspace, m: Meeting) -> list[Person]:
                                                              RoleGrant.role == "secretary")).all())
     if m.chair_id:
         ids.add(m.chair_id)
-    return list(session.exec(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).all()) if ids else []
+    return list(session.exec(select(Person).where(col(Person.id).in_(ids)).order_by(col(Person.id))).all()) if ids else []
 
 
 def _send_draft(ctx: Ctx, m: Meeting, people: list[Person]) -> int:
+    assert m.id is not None and ctx.ws.id is not None
     not_before = send_time(ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=DEFAULT)
     if local_today(not_before, ctx.tz) > m.day:
         return 0  # decided too late in the meeting's day: it would arrive after the meeting
@@ -160,9 +164,7 @@ def _send_draft(ctx: Ctx, m: Meeting, people: list[Person]) -> int:
         lang = p.lang or ctx.default_lang
         if lang not in agendas:
             reader = Ctx(ctx.session, ctx.ws, p, ctx.now, tz=ctx.tz, default_lang=ctx.default_lang)
-            agendas[lang] = meetings.render_agenda(meetings.build_agenda(reader, m.id), lang)
-        agenda = agendas[lang]
-        text = Msg("meeting.draft", id=m.id, day=Day(m.day)).render(lang) + "\n" + agenda
-        n += outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=p.chat_user_id, text=text,
+            agendas[lang] = agenda.draft(meetings.build_agenda(reader, m.id), lang)
+        n += outbox.enqueue(ctx.session, workspace_id=ctx.ws.id, key=key, recipient=p.chat_user_id, text=agendas[lang],
                             kind="meeting", now=ctx.now, person_id=p.id, not_before=not_before)
     return n

@@ -11,10 +11,12 @@ Holiday names and reasons are in Chinese (the package's ``zh_CN`` names).
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -47,10 +49,20 @@ KNOWN_YEARS = range(1990, 2101)
 FAR = timedelta(days=366 * 20)
 
 
+# The package's years, shared by every calendar of the process (each request and each job item builds
+# its own WorkCalendar; the package takes milliseconds a year). Keyed by the package's class too, so
+# a test that replaces it gets a fresh answer.
+_PACKAGE_YEARS: dict[tuple[object, int], _YearData] = {}
+
+
 def _load_year(year: int) -> _YearData:
     """Build one year's data from ``holidays.China``; weekends only if the package fails."""
     if year not in KNOWN_YEARS:
         return _EMPTY_YEAR
+    key = (holidays.China, year)
+    cached = _PACKAGE_YEARS.get(key)
+    if cached is not None:
+        return cached
     try:
         cn = holidays.China(years=year, language="zh_CN")
         names = {d: str(name) for d, name in cn.items() if d.year == year}
@@ -58,7 +70,9 @@ def _load_year(year: int) -> _YearData:
         makeup = frozenset(d for d in cn.weekend_workdays if d.year == year)
     except Exception:
         return _EMPTY_YEAR
-    return _YearData(holidays=names, makeup_workdays=makeup)
+    data = _YearData(holidays=names, makeup_workdays=makeup)
+    _PACKAGE_YEARS[key] = data
+    return data
 
 
 @lru_cache(maxsize=16)
@@ -88,6 +102,9 @@ class WorkCalendar:
         # Filled lazily, one entry per year. Concurrent threads may both build a year; the
         # results are identical, so the race is harmless and needs no lock.
         self._years: dict[int, _YearData] = {}
+        # Prefix sums, one tuple per year: entry i is the number of working days among the year's
+        # first i days (overrides included), so any count is a difference of two entries.
+        self._prefix: dict[int, tuple[int, ...]] = {}
 
     @property
     def overrides(self) -> Mapping[date, tuple[bool, str]]:
@@ -100,6 +117,20 @@ class WorkCalendar:
         if data is None:
             data = self._years.setdefault(year, _load_year(year))
         return data
+
+    def _counts(self, year: int) -> tuple[int, ...]:
+        """The year's prefix sums (see ``_prefix``): 366 or 367 entries, the last the year's total."""
+        counts = self._prefix.get(year)
+        if counts is None:
+            first = date(year, 1, 1)
+            length = 366 if _stdlib_calendar.isleap(year) else 365
+            flags = (int(self._is_working(first + timedelta(days=i))) for i in range(length))
+            counts = self._prefix.setdefault(year, (0, *accumulate(flags)))
+        return counts
+
+    def _through(self, d: date) -> int:
+        """Working days from 1 January of ``d``'s year up to and including ``d``."""
+        return self._counts(d.year)[d.timetuple().tm_yday]
 
     def _is_working(self, d: date) -> bool:
         """Unchecked fast path of :meth:`is_working_day` for the arithmetic loops."""
@@ -158,32 +189,50 @@ class WorkCalendar:
         return cur
 
     def add_working_days(self, d: date, n: int) -> date:
-        """The ``n``-th working day after ``d`` (before it if ``n`` < 0); ``n`` = 0 rolls forward."""
+        """The ``n``-th working day after ``d`` (before it if ``n`` < 0); ``n`` = 0 rolls forward.
+
+        Constant time per year crossed: a search in the year's prefix sums, not a walk day by day."""
         cur = _check_date(d)
         if n == 0:
             return self.next_working_day(cur, include_self=True)
-        step = _ONE_DAY if n > 0 else -_ONE_DAY
-        remaining = abs(n)
-        while remaining:
-            cur += step
-            if self._is_working(cur):
-                remaining -= 1
-        return cur
+        year = cur.year
+        if n > 0:
+            # The n-th working day after d is the first day whose running count reaches through(d) + n.
+            target = self._through(cur) + n
+            while True:
+                counts = self._counts(year)
+                if counts[-1] >= target:
+                    return date(year, 1, 1) + timedelta(days=bisect_left(counts, target) - 1)
+                target -= counts[-1]
+                year = self._next_year(year, 1)
+        # Backwards: the day whose running count is through(d) - |n| and which is itself working, i.e.
+        # the first day reaching that count (a count of 0 lies in an earlier year).
+        target = self._through(cur) - (1 if self._is_working(cur) else 0) - (-n) + 1
+        while target <= 0:
+            year = self._next_year(year, -1)
+            target += self._counts(year)[-1]
+        return date(year, 1, 1) + timedelta(days=bisect_left(self._counts(year), target) - 1)
+
+    @staticmethod
+    def _next_year(year: int, step: int) -> int:
+        year += step
+        if not 1 <= year <= 9999:
+            raise OverflowError("date value out of range")
+        return year
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]; negated count of (end, start] if ``end`` < ``start``."""
+        """Working days in (start, end]; negated count of (end, start] if ``end`` < ``start``.
+
+        A difference of prefix sums: constant time per year spanned (at most ~20, see FAR)."""
         _check_date(start)
         _check_date(end)
         if end < start:
             return -self.working_days_between(end, start)
         if end - start > FAR:
             end = start + FAR  # saturates (see FAR)
-        count = 0
-        cur = start + _ONE_DAY
-        while cur <= end:
-            if self._is_working(cur):
-                count += 1
-            cur += _ONE_DAY
+        count = self._through(end) - self._through(start)
+        for year in range(start.year, end.year):
+            count += self._counts(year)[-1]
         return count
 
     def month_days(self, year: int, month: int, lang: str = "zh") -> list[tuple[date, bool, str]]:

@@ -1,36 +1,76 @@
-"""周报: the weekly digest for each task-force lead — what changed, what is red, who is silent."""
+"""周报: the weekly digest for each task-force lead — what changed, what is red, who is silent.
+
+The digest is data (``Digest``); ``present.digest`` words it. It costs what it shows: the lights of the
+force's live tasks are computed from a column query (no ORM objects, no cards), and cards are built only
+for the first ``MAX_LINES`` of each section; the rest is counted."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlmodel import select
+from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
 
-from models import i18n, rank
+from models import rank
 from models.context import Ctx
-from models.i18n import Day, t
-from models.lights import EMOJI
-from models.tables import ExtensionRequest, Task, TaskForce
-from models.tasks import TaskView, force_tasks, views
+from models.lights import Light, TaskFacts, compute
+from models.policy import Policy, effective
+from models.status import LIVE
+from models.tables import ExtensionRequest, Person, Task, TaskForce, TimeNode
 
 MAX_LINES = 8  # per section: a digest is read on a phone
+SECTIONS = ("red", "blocked", "approvals", "yellow", "silent", "done", "new")
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """A task as a digest line shows it: its light, title, owner, deadline, and why it is in its section."""
+
+    id: int
+    title: str
+    status: str
+    owner_name: str
+    due: date
+    light: Light
+    blocked_reason: str | None = None
+    extension_to: date | None = None  # a pending extension request's new deadline
+
+
+@dataclass
+class Section:
+    """A digest section: its first ``MAX_LINES`` tasks, and how many there are in all."""
+
+    items: list[DigestItem] = field(default_factory=list)
+    total: int = 0
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    @property
+    def more(self) -> int:
+        """How many it does not list."""
+        return self.total - len(self.items)
 
 
 @dataclass
 class Digest:
-    """One task force's week, as data; ``render`` turns it into the message."""
+    """One task force's week, as data; ``present.digest.render`` turns it into the message."""
 
     force: str
     since: datetime
     until: datetime
-    done: list[TaskView] = field(default_factory=list)
-    new: list[TaskView] = field(default_factory=list)
-    red: list[TaskView] = field(default_factory=list)
-    yellow: list[TaskView] = field(default_factory=list)
-    silent: list[TaskView] = field(default_factory=list)
-    blocked: list[TaskView] = field(default_factory=list)
-    approvals: list[TaskView] = field(default_factory=list)
+    done: Section = field(default_factory=Section)
+    new: Section = field(default_factory=Section)
+    red: Section = field(default_factory=Section)
+    yellow: Section = field(default_factory=Section)
+    silent: Section = field(default_factory=Section)
+    blocked: Section = field(default_factory=Section)
+    approvals: Section = field(default_factory=Section)
     standings: list[rank.RankRow] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     # From 1 November: next year, when its official holiday schedule is not in the calendar yet.
@@ -43,101 +83,71 @@ def week_start(ctx: Ctx) -> datetime:
     return datetime.combine(today - timedelta(days=today.weekday()), time(0, 0), tzinfo=ctx.tz)
 
 
-def build(ctx: Ctx, force: TaskForce, *, days: int = 7) -> Digest:
-    """The digest of the last ``days`` days up to ``ctx.now``; the caller checks who may read it."""
+def _open_nodes(ctx: Ctx, force_id: int) -> dict[int, list[tuple[str, date]]]:
+    """The open time nodes of the force's live tasks, by task: one column query."""
+    live = select(Task.id).where(col(Task.force_id) == force_id, col(Task.status).in_(LIVE))
+    nodes: dict[int, list[tuple[str, date]]] = {}
+    for task_id, name, due in ctx.session.exec(
+        select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
+        .where(col(TimeNode.task_id).in_(live), col(TimeNode.done_at).is_(None))
+        .order_by(col(TimeNode.no))
+    ).all():
+        nodes.setdefault(task_id, []).append((name, due))
+    return nodes
+
+
+def build(ctx: Ctx, force: TaskForce, *, days: int = 7, policy: Policy | None = None) -> Digest:
+    """The digest of the last ``days`` days up to ``ctx.now``; the caller checks who may read it.
+    ``policy``: the force's, when the caller has it already (the digest job loads them once a run).
+
+    A fixed number of statements whatever the force's size: the force's live tasks and those done or
+    added in the period in one column query, their open nodes, the pending extensions, the owners of
+    the lines shown, the standings."""
+    policy = policy or effective(force.policy)
     since = ctx.now - timedelta(days=days)
-    live = force_tasks(ctx, force, live_only=True)
-    done_rows = ctx.session.exec(select(Task).where(Task.force_id == force.id, Task.status == "done",
-                                                    Task.done_at >= since).order_by(Task.done_at)).all()
-    new_rows = ctx.session.exec(select(Task).where(Task.force_id == force.id, Task.created_at >= since,
-                                                   Task.status != "cancelled").order_by(Task.id)).all()
-    pending_ext = set(ctx.session.exec(select(ExtensionRequest.task_id).join(Task, Task.id == ExtensionRequest.task_id)
-                                       .where(Task.force_id == force.id, ExtensionRequest.status == "pending")).all())
+    assert force.id is not None
+    status, done_at, created_at = col(Task.status), col(Task.done_at), col(Task.created_at)
+    rows = ctx.session.execute(
+        sa_select(col(Task.id), status, col(Task.progress), col(Task.start_date), col(Task.due), created_at,
+                  col(Task.last_progress_at), done_at, col(Task.title), col(Task.owner_id), col(Task.blocked_reason))
+        .where(col(Task.force_id) == force.id,
+               or_(status.in_(LIVE), and_(status == "done", done_at >= since),
+                   and_(created_at >= since, status != "cancelled")))
+        .order_by(col(Task.due), col(Task.id))
+    ).all()
+    nodes = _open_nodes(ctx, force.id) if any(r.status in LIVE for r in rows) else {}
+    pending = dict(ctx.session.execute(
+        sa_select(col(ExtensionRequest.task_id), col(ExtensionRequest.new_due))
+        .join(Task, col(Task.id) == ExtensionRequest.task_id)
+        .where(col(Task.force_id) == force.id, status.in_(LIVE), col(ExtensionRequest.status) == "pending")
+    ).all())
+    lights: dict[int, Light] = {}
+    for r in rows:
+        facts = TaskFacts(r.status, r.progress, r.start_date, r.due, r.created_at, r.last_progress_at,
+                          tuple(nodes.get(r.id, ())))
+        lights[r.id] = compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy)
+    live = [r for r in rows if r.status in LIVE]
+    picked: dict[str, list] = {
+        "red": [r for r in live if lights[r.id].color == "red"],
+        "yellow": [r for r in live if lights[r.id].color == "yellow"],
+        "silent": [r for r in live if any(m.key == "light.why.silent" for m in lights[r.id].reasons)],
+        "blocked": [r for r in live if r.status == "blocked"],
+        "approvals": [r for r in live if r.status == "done_requested" or r.id in pending],
+        "done": sorted((r for r in rows if r.status == "done" and r.done_at is not None and r.done_at >= since),
+                       key=lambda r: (r.done_at, r.id)),
+        "new": sorted((r for r in rows if r.created_at >= since and r.status != "cancelled"), key=lambda r: r.id),
+    }
+    owners = {r.owner_id for x in picked.values() for r in x[:MAX_LINES]}
+    names = dict(ctx.session.execute(sa_select(col(Person.id), col(Person.name))
+                                     .where(col(Person.id).in_(owners))).all()) if owners else {}
     d = Digest(force=force.name, since=since, until=ctx.now)
-    d.done = views(ctx, list(done_rows))
-    d.new = views(ctx, list(new_rows))
-    d.red = [v for v in live if v.light.color == "red"]
-    d.yellow = [v for v in live if v.light.color == "yellow"]
-    d.silent = [v for v in live if any(r.key == "light.why.silent" for r in v.light.reasons)]
-    d.blocked = [v for v in live if v.status == "blocked"]
-    d.approvals = [v for v in live if v.status == "done_requested" or v.id in pending_ext]
-    d.standings = rank.ranking(ctx, "dept", force_id=force.id)
-    d.counts = {c: sum(1 for v in live if v.light.color == c) for c in ("red", "yellow", "green", "grey")}
+    for name in SECTIONS:
+        items = [DigestItem(r.id, r.title, r.status, names.get(r.owner_id, "?"), r.due, lights[r.id], r.blocked_reason,
+                            pending.get(r.id)) for r in picked[name][:MAX_LINES]]
+        setattr(d, name, Section(items, len(picked[name])))
+    d.standings = rank.ranking(ctx, "dept", force_id=force.id, policies={force.id: policy})
+    d.counts = {c: sum(1 for r in live if lights[r.id].color == c) for c in ("red", "yellow", "green", "grey")}
     from models.holiday_notice import next_year_missing
 
     d.calendar_missing = next_year_missing(ctx.session, ctx.ws.id, ctx.today)
     return d
-
-
-def _section(title_key: str, items: list[TaskView], lang: str, line, command: str) -> list[str]:
-    """A section's first MAX_LINES items; when there are more, how many and the command that lists them."""
-    if not items:
-        return []
-    out = [t(title_key, lang, n=len(items))]
-    out += [line(v) for v in items[:MAX_LINES]]
-    if len(items) > MAX_LINES:
-        out.append(t("digest.more", lang, n=len(items) - MAX_LINES, command=command))
-    return out
-
-
-def _list_command(force: str, light: str | None = None) -> str:
-    # /task list shows a force red first, 40 a page: the rows after the first MAX_LINES are on its first page.
-    name = f"“{force}”" if any(c.isspace() for c in force) else force
-    return f"/task list force:{name}" + (f" light:{light}" if light else "")
-
-
-def render(d: Digest, lang: str, tz) -> str:
-    """The digest as a message: counts first, then each non-empty section, then standings."""
-    def basic(v: TaskView) -> str:
-        return f"  {EMOJI[v.light.color]} #{v.id} {v.title} · {v.owner_name} · {Day(v.due).render(lang)}"
-
-    def why(v: TaskView) -> str:
-        return basic(v) + f" · {v.light.explain(lang)}"
-
-    lines = [t("digest.title", lang, force=d.force, since=Day(d.since.astimezone(tz).date()).render(lang),
-               until=Day(d.until.astimezone(tz).date()).render(lang)),
-             "  ".join(f"{EMOJI[c]} {t('light.' + c, lang)} {n}" for c, n in d.counts.items())]
-    if d.calendar_missing:
-        lines.append(t("digest.calendar_missing", lang, year=d.calendar_missing))
-    every = _list_command(d.force)
-    lines += _section("digest.red", d.red, lang, why, _list_command(d.force, "red"))
-    lines += _section("digest.blocked", d.blocked, lang, lambda v: basic(v) + f" · ⛔ {v.blocked_reason}", every)
-    lines += _section("digest.approvals", d.approvals, lang, lambda v: basic(v) + " · " + (
-        t("digest.ext", lang, date=Day(v.pending_extension.new_due).render(lang)) if v.pending_extension
-        else t("status.done_requested", lang)), every)
-    lines += _section("digest.yellow", d.yellow, lang, why, _list_command(d.force, "yellow"))
-    lines += _section("digest.silent", d.silent, lang, basic, every)
-    export = f"/force export {d.force}"  # done tasks are in no list; the export has every task of the force
-    lines += _section("digest.done", d.done, lang, basic, export)
-    lines += _section("digest.new", d.new, lang, basic, export)
-    if d.standings:
-        lines.append(t("digest.standings", lang))
-        lines += [f"  {r.rank}. {r.name} · {r.score} · " + t("digest.standing", lang, live=r.live, overdue=r.overdue, done=r.done)
-                  for r in d.standings[:MAX_LINES]]
-    if len(lines) == 2:
-        lines.append(t("digest.quiet", lang))
-    return "\n".join(lines)
-
-
-i18n.register(
-    {
-        "digest.calendar_missing": {
-            "zh": "📅 {year} 年的节假日安排还没有录入日历，工作日按推测计算；请管理员在国务院通知发布后用 /guatu calendar import 导入。",
-            "en": "📅 {year}'s official holidays are not in the calendar yet (working days are guessed); an admin imports "
-                  "the State Council's notice with /guatu calendar import once it is out.",
-        },
-        "digest.title": {"zh": "📊 专班「{force}」周报（{since} — {until}）", "en": "📊 Weekly digest of “{force}” ({since} — {until})"},
-        "digest.red": {"zh": "🔴 红灯 {n} 项：", "en": "🔴 Red ({n}):"},
-        "digest.yellow": {"zh": "🟡 黄灯 {n} 项：", "en": "🟡 Yellow ({n}):"},
-        "digest.silent": {"zh": "🤐 沉默（长时间无更新）{n} 项：", "en": "🤐 Silent ({n}):"},
-        "digest.blocked": {"zh": "⛔ 受阻 {n} 项：", "en": "⛔ Blocked ({n}):"},
-        "digest.approvals": {"zh": "📝 待你审批 {n} 项：", "en": "📝 Awaiting your decision ({n}):"},
-        "digest.ext": {"zh": "申请延期至 {date}", "en": "extension to {date} requested"},
-        "digest.done": {"zh": "✅ 本周销号 {n} 项：", "en": "✅ Done this week ({n}):"},
-        "digest.new": {"zh": "🆕 本周新增 {n} 项：", "en": "🆕 New this week ({n}):"},
-        "digest.more": {"zh": "  ……另有 {n} 项 · {command}", "en": "  … {n} more · {command}"},
-        "digest.standings": {"zh": "🏇 部门赛马：", "en": "🏇 Department standings:"},
-        "digest.standing": {"zh": "在办 {live} · 逾期 {overdue} · 完成 {done}", "en": "{live} live · {overdue} overdue · {done} done"},
-        "digest.quiet": {"zh": "本周没有需要关注的变化。", "en": "Nothing needs your attention this week."},
-    }
-)

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_
-from sqlmodel import select
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
 
 from models import audit, horizon, i18n, org, outbox, permissions, rank
 from models.context import Ctx
 from models.errors import Conflict, InvalidInput, NotFound
-from models.i18n import Day, Msg, t
-from models.lights import EMOJI, ORDER
+from models.i18n import Day, Msg
+from models.lights import ORDER
 from models.policy import DEFAULT
 from models.status import OPEN
 from models.tables import AgendaItem, Decision, ForceMember, Meeting, MeetingSeries, Person, Task, TaskForce, TimeNode
@@ -28,6 +29,12 @@ HORIZON_OCCURRENCES = 2  # a series keeps this many future meetings on the calen
 MAX_TOPIC = 500
 
 
+def _pk(value: int | None) -> int:
+    """A stored row's id (a flushed row always has one)."""
+    assert value is not None
+    return value
+
+
 def _require_secretary(ctx: Ctx, action: str) -> None:
     permissions.require(ctx, action)
 
@@ -39,8 +46,14 @@ def get_meeting(ctx: Ctx, meeting_id: int) -> Meeting:
     return m
 
 
+def _stored(msg: Msg, lang: str) -> str:
+    """Text the domain stores (a meeting's default title, a decision task's description): written once,
+    in the workspace's language, like any title a person types. Nothing else here is worded."""
+    return msg.render(lang)
+
+
 def _title(kind: str, day: date, lang: str) -> str:
-    return t(f"meeting.title.{kind}", lang, year=day.year, month=day.month)
+    return _stored(Msg(f"meeting.title.{kind}", year=day.year, month=day.month), lang)
 
 
 def _cutoff(ctx: Ctx, day: date) -> date:
@@ -57,14 +70,14 @@ def new_meeting(
     chair_person = org.find_person(ctx.session, ctx.ws, chair, now=ctx.now) if chair else None
     m = _insert(ctx, kind, day, title=(title or "").strip() or None, at=at, chair_id=chair_person.id if chair_person else None,
                 length=length)
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.created", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.created", entity="meeting",
                  entity_id=m.id, now=ctx.now, kind=kind, day=day.isoformat(), title=m.title)
     return m
 
 
 def _insert(ctx: Ctx, kind: str, day: date, *, title: str | None, at: time | None, chair_id: int | None,
             length: int | None, series: MeetingSeries | None = None, seq: int | None = None) -> Meeting:
-    m = Meeting(workspace_id=ctx.ws.id, series_id=series.id if series else None, seq=seq, kind=kind,
+    m = Meeting(workspace_id=_pk(ctx.ws.id), series_id=series.id if series else None, seq=seq, kind=kind,
                 title=(title or _title(kind, day, ctx.default_lang))[:300], day=day, at_time=at or DEFAULT_TIME,
                 length_min=length or DEFAULT_LENGTH.get(kind, 60), cutoff=_cutoff(ctx, day), chair_id=chair_id,
                 channel_id=ctx.channel_id, created_by_id=ctx.actor.id, created_at=ctx.now)
@@ -92,12 +105,12 @@ def new_series(ctx: Ctx, kind: str, every_months: int, start: date, *, at: time 
     if not 1 <= every_months <= 12:
         raise InvalidInput("meeting.bad_every")
     chair_person = org.find_person(ctx.session, ctx.ws, chair, now=ctx.now) if chair else None
-    series = MeetingSeries(workspace_id=ctx.ws.id, kind=kind, every_months=every_months, start=start, at_time=at,
+    series = MeetingSeries(workspace_id=_pk(ctx.ws.id), kind=kind, every_months=every_months, start=start, at_time=at,
                            chair_id=chair_person.id if chair_person else None, created_by_id=ctx.actor.id,
                            created_at=ctx.now)
     ctx.session.add(series)
     ctx.session.flush()
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.series_created",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.series_created",
                  entity="meeting_series", entity_id=series.id, now=ctx.now, kind=kind, every=every_months,
                  start=start.isoformat())
     return series, ensure_occurrences(ctx, series)
@@ -105,7 +118,8 @@ def new_series(ctx: Ctx, kind: str, every_months: int, start: date, *, at: time 
 
 def ensure_occurrences(ctx: Ctx, series: MeetingSeries) -> list[Meeting]:
     """Idempotent: schedules the series' next meetings up to the horizon; returns those it added."""
-    existing = {m.seq: m for m in ctx.session.exec(select(Meeting).where(Meeting.series_id == series.id)).all()}
+    existing = {m.seq: m for m in ctx.session.exec(select(Meeting).where(Meeting.series_id == series.id)).all()
+                if m.seq is not None}
     added: list[Meeting] = []
     upcoming = sum(1 for m in existing.values() if m.day >= ctx.today)
     seq = max(existing, default=-1) + 1
@@ -133,23 +147,36 @@ def propose(ctx: Ctx, meeting_id: int, topic: str, *, presenter: org.PersonRef |
     if len(topic) > MAX_TOPIC:
         raise InvalidInput("task.title_long", max=MAX_TOPIC)
     who = org.find_person(ctx.session, ctx.ws, presenter, now=ctx.now) if presenter else ctx.actor
-    item = AgendaItem(meeting_id=m.id, topic=topic, proposer_id=ctx.actor.id, presenter_id=who.id,
+    item = AgendaItem(meeting_id=_pk(m.id), topic=topic, proposer_id=_pk(ctx.actor.id), presenter_id=who.id,
                       length_min=length or 10, late=ctx.today > m.cutoff, created_at=ctx.now)
     ctx.session.add(item)
     ctx.session.flush()
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.proposed", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.proposed", entity="meeting",
                  entity_id=m.id, now=ctx.now, item=item.id, topic=topic, late=item.late)
     return item
 
 
 @dataclass
 class AgendaLine:
-    start: time | None
+    """One line of an agenda, as data (``present.agenda`` words it): its section and kind, its length and
+    start, who presents it, and what it is about — a task's card, a decision's or a topic's text, a task
+    force's counts, the race's names, or how many items it does not list."""
+
+    section: str  # one of SECTIONS
+    kind: str  # followup, hot, more_hot, report, written_reports, topic, race
     length: int
-    section: str
-    title: str
-    presenter: str
-    note: str = ""
+    presenter: str = ""
+    start: time | None = None
+    task: TaskView | None = None  # followup, hot
+    text: str = ""  # a decision's text (followup), a topic, a task force's name (report)
+    origin: tuple[int, str] | None = None  # followup: the meeting that decided it, when there are several
+    count: int = 0  # more_hot, written_reports: how many are not listed
+    live: int = 0
+    overdue: int = 0
+    blocked: int = 0
+    late: bool = False  # topic: proposed after the cut-off
+    ahead: tuple[str, ...] = ()  # race
+    behind: tuple[str, ...] = ()
 
 
 @dataclass
@@ -165,13 +192,14 @@ class Agenda:
 
 def _before(ctx: Ctx, m: Meeting):
     """Meetings of the same kind held before ``m`` (same day: created before it)."""
+    day, mid = col(Meeting.day), col(Meeting.id)
     return select(Meeting).where(Meeting.workspace_id == ctx.ws.id, Meeting.kind == m.kind,
-                                 or_(Meeting.day < m.day, and_(Meeting.day == m.day, Meeting.id < m.id)))
+                                 or_(day < m.day, and_(day == m.day, mid < _pk(m.id))))
 
 
 def previous_meeting(ctx: Ctx, m: Meeting) -> Meeting | None:
     """The last meeting of the same kind before this one, in a series or not."""
-    return ctx.session.exec(_before(ctx, m).order_by(Meeting.day.desc(), Meeting.id.desc())).first()
+    return ctx.session.exec(_before(ctx, m).order_by(col(Meeting.day).desc(), col(Meeting.id).desc())).first()
 
 
 def followed_up(ctx: Ctx, m: Meeting) -> list[Meeting]:
@@ -179,21 +207,22 @@ def followed_up(ctx: Ctx, m: Meeting) -> list[Meeting]:
     previous meeting and the ad-hoc meetings of its kind held since; an ad-hoc meeting (or a series'
     first): the previous meeting of its kind."""
     if m.series_id is not None:
-        prev = ctx.session.exec(_before(ctx, m).where(Meeting.series_id == m.series_id)
-                                .order_by(Meeting.day.desc(), Meeting.id.desc())).first()
+        day, mid = col(Meeting.day), col(Meeting.id)
+        prev = ctx.session.exec(_before(ctx, m).where(col(Meeting.series_id) == m.series_id)
+                                .order_by(day.desc(), mid.desc())).first()
         if prev is not None:
             adhoc = ctx.session.exec(_before(ctx, m).where(
-                Meeting.series_id.is_(None),
-                or_(Meeting.day > prev.day, and_(Meeting.day == prev.day, Meeting.id > prev.id)),
-            ).order_by(Meeting.day, Meeting.id)).all()
+                col(Meeting.series_id).is_(None),
+                or_(day > prev.day, and_(day == prev.day, mid > _pk(prev.id))),
+            ).order_by(day, mid)).all()
             return [prev, *adhoc]
     prev = previous_meeting(ctx, m)
     return [prev] if prev is not None else []
 
 
 def decisions_of(ctx: Ctx, m: Meeting) -> list[tuple[Decision, TaskView]]:
-    rows = ctx.session.exec(select(Decision).where(Decision.meeting_id == m.id).order_by(Decision.id)).all()
-    tasks = {tk.id: tk for tk in ctx.session.exec(select(Task).where(Task.id.in_([d.task_id for d in rows]))).all()} if rows else {}
+    rows = ctx.session.exec(select(Decision).where(Decision.meeting_id == m.id).order_by(col(Decision.id))).all()
+    tasks = {tk.id: tk for tk in ctx.session.exec(select(Task).where(col(Task.id).in_([d.task_id for d in rows]))).all()} if rows else {}
     vs = {v.id: v for v in views(ctx, list(tasks.values()))}
     return [(d, vs[d.task_id]) for d in rows if d.task_id in vs]
 
@@ -201,9 +230,9 @@ def decisions_of(ctx: Ctx, m: Meeting) -> list[tuple[Decision, TaskView]]:
 def _red_or_blocked(ctx: Ctx):
     """The SQL form of "red or blocked": a live task whose deadline or an open time node has passed (the
     light's red rule; a done report is green), or one flagged blocked."""
-    node_passed = select(TimeNode.task_id).where(TimeNode.done_at.is_(None), TimeNode.due < ctx.today)
-    red = and_(Task.status.in_(("todo", "active", "blocked")), or_(Task.due < ctx.today, Task.id.in_(node_passed)))
-    return red, or_(red, Task.status == "blocked")
+    node_passed = select(TimeNode.task_id).where(col(TimeNode.done_at).is_(None), col(TimeNode.due) < ctx.today)
+    red = and_(col(Task.status).in_(OPEN), or_(col(Task.due) < ctx.today, col(Task.id).in_(node_passed)))
+    return red, or_(red, col(Task.status) == "blocked")
 
 
 def race_sides(n: int) -> tuple[int, int]:
@@ -218,46 +247,44 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
     """Attendees, secretaries and leaders: the agenda from live data — the follow-up of the decisions of
     the meetings it follows up (followed_up), red (deadline or time node passed) and blocked items, task-
     force reports, proposed topics, the horse race — time-boxed from the start time, with presenters.
-    Counts are the whole truth: what is not listed is counted."""
+    Counts are the whole truth: what is not listed is counted. Its aggregates read the meeting's scope
+    only: the live tasks of the workspace's open task forces (permissions.reporting_forces), through the
+    live-status indexes."""
     m = get_meeting(ctx, meeting_id)
     permissions.require(ctx, "meeting.agenda", meeting=m)
-    lang = ctx.lang
     lines: list[AgendaLine] = []
     sources = followed_up(ctx, m)
     for src in sources:
-        origin = t("meeting.from", lang, id=src.id, title=src.title) + " · " if len(sources) > 1 else ""
+        origin = (_pk(src.id), src.title) if len(sources) > 1 else None
         for d, v in decisions_of(ctx, src):
-            state = t("status." + v.status, lang)
-            lines.append(AgendaLine(None, 2, "followup", f"{EMOJI[v.light.color]} #{v.id} {d.text}", v.owner_name,
-                                    f"{origin}{state} · {v.progress}% · {v.light.explain(lang)}"))
+            lines.append(AgendaLine("followup", "followup", 2, v.owner_name, task=v, text=d.text, origin=origin))
     red, hot_q = _red_or_blocked(ctx)
-    in_ws = and_(Task.workspace_id == ctx.ws.id, hot_q)
+    # The meeting's scope is the workspace's live work: "live" spelled as the partial index's predicate
+    # (ix_task_live_due) lets the count read live tasks only, not every task ever done.
+    in_ws = and_(col(Task.workspace_id) == ctx.ws.id, col(Task.status).in_(LIVE), hot_q)
     n_hot = ctx.session.exec(select(func.count()).select_from(Task).where(in_ws)).one()
-    hot_rows = ctx.session.exec(select(Task).where(in_ws).order_by(case((red, 0), else_=1), Task.due, Task.id)
+    hot_rows = ctx.session.exec(select(Task).where(in_ws).order_by(case((red, 0), else_=1), col(Task.due), col(Task.id))
                                 .limit(max_hot)).all()
     hot = sorted(views(ctx, list(hot_rows)), key=lambda v: (ORDER[v.light.color], v.due, v.id))
     for v in hot:
-        note = v.blocked_reason or v.light.explain(lang)
-        lines.append(AgendaLine(None, 3, "hot", f"{EMOJI[v.light.color]} #{v.id} {v.title}", v.owner_name, note))
+        lines.append(AgendaLine("hot", "hot", 3, v.owner_name, task=v))
     if n_hot > len(hot):
-        lines.append(AgendaLine(None, 0, "hot", t("meeting.more_hot", lang, n=n_hot - len(hot)), "", ""))
+        lines.append(AgendaLine("hot", "more_hot", 0, count=n_hot - len(hot)))
     report_len = 10 if m.kind == "thematic" else 8
-    lines += _force_reports(ctx, report_len, lang)
+    lines += _force_reports(ctx, report_len)
     items = ctx.session.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
-                             .order_by(AgendaItem.late, AgendaItem.created_at, AgendaItem.id)).all()
+                             .order_by(col(AgendaItem.late), col(AgendaItem.created_at), col(AgendaItem.id))).all()
     wanted = {i.presenter_id for i in items if i.presenter_id} | ({m.chair_id} if m.chair_id else set())
-    names = dict(ctx.session.exec(select(Person.id, Person.name).where(Person.id.in_(wanted))).all()) if wanted else {}
+    names = dict(ctx.session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted))).all()) if wanted else {}
     for item in items:
-        lines.append(AgendaLine(None, item.length_min, "topic", item.topic, names.get(item.presenter_id, "—"),
-                                t("meeting.late", lang) if item.late else ""))
+        lines.append(AgendaLine("topic", "topic", item.length_min, names.get(item.presenter_id, "—"), text=item.topic,
+                                late=item.late))
     ranking = rank.ranking(ctx, "dept") or rank.ranking(ctx, "force")
     if ranking:
         n_top, n_bottom = race_sides(len(ranking))
-        top = "、".join(r.name for r in ranking[:n_top])
-        bottom = "、".join(r.name for r in ranking[len(ranking) - n_bottom:]) if n_bottom else ""
-        note = t("meeting.race_note", lang, top=top, bottom=bottom) if bottom else t("meeting.race_note_top", lang, top=top)
-        lines.append(AgendaLine(None, 5, "race", t("meeting.race", lang), names.get(m.chair_id, "—") if m.chair_id else "—",
-                                note))
+        lines.append(AgendaLine("race", "race", 5, names.get(m.chair_id, "—") if m.chair_id else "—",
+                                ahead=tuple(r.name for r in ranking[:n_top]),
+                                behind=tuple(r.name for r in ranking[len(ranking) - n_bottom:]) if n_bottom else ()))
     start = datetime.combine(m.day, m.at_time or DEFAULT_TIME)
     total = 0
     for line in lines:
@@ -269,61 +296,36 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
 MAX_REPORTS = 8  # oral reports a meeting can hear; the other task forces report in writing
 
 
-def _force_reports(ctx: Ctx, length: int, lang: str) -> list[AgendaLine]:
-    """Task-force reports, those most in trouble first; one aggregate query, not one per force."""
-    live = Task.status.in_(LIVE)
-    overdue = func.sum(case((and_(Task.due < ctx.today, Task.status.in_(OPEN)), 1), else_=0))
-    blocked = func.sum(case((Task.status == "blocked", 1), else_=0))
-    rows = ctx.session.exec(
-        select(TaskForce.id, TaskForce.name, func.count(Task.id), overdue, blocked)
-        .join(Task, Task.force_id == TaskForce.id)
-        .where(TaskForce.workspace_id == ctx.ws.id, TaskForce.status == "open", live)
-        .group_by(TaskForce.id, TaskForce.name)
-        .order_by(overdue.desc(), blocked.desc(), TaskForce.name)
+def _force_reports(ctx: Ctx, length: int) -> list[AgendaLine]:
+    """Task-force reports, those most in trouble first; one aggregate query grouped in SQL, not one per force."""
+    live = col(Task.status).in_(LIVE)
+    overdue = func.sum(case((and_(col(Task.due) < ctx.today, col(Task.status).in_(OPEN)), 1), else_=0))
+    blocked = func.sum(case((col(Task.status) == "blocked", 1), else_=0))
+    rows = ctx.session.execute(
+        sa_select(col(TaskForce.id), col(TaskForce.name), func.count(col(Task.id)), overdue, blocked)
+        .join(Task, col(Task.force_id) == TaskForce.id)
+        .where(col(TaskForce.workspace_id) == ctx.ws.id, col(TaskForce.status) == "open", live)
+        .group_by(col(TaskForce.id), col(TaskForce.name))
+        .order_by(overdue.desc(), blocked.desc(), col(TaskForce.name))
     ).all()
     shown = rows[:MAX_REPORTS]
     leads: dict[int, str] = {}
     if shown:
         for fid, name in ctx.session.exec(
-            select(ForceMember.force_id, Person.name).join(Person, Person.id == ForceMember.person_id)
-            .where(ForceMember.force_id.in_([r[0] for r in shown]), ForceMember.is_lead == True)  # noqa: E712
-            .order_by(ForceMember.id)
+            select(ForceMember.force_id, Person.name).join(Person, col(Person.id) == ForceMember.person_id)
+            .where(col(ForceMember.force_id).in_([r[0] for r in shown]), ForceMember.is_lead == True)  # noqa: E712
+            .order_by(col(ForceMember.id))
         ).all():
             leads.setdefault(fid, name)
-    out = [AgendaLine(None, length, "report", t("meeting.report", lang, force=name), leads.get(fid, "—"),
-                      t("meeting.report_note", lang, live=int(n or 0), overdue=int(o or 0), blocked=int(b or 0)))
+    out = [AgendaLine("report", "report", length, leads.get(fid, "—"), text=name, live=int(n or 0), overdue=int(o or 0),
+                      blocked=int(b or 0))
            for fid, name, n, o, b in shown]
     if len(rows) > MAX_REPORTS:
-        out.append(AgendaLine(None, 0, "report", t("meeting.written_reports", lang, n=len(rows) - MAX_REPORTS), "", ""))
+        out.append(AgendaLine("report", "written_reports", 0, count=len(rows) - MAX_REPORTS))
     return out
 
 
 SECTIONS = ("followup", "hot", "report", "topic", "race")
-
-
-def render_agenda(a: Agenda, lang: str) -> str:
-    m = a.meeting
-    out = [t("meeting.agenda_title", lang, id=m.id, title=m.title, day=Day(m.day), at=(m.at_time or DEFAULT_TIME).strftime("%H:%M"),
-             length=m.length_min, cutoff=Day(m.cutoff))]
-    n = 0
-    for section in SECTIONS:
-        lines = [line for line in a.lines if line.section == section]
-        if not lines:
-            continue
-        n += 1
-        out.append(t(f"meeting.section.{section}", lang, n=n))
-        for line in lines:
-            when = line.start.strftime("%H:%M") if line.start else "     "
-            mins = t("meeting.mins", lang, n=line.length) if line.length else ""
-            extra = f" — {line.note}" if line.note else ""
-            who = f"（{line.presenter}）" if line.presenter and lang == "zh" else (f" ({line.presenter})" if line.presenter else "")
-            out.append(f"  {when} {mins} {line.title}{who}{extra}")
-    if len(out) == 1:
-        out.append(t("meeting.agenda_empty", lang))
-    out.append(t("meeting.total", lang, total=a.total, length=m.length_min))
-    if a.overrun:
-        out.append(t("meeting.overrun", lang, n=a.overrun))
-    return "\n".join(out)
 
 
 def decide(ctx: Ctx, meeting_id: int, text: str, owner: org.PersonRef, due: date) -> tuple[Decision, Task]:
@@ -343,12 +345,12 @@ def decide(ctx: Ctx, meeting_id: int, text: str, owner: org.PersonRef, due: date
                                                          TaskForce.channel_id == m.channel_id,
                                                          TaskForce.status == "open")).first()
     task = create(ctx, f"【{m.title}】{text}", due=due, owner=person, force=force, priority="high" if m.kind == "thematic" else "normal",
-                  description=t("meeting.decision_desc", ctx.default_lang, title=m.title, day=Day(m.day)), source=f"meeting:{m.id}")
-    d = Decision(meeting_id=m.id, text=text, owner_id=person.id, due=due, task_id=task.id, created_by_id=ctx.actor.id,
+                  description=_stored(Msg("meeting.decision_desc", title=m.title, day=Day(m.day)), ctx.default_lang), source=f"meeting:{m.id}")
+    d = Decision(meeting_id=_pk(m.id), text=text, owner_id=_pk(person.id), due=due, task_id=_pk(task.id), created_by_id=ctx.actor.id,
                  created_at=ctx.now)
     ctx.session.add(d)
     ctx.session.flush()
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.decided", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.decided", entity="meeting",
                  entity_id=m.id, now=ctx.now, decision=d.id, task=task.id, owner=person.id, due=due.isoformat())
     return d, task
 
@@ -359,71 +361,83 @@ def set_minutes(ctx: Ctx, meeting_id: int, text: str) -> Meeting:
     m = get_meeting(ctx, meeting_id)
     m.minutes_text = text.strip()
     m.minutes_at = ctx.now
-    audit.record(ctx.session, workspace_id=ctx.ws.id, actor=ctx.actor, action="meeting.minutes", entity="meeting",
+    audit.record(ctx.session, workspace_id=_pk(ctx.ws.id), actor=ctx.actor, action="meeting.minutes", entity="meeting",
                  entity_id=m.id, now=ctx.now, length=len(m.minutes_text))
     return m
 
 
-def minutes_markdown(ctx: Ctx, meeting_id: int) -> str:
-    """Attendees, secretaries and leaders: the minutes as Markdown — meeting, topics, decisions with their
-    live state, text."""
+@dataclass(frozen=True)
+class Minutes:
+    """会议纪要 as data: the meeting, its chair, its topics, its decisions with their live state, the text."""
+
+    meeting_id: int
+    title: str
+    day: date
+    at: time
+    chair: str
+    topics: tuple[str, ...]
+    decisions: tuple[tuple[Decision, TaskView], ...]
+    text: str
+
+
+def minutes(ctx: Ctx, meeting_id: int) -> Minutes:
+    """Attendees, secretaries and leaders: the minutes' content (``present.minutes`` writes the Markdown)."""
     m = get_meeting(ctx, meeting_id)
     permissions.require(ctx, "meeting.minutes", meeting=m)
-    lang = ctx.lang
-    chair = ctx.session.get(Person, m.chair_id).name if m.chair_id else "—"
-    out = [f"# {m.title}", "", t("meeting.md_head", lang, day=Day(m.day), at=(m.at_time or DEFAULT_TIME).strftime("%H:%M"), chair=chair), ""]
-    items = ctx.session.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id).order_by(AgendaItem.id)).all()
-    if items:
-        out += [t("meeting.md_topics", lang), ""] + [f"- {i.topic}" for i in items] + [""]
-    decisions = decisions_of(ctx, m)
-    out += [t("meeting.md_decisions", lang), ""]
-    if decisions:
-        for d, v in decisions:
-            out.append(f"- {EMOJI[v.light.color]} #{v.id} {d.text} — {v.owner_name}, "
-                       + t("meeting.md_due", lang, due=Day(d.due)) + f" · {t('status.' + v.status, lang)}")
-    else:
-        out.append(t("meeting.md_none", lang))
-    out += ["", t("meeting.md_minutes", lang), "", m.minutes_text or t("meeting.md_no_minutes", lang), ""]
-    return "\n".join(out)
+    chair = ctx.session.get(Person, m.chair_id) if m.chair_id else None
+    items = ctx.session.exec(select(AgendaItem.topic).where(AgendaItem.meeting_id == m.id).order_by(col(AgendaItem.id))).all()
+    return Minutes(_pk(m.id), m.title, m.day, m.at_time or DEFAULT_TIME, chair.name if chair else "—", tuple(items),
+                   tuple(decisions_of(ctx, m)), m.minutes_text or "")
 
 
-def ics(ctx: Ctx, meeting_id: int) -> bytes:
-    """The meeting as an iCalendar event, to put it in everyone's calendar."""
-    from icalendar import Calendar, Event
+@dataclass(frozen=True)
+class Invitation:
+    """A meeting as a calendar event's fields (``present.ics`` writes the .ics)."""
 
-    m = get_meeting(ctx, meeting_id)
+    uid: str
+    meeting_id: int
+    summary: str
+    start: datetime
+    end: datetime
+    stamp: datetime
+    cutoff: date
+
+
+def invitation(ctx: Ctx, meeting: Meeting | int) -> Invitation:
+    """The meeting (or the meeting numbered so) as an event, to put it in everyone's calendar."""
+    m = meeting if isinstance(meeting, Meeting) else get_meeting(ctx, meeting)
     start = datetime.combine(m.day, m.at_time or DEFAULT_TIME, tzinfo=ctx.tz)
-    cal = Calendar()
-    cal.add("prodid", "-//Guatu//guatu//ZH")
-    cal.add("version", "2.0")
-    ev = Event()
-    ev.add("uid", f"meeting-{m.id}-{ctx.ws.team_id}@guatu")
-    ev.add("summary", m.title)
-    ev.add("dtstart", start)
-    ev.add("dtend", start + timedelta(minutes=m.length_min))
-    ev.add("dtstamp", ctx.now)
-    ev.add("description", t("meeting.ics_desc", ctx.lang, id=m.id, cutoff=Day(m.cutoff)))
-    cal.add_component(ev)
-    return cal.to_ical()
+    return Invitation(f"meeting-{m.id}-{ctx.ws.team_id}@guatu", _pk(m.id), m.title, start,
+                      start + timedelta(minutes=m.length_min), ctx.now, m.cutoff)
 
 
 def upcoming(ctx: Ctx, *, limit: int = 20) -> list[Meeting]:
     return list(ctx.session.exec(select(Meeting).where(Meeting.workspace_id == ctx.ws.id,
                                                        Meeting.day >= ctx.today - timedelta(days=31))
-                                 .order_by(Meeting.day, Meeting.id).limit(limit)).all())
+                                 .order_by(col(Meeting.day), col(Meeting.id)).limit(limit)).all())
 
 
-def render_list(ctx: Ctx, meetings: list[Meeting]) -> str:
-    lang = ctx.lang
+@dataclass(frozen=True)
+class MeetingSummary:
+    """A meeting as a list shows it: when, its cut-off, how many topics were proposed, whether it was held."""
+
+    id: int
+    title: str
+    day: date
+    at: time
+    cutoff: date
+    proposed: int
+    held: bool
+
+
+def summaries(ctx: Ctx, meetings: list[Meeting]) -> list[MeetingSummary]:
+    """The list's rows, with the topics proposed counted in one grouped query."""
     if not meetings:
-        return t("meeting.none", lang)
+        return []
     counts = dict(ctx.session.exec(select(AgendaItem.meeting_id, func.count()).where(
-        AgendaItem.meeting_id.in_([m.id for m in meetings])).group_by(AgendaItem.meeting_id)).all())
-    return "\n".join(
-        t("meeting.line", lang, id=m.id, title=m.title, day=Day(m.day), at=(m.at_time or DEFAULT_TIME).strftime("%H:%M"),
-          cutoff=Day(m.cutoff), n=counts.get(m.id, 0), past="" if m.day >= ctx.today else t("meeting.held", lang))
-        for m in meetings
-    )
+        col(AgendaItem.meeting_id).in_([m.id for m in meetings])).group_by(col(AgendaItem.meeting_id))).all())
+    return [MeetingSummary(_pk(m.id), m.title, m.day, m.at_time or DEFAULT_TIME, m.cutoff, int(counts.get(_pk(m.id), 0)),
+                           m.day < ctx.today) for m in meetings]
 
 
 def call_for_topics(ctx: Ctx, m: Meeting, recipients: list[Person]) -> int:
@@ -449,48 +463,8 @@ i18n.register(
         "meeting.title.thematic": {"zh": "{year}年{month}月数字化改革专题会议", "en": "Thematic meeting {year}-{month:02d}"},
         "meeting.title.monthly": {"zh": "{year}年{month}月工作例会", "en": "Monthly work meeting {year}-{month:02d}"},
         "meeting.title.other": {"zh": "{year}年{month}月会议", "en": "Meeting {year}-{month:02d}"},
-        "meeting.report": {"zh": "{force} 工作汇报", "en": "Report of {force}"},
         "meeting.more": {"zh": "……另有 {n} 项", "en": "… and {n} more"},
-        "meeting.report_note": {"zh": "在办 {live} · 逾期 {overdue} · 受阻 {blocked}", "en": "{live} live · {overdue} overdue · {blocked} blocked"},
-        "meeting.written_reports": {"zh": "另有 {n} 个专班书面汇报", "en": "{n} more task forces report in writing"},
-        "meeting.late": {"zh": "逾期申报", "en": "proposed after the cut-off"},
-        "meeting.race": {"zh": "赛马晾晒", "en": "Horse race, shown openly"},
-        "meeting.race_note": {"zh": "领先：{top}；靠后：{bottom}", "en": "ahead: {top}; behind: {bottom}"},
-        "meeting.race_note_top": {"zh": "领先：{top}", "en": "ahead: {top}"},
-        "meeting.more_hot": {"zh": "……另有 {n} 项红灯或受阻事项", "en": "… and {n} more red or blocked items"},
-        "meeting.from": {"zh": "会议 #{id}「{title}」", "en": "meeting #{id} “{title}”"},
-        "meeting.agenda_title": {
-            "zh": "📋 会议 #{id} {title} 议程\n{day} {at} · 时长 {length} 分钟 · 议题申报截止 {cutoff}",
-            "en": "📋 Agenda of meeting #{id} {title}\n{day} {at} · {length} minutes · topics due by {cutoff}",
-        },
-        "meeting.section.followup": {"zh": "{n}、上次会议议定事项落实情况", "en": "{n}. Follow-up of the last meeting's decisions"},
-        "meeting.section.hot": {"zh": "{n}、红灯及受阻事项协调", "en": "{n}. Red and blocked items needing coordination"},
-        "meeting.section.report": {"zh": "{n}、专班工作汇报", "en": "{n}. Task-force reports"},
-        "meeting.section.topic": {"zh": "{n}、申报议题", "en": "{n}. Proposed topics"},
-        "meeting.section.race": {"zh": "{n}、赛马晾晒", "en": "{n}. Horse race"},
-        "meeting.mins": {"zh": "[{n}分钟]", "en": "[{n} min]"},
-        "meeting.agenda_empty": {"zh": "（暂无议程内容）", "en": "(nothing on the agenda yet)"},
-        "meeting.total": {"zh": "合计 {total} 分钟 / 会议时长 {length} 分钟", "en": "Total {total} min of {length} min"},
-        "meeting.overrun": {"zh": "⚠️ 超出 {n} 分钟，请压缩议题或延长会议。", "en": "⚠️ {n} min over: trim topics or lengthen the meeting."},
         "meeting.decision_desc": {"zh": "{title}（{day}）议定事项", "en": "Decision of {title} ({day})"},
-        "meeting.md_head": {"zh": "时间：{day} {at}　主持：{chair}", "en": "When: {day} {at}  Chair: {chair}"},
-        "meeting.md_topics": {"zh": "## 议题", "en": "## Topics"},
-        "meeting.md_decisions": {"zh": "## 议定事项", "en": "## Decisions"},
-        "meeting.md_due": {"zh": "截止 {due}", "en": "due {due}"},
-        "meeting.md_none": {"zh": "（无）", "en": "(none)"},
-        "meeting.md_minutes": {"zh": "## 纪要", "en": "## Minutes"},
-        "meeting.md_no_minutes": {"zh": "（纪要尚未录入：/meeting minutes <编号> <内容>）", "en": "(no minutes yet: /meeting minutes <id> <text>)"},
-        "meeting.ics_desc": {"zh": "挂图会议 #{id}，议题申报截止 {cutoff}。", "en": "Guatu meeting #{id}; topics due by {cutoff}."},
-        "meeting.none": {"zh": "还没有会议。秘书可用 /meeting new 或 /meeting series 安排。", "en": "No meetings yet. A secretary can add one with /meeting new or /meeting series."},
-        "meeting.line": {
-            "zh": "• #{id} {title} · {day} {at} · 申报截止 {cutoff} · 已申报 {n} 项{past}",
-            "en": "• #{id} {title} · {day} {at} · topics by {cutoff} · {n} proposed{past}",
-        },
-        "meeting.held": {"zh": "（已召开）", "en": " (held)"},
-        "meeting.draft": {
-            "zh": "📝 会议 #{id}（{day}）议题申报已截止，议程草案如下，可用 /meeting agenda {id} 随时刷新：",
-            "en": "📝 Topics for meeting #{id} ({day}) are closed. The draft agenda (refresh any time with /meeting agenda {id}):",
-        },
         "meeting.call": {
             "zh": "📣 会议 #{id}「{title}」将于 {day} 召开，请于 {cutoff} 前申报议题：/meeting propose {id} <议题> mins:<分钟>",
             "en": "📣 Meeting #{id} “{title}” is on {day}. Propose topics by {cutoff}: /meeting propose {id} <topic> mins:<n>",

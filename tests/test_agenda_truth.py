@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from models import meetings, org
 from models.org import PersonRef
+from present import agenda as agenda_text
 from tests.conftest import at
 from tests.factories import d, standard_world
 
@@ -31,7 +32,7 @@ def world(engine):
 
 
 def _followed(agenda) -> list[str]:
-    return [line.title for line in agenda.lines if line.section == "followup"]
+    return [line.title for line in agenda_text.lines(agenda, "zh") if line.section == "followup"]
 
 
 def test_a_series_meeting_follows_up_its_previous_meeting_and_the_ad_hoc_one_between(world):
@@ -46,7 +47,7 @@ def test_a_series_meeting_follows_up_its_previous_meeting_and_the_ad_hoc_one_bet
     assert [m.id for m in meetings.followed_up(later, second)] == [first.id, adhoc.id]
     titles = _followed(meetings.build_agenda(later, second.id))
     assert any(f"#{a.id}" in x for x in titles) and any(f"#{b.id}" in x for x in titles)
-    text = meetings.render_agenda(meetings.build_agenda(later, second.id), "zh")
+    text = agenda_text.render(meetings.build_agenda(later, second.id), "zh")
     assert f"会议 #{first.id}" in text and f"会议 #{adhoc.id}" in text  # several sources: each line says which
     # The ad-hoc meeting follows up the previous meeting of its kind: the series' first.
     assert [m.id for m in meetings.followed_up(later, adhoc)] == [first.id]
@@ -66,7 +67,7 @@ def test_a_task_red_because_a_time_node_passed_is_in_the_red_section(world):
                    nodes=[(d("2026-11-25"), "完成需求调研")])
     m = meetings.new_meeting(world.ctx("wu"), "monthly", d("2026-12-15"))
     agenda = meetings.build_agenda(world.ctx("wu", now=at("2026-11-27 10:00")), m.id)
-    hot = [line for line in agenda.lines if line.section == "hot"]
+    hot = [line for line in agenda_text.lines(agenda, "zh") if line.section == "hot"]
     assert len(hot) == 1 and f"#{t.id}" in hot[0].title and "🔴" in hot[0].title and "完成需求调研" in hot[0].note
 
 
@@ -74,7 +75,7 @@ def test_the_red_section_counts_everything_it_does_not_list(world):
     made = [world.task("lin", f"任务{i}", due=d("2026-11-24"), owner="zhang", force=F) for i in range(12)]
     m = meetings.new_meeting(world.ctx("wu"), "monthly", d("2026-12-15"))
     agenda = meetings.build_agenda(world.ctx("wu", now=at("2026-11-26 10:00")), m.id, max_hot=5)
-    hot = [line for line in agenda.lines if line.section == "hot"]
+    hot = [line for line in agenda_text.lines(agenda, "zh") if line.section == "hot"]
     assert len(hot) == 6 and "另有 7 项" in hot[-1].title
     assert len(made) == 12
 
@@ -92,7 +93,7 @@ def test_the_race_line_never_lists_a_department_as_leading_and_trailing(world, d
         org.dept_add(world.session, root, world.ws, f"部门{i}", now=NOW)
         world.task("lin", f"任务{i}", due=d("2026-12-31"), owner="zhang", force=F, dept=f"部门{i}")
     m = meetings.new_meeting(world.ctx("wu"), "monthly", d("2026-12-15"))
-    race = next(line for line in meetings.build_agenda(world.ctx("wu"), m.id).lines if line.section == "race")
+    race = next(line for line in agenda_text.lines(meetings.build_agenda(world.ctx("wu"), m.id), "zh") if line.section == "race")
     ahead, _, behind = race.note.partition("；")
     top = set(ahead.removeprefix("领先：").split("、"))
     bottom = set(behind.removeprefix("靠后：").split("、")) if behind else set()
@@ -110,22 +111,26 @@ def test_a_full_agenda_prints_no_raw_catalogue_key(world):
     meetings.propose(world.ctx("zhang"), m.id, "议题", length=15)
     agenda = meetings.build_agenda(world.ctx("wu", now=at("2026-11-26 10:00")), m.id, max_hot=2)
     for lang in ("zh", "en"):
-        text = meetings.render_agenda(agenda, lang)
+        text = agenda_text.render(agenda, lang)
         assert not _RAW_KEY.findall(text), text
 
 
-def test_every_key_the_meetings_module_uses_is_registered_by_importing_it_alone():
+@pytest.mark.parametrize("module", ["models.meetings", "present.agenda", "present.minutes", "present.ics"])
+def test_every_key_the_meetings_module_uses_is_registered_by_importing_it_alone(module):
     # /meeting agenda once printed "digest.more": a key registered by a module the agenda never imports.
     root = Path(__file__).resolve().parents[1]
-    source = (root / "models" / "meetings.py").read_text(encoding="utf-8")
+    source = (root / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
     keys = sorted(k for k in set(re.findall(r'\bt\(\s*"([a-z_.]+)"', source)) | set(re.findall(r'\bMsg\(\s*"([a-z_.]+)"', source))
                   if not k.endswith("."))
-    keys += [f"meeting.section.{s}" for s in meetings.SECTIONS] + [f"meeting.title.{k}" for k in ("thematic", "monthly", "other")]
+    if module == "present.agenda":
+        keys += [f"meeting.section.{s}" for s in meetings.SECTIONS]
+    keys += [f"meeting.title.{k}" for k in ("thematic", "monthly", "other")]
     keys += [f"status.{s}" for s in ("todo", "active", "blocked", "done_requested", "done", "cancelled")]
-    code = ("import sys, models.meetings\nfrom models import i18n\n"
+    assert len(keys) > 9  # the module's own keys were found
+    code = (f"import sys, {module}\nfrom models import i18n\n"
             "missing = [k for k in sys.argv[1:] if not i18n.has(k)]\nprint(' '.join(missing))\n")
     out = subprocess.run([sys.executable, "-c", code, *keys], cwd=root, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", f"unregistered when models.meetings is imported alone: {out.stdout}"
+    assert out.stdout.strip() == "", f"unregistered when {module} is imported alone: {out.stdout}"
 
 
 def test_the_agenda_starts_at_the_meeting_time(world):

@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from models import digest, tasks
 from models.forces import find_force
+from present import digest as digest_text
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 
@@ -31,9 +32,9 @@ def test_digest_sections(engine):
         assert [v.id for v in dg.new] == [new.id]
         assert quiet.id in [v.id for v in dg.silent]
         assert [v.id for v in dg.approvals] == [ext.id]
-        text = digest.render(dg, "zh", TZ)
+        text = digest_text.render(dg, "zh", TZ)
         assert "红灯 1 项" in text and "网闸审批" in text and "申请延期至 2026年12月15日" in text
-        assert "Weekly digest" in digest.render(dg, "en", TZ)
+        assert "Weekly digest" in digest_text.render(dg, "en", TZ)
 
 
 def test_from_november_the_digest_and_an_admins_home_say_next_years_calendar_is_missing(engine):
@@ -50,7 +51,7 @@ def test_from_november_the_digest_and_an_admins_home_say_next_years_calendar_is_
         s.commit()
         force = forces.find_force(w.ctx("lin"), "数据共享专班")
         d = digest.build(w.ctx("lin"), force)
-        assert d.calendar_missing == 2027 and "2027 年的节假日安排还没有录入" in digest.render(d, "zh", w.ctx("lin").tz)
+        assert d.calendar_missing == 2027 and "2027 年的节假日安排还没有录入" in digest_text.render(d, "zh", w.ctx("lin").tz)
         admin_home = home(w.ctx("root"))
         assert admin_home.calendar_missing == 2027
         assert "2027 年的节假日安排还没有录入" in str(home_view(admin_home, "zh", updated="10:00"))

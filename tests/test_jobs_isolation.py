@@ -15,6 +15,7 @@ from jobs.registry import run_job
 from models import digest, forces, meetings
 from models.org import PersonRef
 from models.tables import Outbox
+from present import digest as digest_text
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 from tests.outbox_fakes import Recorder
@@ -84,19 +85,19 @@ def test_a_failing_digest_stops_no_other_and_the_next_run_sends_it_once(world, e
 
 
 def test_a_digest_failing_for_its_second_lead_keeps_nothing_of_the_first(world, engine, monkeypatch, caplog):
-    real_render = digest.render
+    real_render = digest_text.render
 
     def render(built, lang, tz):
         if lang == "en":  # zhou, the second lead of 营商环境专班: chen's row was written already
             raise RuntimeError("no English template")
         return real_render(built, lang, tz)
 
-    monkeypatch.setattr(digest, "render", render)
+    monkeypatch.setattr(digest_text, "render", render)
     with caplog.at_level(logging.ERROR):
         assert sweep_digests(engine, DIGEST_MORNING, tz=TZ) == 1  # lin's; chen's rolled back with zhou's
     assert [r.recipient for r in rows(engine, "digest")] == ["lin"]
     assert f"digest force={world.forces['营商环境专班'].id} " in failures(caplog)[0]
-    monkeypatch.setattr(digest, "render", real_render)
+    monkeypatch.setattr(digest_text, "render", real_render)
     assert sweep_digests(engine, DIGEST_MORNING + timedelta(minutes=15), tz=TZ) == 2
     assert sorted(r.recipient for r in rows(engine, "digest")) == ["chen", "lin", "zhou"]
 

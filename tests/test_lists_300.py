@@ -15,6 +15,7 @@ from models import digest, forces, lists, tasks
 from models.calendar import WorkCalendar
 from models.home import home
 from models.tables import TaskForce
+from present import digest as digest_text
 from tests.conftest import TZ, at
 from tests.factories import d, standard_world
 
@@ -123,10 +124,10 @@ def test_the_digest_counts_every_task_and_points_to_the_rest(big) -> None:
     dg = digest.build(ctx, forces.find_force(ctx, FORCE))
     lights = _all_lights(big)
     assert dg.counts == {c: lights[c] for c in ("red", "yellow", "green", "grey")}
-    text = digest.render(dg, "zh", TZ)
+    text = digest_text.render(dg, "zh", TZ)
     assert f"红灯 {lights['red']} 项" in text
     assert f"另有 {lights['red'] - digest.MAX_LINES} 项 · /task list force:{FORCE} light:red" in text
-    assert f"{lights['yellow'] - digest.MAX_LINES} more · /task list force:{FORCE} light:yellow" in digest.render(dg, "en", TZ)
+    assert f"{lights['yellow'] - digest.MAX_LINES} more · /task list force:{FORCE} light:yellow" in digest_text.render(dg, "en", TZ)
 
 
 def test_force_list_counts_every_force_and_pages(big) -> None:

@@ -10,6 +10,8 @@ from sqlmodel import Session
 from models import meetings, tasks
 from models.errors import PermissionDenied
 from models.org import PersonRef
+from present import agenda as agenda_text
+from present import ics, minutes
 from tests.conftest import at
 from tests.factories import d, standard_world
 
@@ -61,12 +63,13 @@ def test_agenda_puts_follow_up_first_then_red_and_blocked_then_reports_topics_an
     meetings.propose(world.ctx("zhang"), m.id, "公共数据授权运营试点", length=15)
     agenda = meetings.build_agenda(world.ctx("wu"), m.id)
     sections = [line.section for line in agenda.lines]
+    worded = agenda_text.lines(agenda, "zh")
     assert sections == sorted(sections, key=meetings.SECTIONS.index)
-    assert sections[0] == "followup" and f"#{decided.id}" in agenda.lines[0].title
-    assert any(line.section == "hot" and f"#{red.id}" in line.title and line.presenter == "wang" for line in agenda.lines)
-    assert any(line.section == "report" and "数据共享专班" in line.title and line.presenter == "lin" for line in agenda.lines)
+    assert sections[0] == "followup" and f"#{decided.id}" in worded[0].title
+    assert any(line.section == "hot" and f"#{red.id}" in line.title and line.presenter == "wang" for line in worded)
+    assert any(line.section == "report" and "数据共享专班" in line.title and line.presenter == "lin" for line in worded)
     assert agenda.lines[0].start == time(14, 30)
-    text = meetings.render_agenda(agenda, "zh")
+    text = agenda_text.render(agenda, "zh")
     assert "上次会议议定事项" in text and "申报议题" in text and "赛马晾晒" in text
 
 
@@ -75,7 +78,7 @@ def test_agenda_warns_when_over_time(world):
     for i in range(3):
         meetings.propose(world.ctx("zhang"), m.id, f"议题{i}", length=10)
     agenda = meetings.build_agenda(world.ctx("wu"), m.id)
-    assert agenda.overrun > 0 and "超出" in meetings.render_agenda(agenda, "zh")
+    assert agenda.overrun > 0 and "超出" in agenda_text.render(agenda, "zh")
 
 
 def test_decision_becomes_a_task_owned_and_tracked(world):
@@ -87,7 +90,7 @@ def test_decision_becomes_a_task_owned_and_tracked(world):
     # The secretary who recorded it may verify it (it belongs to no task force).
     tasks.request_done(world.ctx("lin", now=at("2027-01-10 10:00")), task.id)
     tasks.verify(world.ctx("wu", now=at("2027-01-11 10:00")), task.id)
-    md = meetings.minutes_markdown(world.ctx("wu"), m.id)
+    md = minutes.markdown(meetings.minutes(world.ctx("wu"), m.id), "zh")
     assert "建立数据共享考核机制" in md and "## 议定事项" in md
 
 
@@ -95,7 +98,7 @@ def test_meeting_calendar_file_is_valid_icalendar(world):
     from icalendar import Calendar
 
     m = meetings.new_meeting(world.ctx("wu"), "monthly", d("2026-12-15"), at=time(9, 30), length=90)
-    cal = Calendar.from_ical(meetings.ics(world.ctx("wu"), m.id))
+    cal = Calendar.from_ical(ics.render(meetings.invitation(world.ctx("wu"), m.id), "zh"))
     ev = cal.walk("VEVENT")[0]
     assert str(ev["summary"]) == m.title
     assert ev.decoded("dtstart").isoformat() == "2026-12-15T09:30:00+08:00"

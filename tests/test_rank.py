@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from models import org, rank, tasks
 from models.org import PersonRef
+from present import rank as rank_text
 from tests.conftest import at
 from tests.factories import d, standard_world
 
@@ -45,7 +46,7 @@ def test_overdue_and_silent_tasks_cost_points(world):
     rows = rank.ranking(world.ctx("lin", now=now), "dept")
     assert [r.name for r in rows] == ["省公安厅", "省大数据局"]
     assert rows[1].overdue == 1 and rows[0].fresh == 1
-    text = rank.render(rows, "dept", "zh")
+    text = rank_text.render(rows, "dept", "zh")
     assert "🥇 省公安厅" in text
 
 

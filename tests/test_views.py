@@ -19,6 +19,7 @@ from models import i18n, org, rank, status, tasks
 from models.org import PersonRef
 from models.status import LIVE, OPEN, TaskStatus
 from models.tables import TASK_LIVE_SQL, TASK_OPEN_SQL, Task
+from present import rank as rank_text
 from tests.conftest import at
 from tests.factories import d, standard_world
 
@@ -427,7 +428,7 @@ def test_no_english_template_hedges_its_plural():
 def test_every_literal_key_is_registered_by_its_module_or_what_it_imports():
     """No key works only because some other module happened to be imported first (digest.more did)."""
     files = {}
-    for top in ("models", "bot", "jobs"):
+    for top in ("models", "bot", "jobs", "present"):
         for path in sorted(pathlib.Path(top).rglob("*.py")):
             if "migrations" not in path.parts:
                 files[".".join(path.with_suffix("").parts).removesuffix(".__init__")] = path
@@ -470,7 +471,7 @@ def test_every_literal_key_is_registered_by_its_module_or_what_it_imports():
 
 def test_the_ranking_shows_its_formula_in_full():
     for lang in ("zh", "en"):
-        text = rank.render([rank.RankRow(1, "省大数据局", 0, 0, 2, 0, 2, 75.0)], "dept", lang)
+        text = rank_text.render([rank.RankRow(1, "省大数据局", 0, 0, 2, 0, 2, 75.0)], "dept", lang)
         assert "0.5" in text and "50" in text and "30" in text and "20" in text
-    assert "nothing verified yet scores 0.5 (neutral)" in rank.render([rank.RankRow(1, "x", 0, 0, 1, 0, 1, 75.0)], "dept", "en")
+    assert "nothing verified yet scores 0.5 (neutral)" in rank_text.render([rank.RankRow(1, "x", 0, 0, 1, 0, 1, 75.0)], "dept", "en")
     assert "尚无销号的单位按 0.5（中性）计" in i18n.t("rank.legend", "zh", days=365)
