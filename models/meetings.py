@@ -277,7 +277,7 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
     wanted = {i.presenter_id for i in items if i.presenter_id} | ({m.chair_id} if m.chair_id else set())
     names = dict(ctx.session.exec(select(Person.id, Person.name).where(col(Person.id).in_(wanted))).all()) if wanted else {}
     for item in items:
-        lines.append(AgendaLine("topic", "topic", item.length_min, names.get(item.presenter_id, "—"), text=item.topic,
+        lines.append(AgendaLine("topic", "topic", item.length_min, names.get(item.presenter_id, "—") if item.presenter_id else "—", text=item.topic,
                                 late=item.late))
     ranking = rank.ranking(ctx, "dept") or rank.ranking(ctx, "force")
     if ranking:

@@ -106,7 +106,7 @@ def _stale_days(ctx: Ctx, force_id: int | None, policies: Mapping[int, Policy] |
                                                          col(TaskForce.policy).is_not(None))
         if force_id is not None:
             q = q.where(col(TaskForce.id) == force_id)
-        pairs = [(int(fid), int((policy or {}).get("stale_days") or DEFAULT.stale_days))  # type: ignore[arg-type]
+        pairs = [(int(fid), int((policy or {}).get("stale_days") or DEFAULT.stale_days))
                  for fid, policy in ctx.session.exec(q).all()]
     by_days: dict[int, list[int]] = {}
     for fid, days in pairs:
