@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.common import TARGETS, Seeded, fresh_db, keyed_figures
 
-SUITES = ("province", "sweeps", "slack_ack", "delivery", "digests", "rss")
+SUITES = ("province", "sweeps", "slack_ack", "delivery", "digests", "rss", "screen")
 
 
 def _log(message: str) -> None:

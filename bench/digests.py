@@ -20,6 +20,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, text
@@ -197,19 +198,54 @@ def agenda(engine: Engine, ids: dict, *, now: datetime = NOW, runs: int = 3) -> 
                                    f"median of {runs}"}]
 
 
-def run(tasks: int, db_url: str, *, forces: int = FORCES) -> list[dict]:
-    """The figures for an empty database at ``db_url`` (migrated here): ``digests_s`` and ``agenda_ms``."""
+def on_province(engine: Engine, province: Any) -> dict:
+    """The ids these figures need, on a copy of the seeded province (bench/province.py): its admin as
+    the meeting secretary, the last thematic meeting's 20 decisions on live tasks, and the next one."""
+    today = province.today
+    created = province.now - timedelta(days=30)
+    with engine.begin() as conn:
+        secretary = province.admin_id
+        conn.execute(insert(RoleGrant).values(workspace_id=province.workspace_id, person_id=secretary,
+                                              role="secretary", created_at=created))
+        last_meeting = conn.execute(insert(Meeting).values(
+            workspace_id=province.workspace_id, kind="thematic", title="上次专题会议", day=today - timedelta(days=60),
+            at_time=dtime(9), length_min=120, cutoff=today - timedelta(days=62), created_by_id=secretary,
+            created_at=created,
+        ).returning(col(Meeting.id))).scalar_one()
+        live = conn.execute(select(col(Task.id), col(Task.due), col(Task.owner_id))
+                            .where(col(Task.workspace_id) == province.workspace_id, col(Task.status) == "active")
+                            .order_by(col(Task.id)).limit(20 * 37)).all()
+        conn.execute(insert(Decision), [dict(meeting_id=last_meeting, text=f"议定事项{k}", owner_id=owner, due=due,
+                                             task_id=tid, created_by_id=secretary, created_at=created)
+                                        for k, (tid, due, owner) in enumerate(live[::37])])
+        meeting = conn.execute(insert(Meeting).values(
+            workspace_id=province.workspace_id, kind="thematic", title="数字化改革专题会议", day=today + timedelta(days=10),
+            at_time=dtime(9), length_min=120, cutoff=today + timedelta(days=8), created_by_id=secretary,
+            created_at=province.now - timedelta(days=5),
+        ).returning(col(Meeting.id))).scalar_one()
+    return {"workspace_id": province.workspace_id, "forces": list(province.force_ids), "secretary": secretary,
+            "meeting": meeting}
+
+
+def run(tasks: int, db_url: str, *, forces: int = FORCES, province: Any = None) -> list[dict]:
+    """``digests_s`` and ``agenda_ms``: on a copy of the seeded province when the harness passes one
+    (``python -m bench``), else on an empty database at ``db_url`` seeded here (``python -m bench.digests``)."""
     engine = make_engine(db_url)
     upgrade(engine)
     try:
         started = time.perf_counter()
-        ids = seed(engine, tasks=tasks, forces=forces)
+        if province is not None:
+            ids = on_province(engine, province)
+            where, now = "the province", province.now + timedelta(minutes=30)
+        else:
+            ids = seed(engine, tasks=tasks, forces=forces)
+            where, now = "its own dataset", NOW
         _settle(engine)
         seeded = time.perf_counter() - started
-        rows = agenda(engine, ids)
-        rows += digests(engine, ids)
+        rows = agenda(engine, ids, now=now)
+        rows += digests(engine, ids, now=now)
         for r in rows:
-            r["note"] += f"; {tasks:,} tasks (seeded in {seeded:.0f} s)"
+            r["note"] += f"; {tasks:,} tasks, {where} (prepared in {seeded:.0f} s)"
         return rows
     finally:
         engine.dispose()
