@@ -306,16 +306,17 @@ def _held_back(cand: Any, now: datetime) -> Any:
     )
 
 
-def _gate_of(cand: Any) -> Any:
-    """The recipient's own gate, and the workspace-wide one a 429 closes when a bucket paces the workspace."""
-    return and_(_gate.c.workspace_id == cand.c.workspace_id,
-                or_(_gate.c.recipient == cand.c.recipient, _gate.c.recipient == WORKSPACE))
-
-
 def _gate_closed(cand: Any, now: datetime) -> Any:
+    """The recipient's own gate is closed, or the workspace-wide one a 429 closes when a bucket paces the
+    workspace. Two EXISTS, each an index lookup on (workspace_id, recipient): an OR inside one EXISTS
+    made PostgreSQL scan the workspace's gate rows for every candidate."""
     # A gate further ahead than any Retry-After we obey was set on a simulated future clock (or by an
     # older, unbounded worker): it holds nothing back.
-    return exists().where(_gate_of(cand), _gate.c.not_before > now, _gate.c.not_before <= now + GATE_HORIZON)
+    def closed(recipient: Any) -> Any:
+        return exists().where(_gate.c.workspace_id == cand.c.workspace_id, _gate.c.recipient == recipient,
+                              _gate.c.not_before > now, _gate.c.not_before <= now + GATE_HORIZON)
+
+    return or_(closed(cand.c.recipient), closed(WORKSPACE))
 
 
 def _claim(conn: Connection, claimable: Callable[[Any], Any], *, now: datetime, real: datetime, limit: int,
@@ -525,7 +526,7 @@ def _failed_attempt(engine: Engine | Connection, row: Claimed, worker_id: str, a
 
 def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 500, worker_id: str | None = None,
             lease: timedelta = LEASE, clock: Clock = utcnow,
-            elapsed: Callable[[], float] = time.monotonic) -> DeliveryStats:
+            elapsed: Callable[[], float] | None = None) -> DeliveryStats:
     """Sends the due outbox messages, up to ``limit``. Never sends a message twice while its worker
     lives, and before re-sending one whose earlier send was uncertain asks whether it arrived (see
     the module docstring for what remains); never loses one. ``now`` decides what is due, ``clock``
@@ -535,6 +536,7 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
         raise ValueError("now must be timezone-aware")
     worker = worker_id or worker_name()
     interval = timedelta(seconds=float(getattr(notifier, "min_interval", DEFAULT_INTERVAL)))
+    elapsed = elapsed or time.monotonic
     started = elapsed()
     budget = lease.total_seconds() / 2  # stop sending from a claim long before its lease can expire
 
@@ -594,9 +596,16 @@ def next_ready(engine: Engine, *, now: datetime) -> datetime | None:
     """The earliest moment a pending message at the head of its recipient's queue may be claimed
     (its own time, or its recipient's gate if later and not stale); None when nothing is pending."""
     cand = _o.alias("cand")
-    gate = select(func.max(_gate.c.not_before)).where(_gate_of(cand), _gate.c.not_before > cand.c.next_attempt_at,
-                                                      _gate.c.not_before <= now + GATE_HORIZON)
-    ready = func.coalesce(gate.scalar_subquery(), cand.c.next_attempt_at)
+
+    def gate(recipient: Any) -> Any:  # one index lookup each (see ``_gate_closed``)
+        return select(func.max(_gate.c.not_before)).where(
+            _gate.c.workspace_id == cand.c.workspace_id, _gate.c.recipient == recipient,
+            _gate.c.not_before > cand.c.next_attempt_at, _gate.c.not_before <= now + GATE_HORIZON).scalar_subquery()
+
+    own, everyone = gate(cand.c.recipient), gate(WORKSPACE)
+    # The later of the two gates, where either is closed: CASE works the same on SQLite and PostgreSQL.
+    later = case((own.is_(None), everyone), (everyone.is_(None), own), (own > everyone, own), else_=everyone)
+    ready = func.coalesce(later, cand.c.next_attempt_at)
     with engine.connect() as conn:
         return conn.execute(
             select(func.min(ready, type_=UTCDateTime)).where(_status(cand, "pending"), ~_held_back(cand, now))
