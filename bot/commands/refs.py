@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Frozen(BaseModel):
+    """The base of every command object: immutable, and an unknown field is refused."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -15,7 +15,7 @@ from bot.commands.refs import Frozen, UserRef
 from bot.commands.values import CommandName, Id, LightName, MeetingKind, PageNo, Percent, Priority, Role
 
 # =============================================================================================
-# Requests (one class per subcommand; ``kind`` discriminates)
+# Forms and help
 
 
 class OpenForm(Frozen):
@@ -32,6 +32,10 @@ class HelpRequest(Frozen):
     kind: Literal["help"] = "help"
     command: CommandName | None = None
     subcommand: str | None = None
+
+
+# =============================================================================================
+# /task: a task's life, from creation to close-out (销号)
 
 
 class TaskAdd(Frozen):
@@ -59,21 +63,21 @@ class TaskList(Frozen):
 
 
 class TaskShow(Frozen):
-    """/task show."""
+    """/task show <id>: shows one task (查看)."""
 
     kind: Literal["task.show"] = "task.show"
     task_id: Id
 
 
 class TaskHistory(Frozen):
-    """/task history."""
+    """/task history <id>: the task's record of changes (变更记录)."""
 
     kind: Literal["task.history"] = "task.history"
     task_id: Id
 
 
 class TaskProgress(Frozen):
-    """/task progress."""
+    """/task progress <id> <percent> [note]: the owner reports progress, 0–100% (进展)."""
 
     kind: Literal["task.progress"] = "task.progress"
     task_id: Id
@@ -106,7 +110,7 @@ class TaskReopen(Frozen):
 
 
 class TaskBlock(Frozen):
-    """/task block."""
+    """/task block <id> <reason>: flags a blocker with its reason (受阻)."""
 
     kind: Literal["task.block"] = "task.block"
     task_id: Id
@@ -114,7 +118,7 @@ class TaskBlock(Frozen):
 
 
 class TaskUnblock(Frozen):
-    """/task unblock."""
+    """/task unblock <id> [note]: clears the blocker (解除受阻)."""
 
     kind: Literal["task.unblock"] = "task.unblock"
     task_id: Id
@@ -122,7 +126,7 @@ class TaskUnblock(Frozen):
 
 
 class TaskExtend(Frozen):
-    """/task extend: an extension request."""
+    """/task extend <id> <new date> <reason>: asks the lead for more time (申请延期)."""
 
     kind: Literal["task.extend"] = "task.extend"
     task_id: Id
@@ -146,7 +150,7 @@ class TaskReject(Frozen):
 
 
 class TaskAssign(Frozen):
-    """/task assign: a new owner."""
+    """/task assign <id> <@user>: gives the task to a new owner (指派)."""
 
     kind: Literal["task.assign"] = "task.assign"
     task_id: Id
@@ -200,11 +204,15 @@ class TaskEdit(Frozen):
 
 
 class TaskCancel(Frozen):
-    """/task cancel."""
+    """/task cancel <id> <reason>: cancels the task (撤销), the reason on record."""
 
     kind: Literal["task.cancel"] = "task.cancel"
     task_id: Id
     reason: str
+
+
+# =============================================================================================
+# /force: task forces (工作专班), their members, rules, notices and views
 
 
 class ForceNew(Frozen):
@@ -216,7 +224,7 @@ class ForceNew(Frozen):
 
 
 class ForceAddMembers(Frozen):
-    """/force add."""
+    """/force add <@user>… [dept:<name>] [force:<name>]: adds members (加入成员)."""
 
     kind: Literal["force.add"] = "force.add"
     users: list[UserRef] = Field(min_length=1)
@@ -225,7 +233,7 @@ class ForceAddMembers(Frozen):
 
 
 class ForceRemoveMembers(Frozen):
-    """/force remove."""
+    """/force remove <@user>… [confirm]: removes members (移出成员); ``confirm`` even if they own live tasks."""
 
     kind: Literal["force.remove"] = "force.remove"
     users: list[UserRef] = Field(min_length=1)
@@ -234,7 +242,7 @@ class ForceRemoveMembers(Frozen):
 
 
 class ForceList(Frozen):
-    """/force list."""
+    """/force list [page]: lists the task forces (列出专班)."""
 
     kind: Literal["force.list"] = "force.list"
     page: PageNo = 1
@@ -262,14 +270,6 @@ class ForceExport(Frozen):
 
     kind: Literal["force.export"] = "force.export"
     force: str | None = None
-
-
-class ForceClose(Frozen):
-    """/force close."""
-
-    kind: Literal["force.close"] = "force.close"
-    force: str | None = None
-    confirm: bool = False  # close although tasks are live (they are cancelled)
 
 
 class ForcePolicy(Frozen):
@@ -300,6 +300,26 @@ class ForceNoticeStatus(Frozen):
 
     kind: Literal["force.notice.status"] = "force.notice.status"
     notice_id: Id
+
+
+class ForceScreenLink(Frozen):
+    """/force screen: a link to the task force's live wall screen (大屏), or ``revoke`` its links."""
+
+    kind: Literal["force.screen"] = "force.screen"
+    force: str | None = None
+    revoke: bool = False
+
+
+class ForceClose(Frozen):
+    """/force close [name] [confirm]: closes a task force (结束专班); ``confirm`` even with live tasks."""
+
+    kind: Literal["force.close"] = "force.close"
+    force: str | None = None
+    confirm: bool = False  # close although tasks are live (they are cancelled)
+
+
+# =============================================================================================
+# /meeting: meetings, their agenda, decisions and minutes
 
 
 class MeetingNew(Frozen):
@@ -334,7 +354,7 @@ class MeetingPropose(Frozen):
 
 
 class MeetingAgenda(Frozen):
-    """/meeting agenda."""
+    """/meeting agenda <id>: builds the meeting's agenda from its proposed items (生成议程)."""
 
     kind: Literal["meeting.agenda"] = "meeting.agenda"
     meeting_id: Id
@@ -359,15 +379,26 @@ class MeetingMinutes(Frozen):
 
 
 class MeetingList(Frozen):
-    """/meeting list."""
+    """/meeting list: lists the meetings (列出会议)."""
 
     kind: Literal["meeting.list"] = "meeting.list"
 
 
+# =============================================================================================
+# /guatu: me, the organisation (departments, roles, people), the calendar, the queue, the province views
+
+
 class WhoAmI(Frozen):
-    """/guatu whoami."""
+    """/guatu whoami: my department, roles and task forces."""
 
     kind: Literal["whoami"] = "whoami"
+
+
+class SetLang(Frozen):
+    """/guatu lang <zh|en>: the language the bot answers me in."""
+
+    kind: Literal["lang"] = "lang"
+    lang: Literal["zh", "en"]
 
 
 class Rank(Frozen):
@@ -377,14 +408,6 @@ class Rank(Frozen):
     scope: Literal["dept", "force"] = "dept"
 
 
-class ForceScreenLink(Frozen):
-    """/force screen: a link to the task force's live wall screen (大屏), or ``revoke`` its links."""
-
-    kind: Literal["force.screen"] = "force.screen"
-    force: str | None = None
-    revoke: bool = False
-
-
 class ScreenLink(Frozen):
     """/guatu screen: a link to the province overview's wall screen, or ``revoke`` its links."""
 
@@ -392,15 +415,8 @@ class ScreenLink(Frozen):
     revoke: bool = False
 
 
-class SetLang(Frozen):
-    """/guatu lang."""
-
-    kind: Literal["lang"] = "lang"
-    lang: Literal["zh", "en"]
-
-
 class DeptAdd(Frozen):
-    """/guatu dept add."""
+    """/guatu dept add <name> [parent:<dept>] [head:<@user>]: a new department."""
 
     kind: Literal["dept.add"] = "dept.add"
     name: str
@@ -417,15 +433,23 @@ class DeptSetPerson(Frozen):
 
 
 class DeptList(Frozen):
-    """/guatu dept list."""
+    """/guatu dept list: lists the departments."""
 
     kind: Literal["dept.list"] = "dept.list"
 
 
 class RoleSet(Frozen):
-    """/guatu role <@user> <role>."""
+    """/guatu role <@user> <role>: gives a person a role (member, lead, secretary, leader, admin)."""
 
     kind: Literal["role.set"] = "role.set"
+    user: UserRef
+    role: Role
+
+
+class RoleRemove(Frozen):
+    """/guatu role <@user> -<role>: takes one role away."""
+
+    kind: Literal["role.remove"] = "role.remove"
     user: UserRef
     role: Role
 
@@ -439,41 +463,10 @@ class ReportsTo(Frozen):
 
 
 class RoleShow(Frozen):
-    """/guatu role <@user>."""
+    """/guatu role <@user>: shows a person's roles."""
 
     kind: Literal["role.show"] = "role.show"
     user: UserRef
-
-
-class CalendarSet(Frozen):
-    """/guatu calendar set: a working-day override (e.g. next year's 调休)."""
-
-    kind: Literal["calendar.set"] = "calendar.set"
-    day: dt.date
-    working: bool
-    reason: str | None = None
-
-
-class CalendarShow(Frozen):
-    """/guatu calendar show."""
-
-    kind: Literal["calendar.show"] = "calendar.show"
-    year: Annotated[int, Field(ge=1, le=9999)]
-    month: Annotated[int, Field(ge=1, le=12)]
-
-
-class OutboxShow(Frozen):
-    """/guatu outbox."""
-
-    kind: Literal["outbox.show"] = "outbox.show"
-    status: Literal["pending", "failed", "all"] = "pending"
-
-
-class OutboxRetry(Frozen):
-    """/guatu outbox retry <id>."""
-
-    kind: Literal["outbox.retry"] = "outbox.retry"
-    outbox_id: Id
 
 
 class PeopleList(Frozen):
@@ -486,7 +479,7 @@ class PeopleList(Frozen):
 
 
 class PeopleRename(Frozen):
-    """/guatu people rename <@user> <name>."""
+    """/guatu people rename <@user> <name>: corrects the name a person is shown by."""
 
     kind: Literal["people.rename"] = "people.rename"
     user: UserRef
@@ -500,12 +493,21 @@ class PeopleLeave(Frozen):
     user: UserRef
 
 
-class RoleRemove(Frozen):
-    """/guatu role <@user> -<role>: takes one role away."""
+class CalendarSet(Frozen):
+    """/guatu calendar set: a working-day override (e.g. next year's 调休)."""
 
-    kind: Literal["role.remove"] = "role.remove"
-    user: UserRef
-    role: Role
+    kind: Literal["calendar.set"] = "calendar.set"
+    day: dt.date
+    working: bool
+    reason: str | None = None
+
+
+class CalendarShow(Frozen):
+    """/guatu calendar show [month]: one month of the working-day calendar."""
+
+    kind: Literal["calendar.show"] = "calendar.show"
+    year: Annotated[int, Field(ge=1, le=9999)]
+    month: Annotated[int, Field(ge=1, le=12)]
 
 
 class CalendarImport(Frozen):
@@ -516,67 +518,31 @@ class CalendarImport(Frozen):
     confirm: bool = False
 
 
+class OutboxShow(Frozen):
+    """/guatu outbox [failed|all]: the outgoing message queue, pending messages by default."""
+
+    kind: Literal["outbox.show"] = "outbox.show"
+    status: Literal["pending", "failed", "all"] = "pending"
+
+
+class OutboxRetry(Frozen):
+    """/guatu outbox retry <id>: tries one queued message again."""
+
+    kind: Literal["outbox.retry"] = "outbox.retry"
+    outbox_id: Id
+
+
+# =============================================================================================
+# Every command object; ``kind`` discriminates
+
 Request: TypeAlias = Annotated[
-    OpenForm
-    | HelpRequest
-    | TaskAdd
-    | TaskList
-    | TaskShow
-    | TaskHistory
-    | TaskProgress
-    | TaskDone
-    | TaskVerify
-    | TaskReopen
-    | TaskBlock
-    | TaskUnblock
-    | TaskExtend
-    | TaskApprove
-    | TaskReject
-    | TaskAssign
-    | TaskCoOwners
-    | TaskNodeAdd
-    | TaskNodeDone
-    | TaskAck
-    | TaskCancel
-    | TaskEdit
-    | ForceNew
-    | ForceAddMembers
-    | ForceRemoveMembers
-    | ForceList
-    | ForceMap
-    | ForceDigest
-    | ForceExport
-    | ForceClose
-    | ForcePolicy
-    | ForceNotice
-    | ForceNoticeAck
-    | ForceNoticeStatus
-    | MeetingNew
-    | MeetingSeries
-    | MeetingPropose
-    | MeetingAgenda
-    | MeetingDecide
-    | MeetingMinutes
-    | MeetingList
-    | WhoAmI
-    | Rank
-    | ForceScreenLink
-    | ScreenLink
-    | SetLang
-    | DeptAdd
-    | DeptSetPerson
-    | DeptList
-    | RoleSet
-    | ReportsTo
-    | RoleShow
-    | CalendarSet
-    | CalendarShow
-    | OutboxShow
-    | OutboxRetry
-    | PeopleList
-    | PeopleRename
-    | PeopleLeave
-    | RoleRemove
-    | CalendarImport,
+    OpenForm | HelpRequest | TaskAdd | TaskList | TaskShow | TaskHistory | TaskProgress | TaskDone | TaskVerify |
+    TaskReopen | TaskBlock | TaskUnblock | TaskExtend | TaskApprove | TaskReject | TaskAssign | TaskCoOwners |
+    TaskNodeAdd | TaskNodeDone | TaskAck | TaskCancel | TaskEdit | ForceNew | ForceAddMembers |
+    ForceRemoveMembers | ForceList | ForceMap | ForceDigest | ForceExport | ForceClose | ForcePolicy |
+    ForceNotice | ForceNoticeAck | ForceNoticeStatus | MeetingNew | MeetingSeries | MeetingPropose |
+    MeetingAgenda | MeetingDecide | MeetingMinutes | MeetingList | WhoAmI | Rank | ForceScreenLink | ScreenLink |
+    SetLang | DeptAdd | DeptSetPerson | DeptList | RoleSet | ReportsTo | RoleShow | CalendarSet | CalendarShow |
+    OutboxShow | OutboxRetry | PeopleList | PeopleRename | PeopleLeave | RoleRemove | CalendarImport,
     Field(discriminator="kind"),
-]
+]  # fmt: skip

@@ -165,14 +165,14 @@ def _task_assign(ctx: Ctx, args: list[Token]) -> TaskAssign:
     return TaskAssign(task_id=task_id, owner=owner)
 
 
-_REMOVE_WORDS = {"remove", "移除", "删除", "去掉"}
-
-
 def _task_verify(ctx: Ctx, args: list[Token]) -> TaskVerify:
     task_id, rest = need_id(args)
     rest, confirm = confirmed(rest)
     no_more(ctx, rest)
     return TaskVerify(task_id=task_id, confirm=confirm)
+
+
+_REMOVE_WORDS = {"remove", "移除", "删除", "去掉"}
 
 
 def _task_coowners(ctx: Ctx, args: list[Token]) -> TaskCoOwners:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from bot.commands.requests import DeptList, ForceList, MeetingList, WhoAmI
 
 
+# =============================================================================================
+# The typed fields of requests
+
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger number names nothing
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 Percent = Annotated[int, Field(ge=0, le=100)]
@@ -132,6 +135,9 @@ def vocab(**spellings: Sequence[str]) -> dict[str, str]:
     return {norm(s): value for value, words in spellings.items() for s in (value, *words)}
 
 
+# =============================================================================================
+# Vocabularies: every spelling of a word, both languages, to its canonical value
+
 # The two tables' values are their keyword names, so they are typed as the literals they are.
 PRIORITIES = cast("dict[str, Priority]", vocab(high=("urgent", "紧急", "高", "急"), normal=("普通", "一般", "中")))
 LIST_SCOPES = vocab(mine=("我的", "my", "me"), overdue=("逾期",), all=("全部", "所有"))
@@ -155,7 +161,13 @@ DEPT_ACTIONS = vocab(add=("新建", "new"), set=("设置",), list=("列表",))
 CALENDAR_ACTIONS = vocab(set=("设置",), show=("查看", "list", "列表"), **{"import": ("导入",)})
 PEOPLE_ACTIONS = vocab(rename=("改名", "更名"), leave=("离职", "left"), list=("列表",))
 CONFIRM_WORDS = vocab(confirm=("确认", "确定", "yes"))
+# "page:2", "页2", "第2页" as one token (/guatu people).
 PAGE_RE = re.compile(r"(?:page|页|第)[:：]?\s*([0-9]+)\s*页?", re.IGNORECASE)
+REVOKE = vocab(revoke=("撤销", "收回", "revoke"))
+
+
+# =============================================================================================
+# Shapes several subcommands share: a page, a light, a trailing confirm, no arguments at all
 
 _ZH_PAGE = re.compile(r"第([0-9]+)页")
 
@@ -209,6 +221,3 @@ def no_args(cls: type[ForceList | MeetingList | WhoAmI | DeptList]) -> Callable[
         return cls()
 
     return parse_it
-
-
-REVOKE = vocab(revoke=("撤销", "收回", "revoke"))
