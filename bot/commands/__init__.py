@@ -10,7 +10,8 @@ together with its usage line and summary; ``help_text`` is generated from that s
 the help cannot drift from the parser. Pure: no I/O, no database.
 """
 
-# The package's rooms, leaves first (each imports only the ones above it):
+# The package's rooms, leaves first, read row by row (each imports only rooms before it; values
+# names requests for type checking only):
 #   errors  CommandError and the catalogue of problems      refs    people and channels
 #   tokens  tokeniser, quoting, key:value options, Ctx      values  typed fields, value parsers, vocabularies
 #   requests  the command objects                           table   one row of the usage table

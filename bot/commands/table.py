@@ -36,5 +36,6 @@ class Subcommand:
 
 
 def row(command: str, name: str, zh: str, parse_it: Callable[[Ctx, list[Token]], Any],
-         usage: tuple[str, str], summary: tuple[str, str]) -> Subcommand:  # fmt: skip
+        usage: tuple[str, str], summary: tuple[str, str]) -> Subcommand:  # fmt: skip
+    """A row as the tables write it: usage and summary each as a (Chinese, English) pair."""
     return Subcommand(command, name, zh, parse_it, usage[0], usage[1], summary[0], summary[1])
