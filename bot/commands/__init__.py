@@ -1,0 +1,191 @@
+"""The command language: one line of chat text in, one typed request (or a usage error) out.
+
+``parse("/task", "add 写方案 <@U1> due:下周五", today=..., calendar=...)`` returns a frozen
+pydantic model such as :class:`TaskAdd`; malformed text raises :class:`CommandError` (a
+:class:`~models.errors.UsageError`) whose rendered text says what was wrong and shows the usage
+line of that subcommand. Nothing else is ever raised, whatever the text.
+
+Every subcommand has an English and a Chinese name and lives in one table (:data:`COMMANDS`)
+together with its usage line and summary; ``help_text`` is generated from that same table, so
+the help cannot drift from the parser. Pure: no I/O, no database.
+"""
+
+# The package's rooms, leaves first, read row by row (each imports only rooms before it; values
+# names requests for type checking only):
+#   errors  CommandError and the catalogue of problems      refs    people and channels
+#   tokens  tokeniser, quoting, key:value options, Ctx      values  typed fields, value parsers, vocabularies
+#   requests  the command objects                           table   one row of the usage table
+#   task, force, meeting, guatu  each command's parsers and rows
+#   usage   the table and help                              parser  parse(), the entry point
+
+from __future__ import annotations
+
+from bot.commands.errors import CommandError
+from bot.commands.parser import parse
+from bot.commands.refs import ChannelRef, UserRef, parse_channel, parse_user
+from bot.commands.requests import (
+    CalendarImport,
+    CalendarSet,
+    CalendarShow,
+    DeptAdd,
+    DeptList,
+    DeptSetPerson,
+    ForceAddMembers,
+    ForceClose,
+    ForceDigest,
+    ForceExport,
+    ForceList,
+    ForceMap,
+    ForceNew,
+    ForceNotice,
+    ForceNoticeAck,
+    ForceNoticeStatus,
+    ForcePolicy,
+    ForceRemoveMembers,
+    ForceScreenLink,
+    HelpRequest,
+    MeetingAgenda,
+    MeetingDecide,
+    MeetingList,
+    MeetingMinutes,
+    MeetingNew,
+    MeetingPropose,
+    MeetingSeries,
+    OpenForm,
+    OutboxRetry,
+    OutboxShow,
+    PeopleLeave,
+    PeopleList,
+    PeopleRename,
+    Rank,
+    ReportsTo,
+    Request,
+    RoleRemove,
+    RoleSet,
+    RoleShow,
+    ScreenLink,
+    SetLang,
+    TaskAck,
+    TaskAdd,
+    TaskApprove,
+    TaskAssign,
+    TaskBlock,
+    TaskCancel,
+    TaskCoOwners,
+    TaskDone,
+    TaskEdit,
+    TaskExtend,
+    TaskHistory,
+    TaskList,
+    TaskNodeAdd,
+    TaskNodeDone,
+    TaskProgress,
+    TaskReject,
+    TaskReopen,
+    TaskShow,
+    TaskUnblock,
+    TaskVerify,
+    WhoAmI,
+)
+from bot.commands.table import Subcommand
+from bot.commands.tokens import CONTROL
+from bot.commands.usage import COMMANDS, help_text
+from bot.commands.values import (
+    MAX_ID,
+    MAX_PAGE,
+    CommandName,
+    Id,
+    LightName,
+    MeetingKind,
+    PageNo,
+    Percent,
+    Priority,
+    Role,
+)
+
+_CONTROL = CONTROL  # the older name, which the Slack forms use to strip what no person types
+
+__all__ = [
+    "COMMANDS",
+    "CONTROL",
+    "MAX_ID",
+    "MAX_PAGE",
+    "CalendarImport",
+    "CalendarSet",
+    "CalendarShow",
+    "ChannelRef",
+    "CommandError",
+    "CommandName",
+    "DeptAdd",
+    "DeptList",
+    "DeptSetPerson",
+    "ForceAddMembers",
+    "ForceClose",
+    "ForceDigest",
+    "ForceExport",
+    "ForceList",
+    "ForceMap",
+    "ForceNew",
+    "ForceNotice",
+    "ForceNoticeAck",
+    "ForceNoticeStatus",
+    "ForcePolicy",
+    "ForceRemoveMembers",
+    "ForceScreenLink",
+    "HelpRequest",
+    "Id",
+    "LightName",
+    "MeetingAgenda",
+    "MeetingDecide",
+    "MeetingKind",
+    "MeetingList",
+    "MeetingMinutes",
+    "MeetingNew",
+    "MeetingPropose",
+    "MeetingSeries",
+    "OpenForm",
+    "OutboxRetry",
+    "OutboxShow",
+    "PageNo",
+    "PeopleLeave",
+    "PeopleList",
+    "PeopleRename",
+    "Percent",
+    "Priority",
+    "Rank",
+    "ReportsTo",
+    "Request",
+    "Role",
+    "RoleRemove",
+    "RoleSet",
+    "RoleShow",
+    "ScreenLink",
+    "SetLang",
+    "Subcommand",
+    "TaskAck",
+    "TaskAdd",
+    "TaskApprove",
+    "TaskAssign",
+    "TaskBlock",
+    "TaskCancel",
+    "TaskCoOwners",
+    "TaskDone",
+    "TaskEdit",
+    "TaskExtend",
+    "TaskHistory",
+    "TaskList",
+    "TaskNodeAdd",
+    "TaskNodeDone",
+    "TaskProgress",
+    "TaskReject",
+    "TaskReopen",
+    "TaskShow",
+    "TaskUnblock",
+    "TaskVerify",
+    "UserRef",
+    "WhoAmI",
+    "help_text",
+    "parse",
+    "parse_channel",
+    "parse_user",
+]
