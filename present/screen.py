@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+import models.warmap  # noqa: F401  (registers warmap.no_dept, which the lanes reuse)
 from models import i18n
 from models.i18n import t
 from models.lights import GREEN, GREY, RED, YELLOW

@@ -268,7 +268,7 @@ i18n.register({
     },
     "dingtalk.no_files": {
         "zh": "（{n} 个文件在钉钉上暂不能发送，请在 Slack 或控制台获取。）",
-        "en": "({n} file(s) cannot be sent on DingTalk yet; get them in Slack or the console.)",
+        "en": "({n} {n:file|files} cannot be sent on DingTalk yet; get them in Slack or the console.)",
     },
     "dingtalk.card_text": {"zh": "任务卡片：", "en": "Task card:"},
 })
