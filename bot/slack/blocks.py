@@ -17,8 +17,7 @@ from models.home import COLORS, Home
 from models.i18n import t
 from models.lights import EMOJI
 from models.lists import PAGE_SIZE
-from models.status import LIVE
-from models.tasks import TaskView
+from models.tasks import TaskView, in_card_order
 
 Block = dict[str, Any]
 
@@ -177,27 +176,6 @@ def _state(v: TaskView, lang: str) -> str:
     return " · ".join(parts)
 
 
-def card_verbs(v: TaskView) -> list[str]:
-    """The buttons a viewer gets: owners work the task, anyone acknowledges, leads decide."""
-    if v.status not in LIVE:
-        return []
-    verbs = []
-    if (v.viewer_is_owner or v.viewer_is_lead) and v.status != "done_requested":
-        verbs.append("progress")
-        if v.pending_extension is None:
-            verbs.append("extend")
-        verbs.append("done")
-        if v.status != "blocked":
-            verbs.append("block")
-    verbs.append("ack")
-    if v.viewer_is_lead:
-        if v.pending_extension is not None:
-            verbs += ["approve", "reject"]
-        if v.status == "done_requested":
-            verbs.append("verify")
-    return verbs
-
-
 _STYLE = {"approve": "primary", "verify": "primary", "progress": "primary", "reject": "danger", "reopen": "danger"}
 
 
@@ -263,7 +241,7 @@ def _brief_menu(b: dict) -> dict[str, Any] | None:
 
 
 def _actions(v: TaskView, lang: str) -> list[Block]:
-    verbs = card_verbs(v)
+    verbs = in_card_order(v.actions)
     decide = [x for x in verbs if x in ("approve", "reject", "verify")]
     work = [x for x in verbs if x not in decide]
     return [{"type": "actions", "elements": [button(x, v.id, lang) for x in row]} for row in (work, decide) if row]
@@ -283,7 +261,7 @@ def task_row(v: TaskView, lang: str) -> Block:
 
 def _menu(v: TaskView, lang: str) -> dict[str, Any]:
     # An overflow menu holds at most five options; the full card ("show") has every button.
-    verbs = [x for x in card_verbs(v) if x in ("progress", "extend", "done", "ack")][:4] + ["show"]
+    verbs = [x for x in in_card_order(v.actions) if x in ("progress", "extend", "done", "ack")][:4] + ["show"]
     return {"type": "overflow", "action_id": "task.menu",
             "options": [{"text": plain(t(f"slack.btn.{x}", lang)), "value": f"{x}:{v.id}"} for x in verbs]}
 
