@@ -226,7 +226,7 @@ class DingTalkSurface:
 
 
 def head_of(view: Any, lang: str) -> str:
-    from bot import render
+    from present import text as render
 
     return render.task_card(view, lang)
 

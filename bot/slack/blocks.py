@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot import render
 from bot.commands import OpenForm
 from bot.dispatch import Reply
 from models import i18n
@@ -18,6 +17,7 @@ from models.i18n import t
 from models.lights import EMOJI
 from models.lists import PAGE_SIZE
 from models.tasks import TaskView, in_card_order
+from present import text as render
 
 Block = dict[str, Any]
 
@@ -105,7 +105,7 @@ def reply_message(reply: Reply) -> dict[str, Any]:
 
 def reply_blocks(reply: Reply, limit: int) -> list[Block]:
     """The blocks of a reply, at most ``limit`` of them (a message, or the notice atop App Home)."""
-    blocks = text_sections(_head(reply))
+    blocks = text_sections(reply.headline)
     if len(reply.cards) == 1:
         blocks += task_card(reply.cards[0], reply.lang)
     elif reply.cards:
@@ -120,19 +120,8 @@ def reply_blocks(reply: Reply, limit: int) -> list[Block]:
     extra = [{"type": "button", "action_id": a["action"], "value": str(a["value"]), "text": plain(a["label"])}
              for a in reply.actions[:5]]
     if extra:
-        blocks.insert(len(text_sections(_head(reply))), {"type": "actions", "elements": extra})
+        blocks.insert(len(text_sections(reply.headline)), {"type": "actions", "elements": extra})
     return _cap(blocks, limit, reply.lang)
-
-
-def _head(reply: Reply) -> str:
-    """The reply's own words without the plain-text rendering of what the blocks show as cards."""
-    if not reply.cards:
-        return reply.text
-    if len(reply.cards) == 1:
-        card = render.task_card(reply.cards[0], reply.lang)
-        if reply.text.endswith(card):
-            return reply.text[: -len(card)].strip()
-    return reply.text.split("\n", 1)[0]
 
 
 def _cap(blocks: list[Block], limit: int, lang: str) -> list[Block]:
@@ -145,7 +134,7 @@ def _cap(blocks: list[Block], limit: int, lang: str) -> list[Block]:
 
 
 def task_card(v: TaskView, lang: str) -> list[Block]:
-    """A task's card, the same facts as the text card (bot.render) once each: title, owner and
+    """A task's card, the same facts as the text card (present.text) once each: title, owner and
     co-owners, department, deadline (baseline → current), progress, state, details, buttons."""
     owner = escape(v.owner_name) + (f"\n{escape(render.card_co_owners(v, lang).strip())}" if v.co_owner_names else "")
     fields = [
