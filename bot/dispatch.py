@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot import commands as C
 from bot.dates import format_date
-from models import forces, i18n, org, tasks
+from models import forces, i18n, instruments, org, tasks
 from models.context import Ctx
 from models.db import session_scope
 from models.errors import GuatuError
@@ -439,8 +439,7 @@ def _force_close(ctx: Ctx, r) -> Reply:
 def _force_export(ctx: Ctx, r) -> Reply:
     from bot.exchange import tasks_xlsx
 
-    f = forces.open_force(ctx, r.force, "force.export")
-    views = tasks.force_tasks(ctx, f)
+    f, views = instruments.export(ctx, r.force)
     name = f"{f.name}-{ctx.today.isoformat()}.xlsx"
     return Reply(headline=t("reply.force.exported", ctx.lang, n=len(views), name=name), lang=ctx.lang,
                  file=tasks_xlsx(views, ctx.lang, f.name), filename=name)
@@ -458,10 +457,7 @@ def _map_files(ctx: Ctx, f, views: list[TaskView], prefix: str) -> tuple[list, l
 
 @handles("force.map")
 def _force_map(ctx: Ctx, r) -> Reply:
-    from models import lists
-
-    f = forces.open_force(ctx, r.force, "force.map")
-    views = lists.map_tasks(ctx, f, dept=r.dept, owner=_ref(r.owner), light=r.light)
+    f, views = instruments.war_map(ctx, r.force, dept=r.dept, owner=_ref(r.owner), light=r.light)
     pages, files = _map_files(ctx, f, views, "warmap")
     filters = [x for x in (r.dept and f"dept:{r.dept}", r.owner and f"owner:@{r.owner.name or r.owner.user_id}",
                            r.light and f"light:{r.light}") if x]
@@ -471,13 +467,11 @@ def _force_map(ctx: Ctx, r) -> Reply:
 
 @handles("force.digest")
 def _force_digest(ctx: Ctx, r) -> Reply:
-    from models import digest
     from present import digest as digest_text
 
-    f = forces.open_force(ctx, r.force, "force.digest")
-    d = digest.build(ctx, f)
-    _pages, files = _map_files(ctx, f, tasks.force_tasks(ctx, f, live_only=True), "digest")
-    return Reply(headline=digest_text.render(d, ctx.lang, ctx.tz), lang=ctx.lang, files=files)
+    d = instruments.force_digest(ctx, r.force)
+    _pages, files = _map_files(ctx, d.force, d.live, "digest")
+    return Reply(headline=digest_text.render(d.digest, ctx.lang, ctx.tz), lang=ctx.lang, files=files)
 
 
 @handles("force.notice")

@@ -132,7 +132,8 @@ def card_actions(status: str, *, owner: bool, lead: bool, pending_extension: boo
     anyone who reads it may acknowledge (收到: whether anything awaits acknowledging is the escalation's);
     leads decide a pending extension and verify a done report. A closed task offers nothing. Two moves the
     commands accept are not offered: a lead's ``verify`` of a task nobody reported done (their ``done``
-    does it) and blocking a task again that is blocked already."""
+    does it), blocking a task again that is blocked already, and asking more time for a task reported done
+    (``request_extension`` takes it; ``progress`` and ``block`` refuse while it awaits verifying)."""
     if status not in LIVE:
         return frozenset()
     verbs = {"ack"}
