@@ -11,22 +11,22 @@ import logging
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from bot import commands as C
-from bot import render
 from bot.dates import format_date
-from models import forces, i18n, org, tasks
+from models import forces, i18n, instruments, org, tasks
 from models.context import Ctx
 from models.db import session_scope
 from models.errors import GuatuError
 from models.i18n import Join, t
 from models.org import PersonRef
 from models.tasks import TaskView
+from present import text as render
 
 log = logging.getLogger("guatu.dispatch")
 
@@ -43,28 +43,50 @@ class Caller:
     tz: str | None = None
 
 
-@dataclass
+@dataclass(init=False)
 class Reply:
-    """What a surface shows: text, task cards, maybe a form to open or a file to attach."""
+    """What a surface shows, as structure: the reply's own words (``headline``), task cards, one-click
+    actions, files, a last line. Each surface renders it (``text`` is the console's plain rendering)."""
 
-    text: str
+    headline: str
     lang: str
-    ok: bool = True
-    cards: list[TaskView] = field(default_factory=list)
-    form: C.OpenForm | None = None
-    file: bytes | None = None
-    filename: str | None = None
+    ok: bool
+    cards: list[TaskView]
+    form: C.OpenForm | None
+    file: bytes | None
+    filename: str | None
     # More files (a war map's pages), in order, after ``file``: (filename, content).
-    files: list[tuple[str, bytes]] = field(default_factory=list)
+    files: list[tuple[str, bytes]]
     # A last line shown after the cards too (a list's "N more · page:n" hint).
-    footer: str | None = None
+    footer: str | None
     # Chat users whose home view shows something this reply changed.
-    touched_users: set[str] = field(default_factory=set)
+    touched_users: set[str]
     # The catalogue key of a refusal, so a form can flag the field it is about.
-    error_key: str | None = None
+    error_key: str | None
     # Extra one-click actions a surface may offer ({"action", "value", "label"}), e.g. moving a
     # deadline that falls on a day off to the working day before it; the text names the command too.
-    actions: list[dict] = field(default_factory=list)
+    actions: list[dict]
+    # Text rendered elsewhere (``Reply(headline=…)``), shown as is instead of the structure's rendering.
+    _text: str | None
+
+    def __init__(self, text: str | None = None, lang: str = "zh", *, headline: str | None = None, ok: bool = True,
+                 cards: list[TaskView] | None = None, form: C.OpenForm | None = None, file: bytes | None = None,
+                 filename: str | None = None, files: list[tuple[str, bytes]] | None = None,
+                 footer: str | None = None, touched_users: set[str] | None = None, error_key: str | None = None,
+                 actions: list[dict] | None = None) -> None:
+        self.lang, self.ok, self.cards = lang, ok, list(cards or [])
+        self.form, self.file, self.filename, self.files = form, file, filename, list(files or [])
+        self.footer, self.touched_users, self.error_key = footer, set(touched_users or ()), error_key
+        self.actions = list(actions or [])
+        self._text = text if headline is None else None
+        self.headline = headline if headline is not None else render.headline_of(text or "", self.cards, lang)
+
+    @property
+    def text(self) -> str:
+        """The reply as plain text (the console's; Slack's and DingTalk's fallback)."""
+        if self._text is not None:
+            return self._text
+        return render.reply(self.headline, self.cards, self.footer, self.lang)
 
     @property
     def attachments(self) -> list[tuple[str, bytes]]:
@@ -147,11 +169,11 @@ class Service:
                     reply.touched_users.add(caller.user_id)
                 return reply
         except _Refused as refused:
-            return Reply(text="⚠️ " + refused.error.render(lang), lang=lang, ok=False, error_key=refused.error.key)
+            return Reply(headline="⚠️ " + refused.error.render(lang), lang=lang, ok=False, error_key=refused.error.key)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed (ref %s) team=%s user=%s", ref, caller.team_id, caller.user_id)
-            return Reply(text=t("error.internal", lang, ref=ref), lang=lang, ok=False, error_key="error.internal")
+            return Reply(headline=t("error.internal", lang, ref=ref), lang=lang, ok=False, error_key="error.internal")
 
 
 # ---------------------------------------------------------------- helpers
@@ -162,14 +184,14 @@ def _ref(u: object | None) -> PersonRef | None:
 
 
 def _ok(ctx: Ctx, key: str, /, **params: object) -> Reply:
-    return Reply(text=t(key, ctx.lang, **params), lang=ctx.lang)
+    return Reply(headline=t(key, ctx.lang, **params), lang=ctx.lang)
 
 
 def _card_reply(ctx: Ctx, key: str, task_id: int, /, **params: object) -> Reply:
     """A change's reply: what happened, the task's card; the owner's home shows it, so refresh it."""
     v = tasks.show(ctx, task_id)
-    text = t(key, ctx.lang, id=task_id, **params) + "\n" + render.task_card(v, ctx.lang)
-    return Reply(text=text, lang=ctx.lang, cards=[v], touched_users={v.owner_chat_id})
+    return Reply(headline=t(key, ctx.lang, id=task_id, **params), lang=ctx.lang, cards=[v],
+                 touched_users={v.owner_chat_id})
 
 
 def _d(ctx: Ctx, day) -> str:
@@ -202,7 +224,7 @@ def _with_day_off_hint(ctx: Ctx, reply: Reply, task_id: int, day, node_no: int |
         hint += t("reply.day_off_fix", ctx.lang, command=command)
         reply.actions.append({"action": "task.edit_due", "value": f"{task_id}:{before.isoformat()}:{node_no or 0}",
                               "label": t("reply.day_off_button", ctx.lang, date=_d(ctx, before))})
-    reply.text = reply.text.replace("\n", "\n" + hint + "\n", 1) if "\n" in reply.text else reply.text + "\n" + hint
+    reply.headline = f"{reply.headline}\n{hint}" if reply.headline else hint
     return reply
 
 
@@ -243,20 +265,23 @@ def _task_list(ctx: Ctx, r) -> Reply:
     if r.light:
         title += " · " + t(f"light.{r.light}", ctx.lang)
     command = lambda n: _list_command(r, n)  # noqa: E731
-    return Reply(text=render.task_page(page, ctx.lang, title, command), lang=ctx.lang, cards=list(page.items),
-                 footer=render.page_hint(page, ctx.lang, command))
+    head = [render.page_head(page, ctx.lang, title)] + ([t("render.no_tasks", ctx.lang)] if not page.total else [])
+    hint = render.page_hint(page, ctx.lang, command)
+    if not page.items:  # nothing listed (a page past the end): the hint is part of the words
+        return Reply(headline="\n".join(head + ([hint] if hint else [])), lang=ctx.lang)
+    return Reply(headline="\n".join(head), lang=ctx.lang, cards=list(page.items), footer=hint)
 
 
 @handles("task.show")
 def _task_show(ctx: Ctx, r) -> Reply:
     v = tasks.show(ctx, r.task_id)
-    return Reply(text=render.task_card(v, ctx.lang), lang=ctx.lang, cards=[v])
+    return Reply(headline="", lang=ctx.lang, cards=[v])
 
 
 @handles("task.history")
 def _task_history(ctx: Ctx, r) -> Reply:
     lines = tasks.history(ctx, r.task_id)
-    return Reply(text=t("reply.task.history", ctx.lang, id=r.task_id) + "\n" + render.history(lines, ctx.lang, ctx.tz),
+    return Reply(headline=t("reply.task.history", ctx.lang, id=r.task_id) + "\n" + render.history(lines, ctx.lang, ctx.tz),
                  lang=ctx.lang)
 
 
@@ -350,9 +375,9 @@ def _task_node_done(ctx: Ctx, r) -> Reply:
 @handles("task.ack")
 def _task_ack(ctx: Ctx, r) -> Reply:
     done = tasks.acknowledge(ctx, r.task_id)
-    if done.received:
-        return _card_reply(ctx, "reply.task.received", r.task_id)
     acked = done.escalation
+    if done.received or acked is None:  # acknowledge returns a receipt or a paused escalation
+        return _card_reply(ctx, "reply.task.received", r.task_id)
     refs = Join(acked.refs) if acked.refs else "—"
     if acked.already:
         return _card_reply(ctx, "reply.task.acked_already", r.task_id, refs=refs)
@@ -373,7 +398,7 @@ def _form(ctx: Ctx, r) -> Reply:
     """A surface without forms (the console) shows how to type it instead."""
     usage_key = {"task_add": "usage.task.add", "task_progress": "usage.task.progress",
                  "task_block": "usage.task.block", "task_extend": "usage.task.extend"}.get(r.form, "")
-    return Reply(text=t("reply.form", ctx.lang, usage=t(usage_key, ctx.lang)), lang=ctx.lang, form=r)
+    return Reply(headline=t("reply.form", ctx.lang, usage=t(usage_key, ctx.lang)), lang=ctx.lang, form=r)
 
 
 # ---------------------------------------------------------------- /force
@@ -400,7 +425,7 @@ def _force_remove(ctx: Ctx, r) -> Reply:
 @handles("force.list")
 def _force_list(ctx: Ctx, r) -> Reply:
     page = forces.force_list(ctx, page=r.page)
-    return Reply(text=render.force_list(page, ctx.lang, lambda n: "/force list" + (f" page:{n}" if n > 1 else "")),
+    return Reply(headline=render.force_list(page, ctx.lang, lambda n: "/force list" + (f" page:{n}" if n > 1 else "")),
                  lang=ctx.lang)
 
 
@@ -414,10 +439,9 @@ def _force_close(ctx: Ctx, r) -> Reply:
 def _force_export(ctx: Ctx, r) -> Reply:
     from bot.exchange import tasks_xlsx
 
-    f = forces.open_force(ctx, r.force, "force.export")
-    views = tasks.force_tasks(ctx, f)
+    f, views = instruments.export(ctx, r.force)
     name = f"{f.name}-{ctx.today.isoformat()}.xlsx"
-    return Reply(text=t("reply.force.exported", ctx.lang, n=len(views), name=name), lang=ctx.lang,
+    return Reply(headline=t("reply.force.exported", ctx.lang, n=len(views), name=name), lang=ctx.lang,
                  file=tasks_xlsx(views, ctx.lang, f.name), filename=name)
 
 
@@ -433,26 +457,21 @@ def _map_files(ctx: Ctx, f, views: list[TaskView], prefix: str) -> tuple[list, l
 
 @handles("force.map")
 def _force_map(ctx: Ctx, r) -> Reply:
-    from models import lists
-
-    f = forces.open_force(ctx, r.force, "force.map")
-    views = lists.map_tasks(ctx, f, dept=r.dept, owner=_ref(r.owner), light=r.light)
+    f, views = instruments.war_map(ctx, r.force, dept=r.dept, owner=_ref(r.owner), light=r.light)
     pages, files = _map_files(ctx, f, views, "warmap")
     filters = [x for x in (r.dept and f"dept:{r.dept}", r.owner and f"owner:@{r.owner.name or r.owner.user_id}",
                            r.light and f"light:{r.light}") if x]
     text = render.war_map(views, pages, ctx.lang, t("reply.force.map", ctx.lang, name=f.name), filters)
-    return Reply(text=text, lang=ctx.lang, files=files)
+    return Reply(headline=text, lang=ctx.lang, files=files)
 
 
 @handles("force.digest")
 def _force_digest(ctx: Ctx, r) -> Reply:
-    from models import digest
     from present import digest as digest_text
 
-    f = forces.open_force(ctx, r.force, "force.digest")
-    d = digest.build(ctx, f)
-    _pages, files = _map_files(ctx, f, tasks.force_tasks(ctx, f, live_only=True), "digest")
-    return Reply(text=digest_text.render(d, ctx.lang, ctx.tz), lang=ctx.lang, files=files)
+    d = instruments.force_digest(ctx, r.force)
+    _pages, files = _map_files(ctx, d.force, d.live, "digest")
+    return Reply(headline=digest_text.render(d.digest, ctx.lang, ctx.tz), lang=ctx.lang, files=files)
 
 
 @handles("force.notice")
@@ -476,14 +495,14 @@ def _force_notice_status(ctx: Ctx, r) -> Reply:
     from models import notices
 
     st = notices.notice_status(ctx, r.notice_id)
-    return Reply(text=render.notice_status(st, ctx.lang, ctx.tz), lang=ctx.lang)
+    return Reply(headline=render.notice_status(st, ctx.lang, ctx.tz), lang=ctx.lang)
 
 
 @handles("force.policy")
 def _force_policy(ctx: Ctx, r) -> Reply:
     f, p = forces.force_policy(ctx, dict(r.changes), force_name=r.force)
     head = t("reply.force.policy_set", ctx.lang) + "\n" if r.changes else ""
-    return Reply(text=head + render.policy(p, f.name, ctx.lang), lang=ctx.lang)
+    return Reply(headline=head + render.policy(p, f.name, ctx.lang), lang=ctx.lang)
 
 
 # ---------------------------------------------------------------- /meeting
@@ -495,8 +514,8 @@ def _meeting_new(ctx: Ctx, r) -> Reply:
     from present import ics
 
     m = meetings.new_meeting(ctx, r.meeting_kind, r.date, title=r.title, at=r.time, chair=_ref(r.chair), length=r.minutes)
-    return Reply(text=t("reply.meeting.created", ctx.lang, id=m.id, title=m.title, day=_d(ctx, m.day),
-                        at=m.at_time.strftime("%H:%M"), cutoff=_d(ctx, m.cutoff)),
+    return Reply(headline=t("reply.meeting.created", ctx.lang, id=m.id, title=m.title, day=_d(ctx, m.day),
+                        at=m.at_time.strftime("%H:%M") if m.at_time else "—", cutoff=_d(ctx, m.cutoff)),
                  lang=ctx.lang, file=ics.render(meetings.invitation(ctx, m), ctx.lang), filename=f"meeting-{m.id}.ics")
 
 
@@ -506,7 +525,7 @@ def _meeting_series(ctx: Ctx, r) -> Reply:
     from present import agenda
 
     _series, added = meetings.new_series(ctx, r.meeting_kind, r.every_months, r.start)
-    return Reply(text=t("reply.meeting.series", ctx.lang, every=r.every_months, start=_d(ctx, r.start))
+    return Reply(headline=t("reply.meeting.series", ctx.lang, every=r.every_months, start=_d(ctx, r.start))
                  + "\n" + agenda.meeting_list(meetings.summaries(ctx, added), ctx.lang), lang=ctx.lang)
 
 
@@ -524,7 +543,7 @@ def _meeting_agenda(ctx: Ctx, r) -> Reply:
     from models import meetings
     from present import agenda
 
-    return Reply(text=agenda.render(meetings.build_agenda(ctx, r.meeting_id), ctx.lang), lang=ctx.lang)
+    return Reply(headline=agenda.render(meetings.build_agenda(ctx, r.meeting_id), ctx.lang), lang=ctx.lang)
 
 
 @handles("meeting.decide")
@@ -543,7 +562,7 @@ def _meeting_minutes(ctx: Ctx, r) -> Reply:
     if r.text:
         meetings.set_minutes(ctx, r.meeting_id, r.text)
     md = minutes.markdown(meetings.minutes(ctx, r.meeting_id), ctx.lang)
-    return Reply(text=md, lang=ctx.lang, file=md.encode("utf-8"), filename=f"minutes-{r.meeting_id}.md")
+    return Reply(headline=md, lang=ctx.lang, file=md.encode("utf-8"), filename=f"minutes-{r.meeting_id}.md")
 
 
 @handles("meeting.list")
@@ -551,7 +570,7 @@ def _meeting_list(ctx: Ctx, r) -> Reply:
     from models import meetings
     from present import agenda
 
-    return Reply(text=agenda.meeting_list(meetings.summaries(ctx, meetings.upcoming(ctx)), ctx.lang), lang=ctx.lang)
+    return Reply(headline=agenda.meeting_list(meetings.summaries(ctx, meetings.upcoming(ctx)), ctx.lang), lang=ctx.lang)
 
 
 # ---------------------------------------------------------------- /guatu
@@ -559,7 +578,7 @@ def _meeting_list(ctx: Ctx, r) -> Reply:
 
 @handles("help")
 def _help(ctx: Ctx, r) -> Reply:
-    return Reply(text=C.help_text(ctx.lang, getattr(r, "command", None)), lang=ctx.lang)
+    return Reply(headline=C.help_text(ctx.lang, getattr(r, "command", None)), lang=ctx.lang)
 
 
 @handles("whoami")
@@ -577,14 +596,14 @@ def _rank(ctx: Ctx, r) -> Reply:
     from models import rank
     from present import rank as rank_text
 
-    return Reply(text=rank_text.render(rank.ranking(ctx, r.scope), r.scope, ctx.lang), lang=ctx.lang)
+    return Reply(headline=rank_text.render(rank.ranking(ctx, r.scope), r.scope, ctx.lang), lang=ctx.lang)
 
 
 @handles("force.screen", "screen")
 def _screen(ctx: Ctx, r) -> Reply:
     from bot.web.links import screen_link
 
-    return Reply(text=screen_link(ctx, r, PUBLIC_URL.get()), lang=ctx.lang)
+    return Reply(headline=screen_link(ctx, r, PUBLIC_URL.get()), lang=ctx.lang)
 
 
 @handles("outbox.show")
@@ -593,7 +612,7 @@ def _outbox_show(ctx: Ctx, r) -> Reply:
 
     counts = outbox.queue_counts(ctx)
     lines = outbox.list_messages(ctx, "failed" if r.status == "failed" else "all")
-    return Reply(text=render.outbox(counts, lines, ctx.lang, ctx.tz), lang=ctx.lang)
+    return Reply(headline=render.outbox(counts, lines, ctx.lang, ctx.tz), lang=ctx.lang)
 
 
 @handles("outbox.retry")
@@ -624,7 +643,7 @@ def _dept_set(ctx: Ctx, r) -> Reply:
 
 @handles("dept.list")
 def _dept_list(ctx: Ctx, r) -> Reply:
-    return Reply(text=render.dept_tree(org.dept_tree(ctx.session, ctx.ws), ctx.lang), lang=ctx.lang)
+    return Reply(headline=render.dept_tree(org.dept_tree(ctx.session, ctx.ws), ctx.lang), lang=ctx.lang)
 
 
 @handles("role.set")
@@ -661,7 +680,7 @@ def _calendar_show(ctx: Ctx, r) -> Reply:
     year, month = r.year, r.month
     cal = org.calendar_for(ctx.session, ctx.ws.id)
     text = render.calendar_month(cal.month_days(year, month, ctx.lang), year, month, ctx.lang)
-    return Reply(text=_calendar_reminder(ctx) + text, lang=ctx.lang)
+    return Reply(headline=_calendar_reminder(ctx) + text, lang=ctx.lang)
 
 
 def _calendar_reminder(ctx: Ctx) -> str:

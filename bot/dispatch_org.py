@@ -33,7 +33,7 @@ def _people_list(ctx: Ctx, r) -> Reply:
     if page.left_out:
         more = f" page:{page.page + 1}" if page.page < page.pages else ""
         lines.append(t("reply.people.left_out", ctx.lang, n=page.left_out, command=f"/guatu people{_filters(r)}{more}"))
-    return Reply(text="\n".join(lines), lang=ctx.lang)
+    return Reply(headline="\n".join(lines), lang=ctx.lang)
 
 
 def _filters(r) -> str:
@@ -59,7 +59,7 @@ def _people_leave(ctx: Ctx, r) -> Reply:
         details.append(t("reply.people.left_coowned", ctx.lang, ids="、".join(f"#{i}" for i in d.co_owned)))
     if d.leads_dropped:
         details.append(t("reply.people.left_leads", ctx.lang, forces="、".join(d.leads_dropped)))
-    return Reply(text="\n".join([text, *details]), lang=ctx.lang)
+    return Reply(headline="\n".join([text, *details]), lang=ctx.lang)
 
 
 @handles("role.remove")
@@ -93,13 +93,13 @@ def _calendar_import(ctx: Ctx, r) -> Reply:
     lines = notice_report(notice, ctx.lang)
     if not notice.ok:
         lines.append(t("notice.not_ok", ctx.lang, n=len(notice.problems) or 1))
-        return Reply(text="\n".join(lines), lang=ctx.lang, ok=False)
+        return Reply(headline="\n".join(lines), lang=ctx.lang, ok=False)
     if not r.confirm:
         lines.append(t("reply.calendar.confirm", ctx.lang))
-        return Reply(text="\n".join(lines), lang=ctx.lang)
+        return Reply(headline="\n".join(lines), lang=ctx.lang)
     added, changed = apply_notice(ctx.session, ctx.actor, ctx.ws, notice, now=ctx.now)
     lines.append(t("notice.written", ctx.lang, added=added, changed=changed))
-    return Reply(text="\n".join(lines), lang=ctx.lang)
+    return Reply(headline="\n".join(lines), lang=ctx.lang)
 
 
 i18n.register(

@@ -114,6 +114,53 @@ class TaskView:
     def moved(self) -> bool:
         return self.due != self.baseline_due
 
+    @property
+    def actions(self) -> frozenset[str]:
+        """What this viewer may do to the task from its card (``card_actions``)."""
+        return card_actions(self.status, owner=self.viewer_is_owner, lead=self.viewer_is_lead,
+                            pending_extension=self.pending_extension is not None)
+
+
+# The verbs a task's card may offer, each the command of the same name (``/task <verb> <id>``).
+CARD_VERBS = ("progress", "extend", "done", "block", "ack", "approve", "reject", "verify")
+
+
+def card_actions(status: str, *, owner: bool, lead: bool, pending_extension: bool) -> frozenset[str]:
+    """The card verbs the commands accept from this viewer in this state (the rules of ``progress``,
+    ``request_extension``, ``request_done``, ``block``, ``decide_extension``, ``verify`` and
+    ``acknowledge``; permissions.TABLE says who). Owners and co-owners work a live task, leads too;
+    anyone who reads it may acknowledge (收到: whether anything awaits acknowledging is the escalation's);
+    leads decide a pending extension and verify a done report. A closed task offers nothing. Two moves the
+    commands accept are not offered: a lead's ``verify`` of a task nobody reported done (their ``done``
+    does it), blocking a task again that is blocked already, and asking more time for a task reported done
+    (``request_extension`` takes it; ``progress`` and ``block`` refuse while it awaits verifying)."""
+    if status not in LIVE:
+        return frozenset()
+    verbs = {"ack"}
+    if (owner or lead) and status != "done_requested":
+        verbs |= {"progress", "done"} | ({"extend"} if not pending_extension else set())
+        verbs |= {"block"} if status != "blocked" else set()
+    if lead and pending_extension:
+        verbs |= {"approve", "reject"}
+    if lead and status == "done_requested":
+        verbs.add("verify")
+    return frozenset(verbs)
+
+
+def in_card_order(actions: frozenset[str]) -> list[str]:
+    """``actions`` in the order a card shows them (CARD_VERBS)."""
+    return [verb for verb in CARD_VERBS if verb in actions]
+
+
+def allowed_actions(ctx: Ctx, task: Task) -> frozenset[str]:
+    """The card verbs ``ctx.actor`` may use on ``task`` now (``card_actions`` over the permission table)."""
+    force = _force_of(ctx, task)
+    pending = ctx.session.exec(select(ExtensionRequest.id).where(ExtensionRequest.task_id == task.id,
+                                                                 ExtensionRequest.status == "pending")).first()
+    return card_actions(task.status, owner=_is_owner(ctx, task),
+                        lead=permissions.can(ctx, "task.verify", task=task, force=force),
+                        pending_extension=pending is not None)
+
 
 def get_task(ctx: Ctx, task_id: int) -> Task:
     task = ctx.session.get(Task, task_id)

@@ -11,12 +11,12 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from bot import render
 from bot.dispatch import Reply
-from bot.slack.blocks import FORM_VERBS, RUN_VERBS, card_verbs
+from bot.slack.blocks import FORM_VERBS, RUN_VERBS
 from models import i18n
 from models.i18n import t
-from models.tasks import TaskView
+from models.tasks import TaskView, in_card_order
+from present import text as render
 
 TEXT_LIMIT = 5000  # characters: DingTalk cuts longer text messages
 ACTION_CARD_BUTTONS = 5  # sampleActionCard2 … sampleActionCard5 hold 2 to 5 buttons
@@ -98,7 +98,7 @@ def card_params(v: TaskView, lang: str, *, note: str = "") -> dict[str, str]:
     """A task's interactive card: the same facts as the Slack card, as the template's string parameters.
     ``buttons`` is a JSON list of {"text", "verb", "task"} the template draws; each comes back as the
     callback's params."""
-    verbs = card_verbs(v)
+    verbs = in_card_order(v.actions)
     return {
         "title": f"#{v.id} {plain(v.title)}",
         "icon": render.card_icon(v.status, v.light),
@@ -119,9 +119,5 @@ def card_params(v: TaskView, lang: str, *, note: str = "") -> dict[str, str]:
 
 
 def head(reply: Reply) -> str:
-    """The reply's words without the text rendering of the card it carries (the card shows that)."""
-    if len(reply.cards) == 1:
-        card = render.task_card(reply.cards[0], reply.lang)
-        if reply.text.endswith(card):
-            return reply.text[: -len(card)].strip()
-    return reply.text
+    """The reply's own words (its card, if any, is drawn as a card)."""
+    return reply.headline

@@ -26,11 +26,11 @@ from bot.dingtalk import PLATFORM, team_of
 from bot.dingtalk.api import ApiError, OpenApi
 from bot.dingtalk.render import card_params, command_of, head, label, md, plain, robot_message, send_link, webhook_text
 from bot.dispatch import Caller, Reply, Service
-from bot.slack.blocks import card_verbs
 from bot.slack.events import first_delivery
 from models import i18n, org
 from models.db import session_scope
 from models.i18n import t
+from models.tasks import in_card_order
 
 log = logging.getLogger("guatu.dingtalk")
 
@@ -160,7 +160,7 @@ class DingTalkSurface:
                 self._deliver_card(view, reply.lang, msg)
                 return
             buttons = [{"title": label(v, reply.lang), "actionURL": send_link(command_of(v, view.id))}
-                       for v in card_verbs(view)]
+                       for v in in_card_order(view.actions)]
             self._say_rich(msg, reply.text, {"msgtype": "actionCard", "actionCard": {
                 "title": plain(view.title)[:60], "text": md(reply.text), "btnOrientation": "0", "btns": buttons}})
             return
@@ -226,7 +226,7 @@ class DingTalkSurface:
 
 
 def head_of(view: Any, lang: str) -> str:
-    from bot import render
+    from present import text as render
 
     return render.task_card(view, lang)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot import render
 from bot.commands import OpenForm
 from bot.dispatch import Reply
 from models import i18n
@@ -17,8 +16,8 @@ from models.home import COLORS, Home
 from models.i18n import t
 from models.lights import EMOJI
 from models.lists import PAGE_SIZE
-from models.status import LIVE
-from models.tasks import TaskView
+from models.tasks import TaskView, in_card_order
+from present import text as render
 
 Block = dict[str, Any]
 
@@ -106,7 +105,7 @@ def reply_message(reply: Reply) -> dict[str, Any]:
 
 def reply_blocks(reply: Reply, limit: int) -> list[Block]:
     """The blocks of a reply, at most ``limit`` of them (a message, or the notice atop App Home)."""
-    blocks = text_sections(_head(reply))
+    blocks = text_sections(reply.headline)
     if len(reply.cards) == 1:
         blocks += task_card(reply.cards[0], reply.lang)
     elif reply.cards:
@@ -121,19 +120,8 @@ def reply_blocks(reply: Reply, limit: int) -> list[Block]:
     extra = [{"type": "button", "action_id": a["action"], "value": str(a["value"]), "text": plain(a["label"])}
              for a in reply.actions[:5]]
     if extra:
-        blocks.insert(len(text_sections(_head(reply))), {"type": "actions", "elements": extra})
+        blocks.insert(len(text_sections(reply.headline)), {"type": "actions", "elements": extra})
     return _cap(blocks, limit, reply.lang)
-
-
-def _head(reply: Reply) -> str:
-    """The reply's own words without the plain-text rendering of what the blocks show as cards."""
-    if not reply.cards:
-        return reply.text
-    if len(reply.cards) == 1:
-        card = render.task_card(reply.cards[0], reply.lang)
-        if reply.text.endswith(card):
-            return reply.text[: -len(card)].strip()
-    return reply.text.split("\n", 1)[0]
 
 
 def _cap(blocks: list[Block], limit: int, lang: str) -> list[Block]:
@@ -146,7 +134,7 @@ def _cap(blocks: list[Block], limit: int, lang: str) -> list[Block]:
 
 
 def task_card(v: TaskView, lang: str) -> list[Block]:
-    """A task's card, the same facts as the text card (bot.render) once each: title, owner and
+    """A task's card, the same facts as the text card (present.text) once each: title, owner and
     co-owners, department, deadline (baseline → current), progress, state, details, buttons."""
     owner = escape(v.owner_name) + (f"\n{escape(render.card_co_owners(v, lang).strip())}" if v.co_owner_names else "")
     fields = [
@@ -175,27 +163,6 @@ def _state(v: TaskView, lang: str) -> str:
     if v.force_name:
         parts.append(f"{t('slack.card.force', lang)} {escape(v.force_name)}")
     return " · ".join(parts)
-
-
-def card_verbs(v: TaskView) -> list[str]:
-    """The buttons a viewer gets: owners work the task, anyone acknowledges, leads decide."""
-    if v.status not in LIVE:
-        return []
-    verbs = []
-    if (v.viewer_is_owner or v.viewer_is_lead) and v.status != "done_requested":
-        verbs.append("progress")
-        if v.pending_extension is None:
-            verbs.append("extend")
-        verbs.append("done")
-        if v.status != "blocked":
-            verbs.append("block")
-    verbs.append("ack")
-    if v.viewer_is_lead:
-        if v.pending_extension is not None:
-            verbs += ["approve", "reject"]
-        if v.status == "done_requested":
-            verbs.append("verify")
-    return verbs
 
 
 _STYLE = {"approve": "primary", "verify": "primary", "progress": "primary", "reject": "danger", "reopen": "danger"}
@@ -263,7 +230,7 @@ def _brief_menu(b: dict) -> dict[str, Any] | None:
 
 
 def _actions(v: TaskView, lang: str) -> list[Block]:
-    verbs = card_verbs(v)
+    verbs = in_card_order(v.actions)
     decide = [x for x in verbs if x in ("approve", "reject", "verify")]
     work = [x for x in verbs if x not in decide]
     return [{"type": "actions", "elements": [button(x, v.id, lang) for x in row]} for row in (work, decide) if row]
@@ -283,7 +250,7 @@ def task_row(v: TaskView, lang: str) -> Block:
 
 def _menu(v: TaskView, lang: str) -> dict[str, Any]:
     # An overflow menu holds at most five options; the full card ("show") has every button.
-    verbs = [x for x in card_verbs(v) if x in ("progress", "extend", "done", "ack")][:4] + ["show"]
+    verbs = [x for x in in_card_order(v.actions) if x in ("progress", "extend", "done", "ack")][:4] + ["show"]
     return {"type": "overflow", "action_id": "task.menu",
             "options": [{"text": plain(t(f"slack.btn.{x}", lang)), "value": f"{x}:{v.id}"} for x in verbs]}
 

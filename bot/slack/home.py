@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -27,15 +26,18 @@ class ShowHome(BaseModel):
     kind: Literal["slack.home"] = "slack.home"
 
 
-@dataclass
 class HomeReply(Reply):
-    home: Home | None = None
+    """A request for App Home: no words, the home's content."""
+
+    def __init__(self, *, lang: str, home: Home | None = None) -> None:
+        super().__init__(headline="", lang=lang)
+        self.home = home
 
 
 @handles("slack.home")
 def _show_home(ctx: Ctx, request: object) -> Reply:  # a ShowHome; the dispatcher's handlers take any request
     # Through the dispatcher: the same workspace scoping, first-contact and error handling as commands.
-    return HomeReply(text="", lang=ctx.lang, home=home(ctx))
+    return HomeReply(lang=ctx.lang, home=home(ctx))
 
 
 class HomeRefresher:

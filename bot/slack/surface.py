@@ -196,7 +196,7 @@ class Surface:
             # The trigger lives 3 s; past it, say how to type the same thing as a command.
             log.warning("views.open failed: %s", exc.response.get("error"))
             usage = t(f"usage.task.{form.form.removeprefix('task_')}", lang)
-            self.post(blocks.reply_message(Reply(text=t("reply.form", lang, usage=usage), lang=lang, ok=False)), origin)
+            self.post(blocks.reply_message(Reply(headline=t("reply.form", lang, usage=usage), lang=lang, ok=False)), origin)
 
     # ------------------------------------------------------------ failures
 
