@@ -132,8 +132,8 @@ def card_actions(status: str, *, owner: bool, lead: bool, pending_extension: boo
     anyone who reads it may acknowledge (收到: whether anything awaits acknowledging is the escalation's);
     leads decide a pending extension and verify a done report. A closed task offers nothing. Two moves the
     commands accept are not offered: a lead's ``verify`` of a task nobody reported done (their ``done``
-    does it), blocking a task again that is blocked already, and asking more time for a task reported done
-    (``request_extension`` takes it; ``progress`` and ``block`` refuse while it awaits verifying)."""
+    does it), and blocking a task again that is blocked already. A task reported done takes no more
+    progress, block or extension until the lead verifies or returns it."""
     if status not in LIVE:
         return frozenset()
     verbs = {"ack"}
@@ -783,6 +783,8 @@ def request_extension(ctx: Ctx, task_id: int, new_due: date, reason: str) -> Ext
     task = get_task(ctx, task_id)
     force = _require_owner_or_lead(ctx, task, "task.extend")
     _require_live(task)
+    if task.status == "done_requested":  # reported done: the lead verifies or returns it first, as for progress
+        raise Conflict("task.awaiting_verify", id=task.id)
     _check_future(ctx, new_due)
     if new_due <= task.due:
         raise InvalidInput("task.extend_not_later", date=Day(new_due), due=Day(task.due))

@@ -28,13 +28,12 @@ COMMAND = {
     "verify": "/task verify {id}",
 }
 # Moves the commands accept that a card does not offer (models.tasks.card_actions says why): a lead's
-# verify of a task nobody reported done, a lead's done of a done report (it verifies), blocking again,
-# and asking more time for a task reported done (request_extension does not check; progress and block do).
+# verify of a task nobody reported done, a lead's done of a done report (it verifies), blocking again.
+# Asking more time for a task reported done is refused, like progress and block (it awaits verifying).
 NOT_OFFERED_YET_ACCEPTED = {
     *((r, s, "verify") for r in ("lead", "admin") for s in ("todo", "active", "blocked", "extension_pending")),
     *((r, "done_requested", "done") for r in ("lead", "admin")),
     *((r, "blocked", "block") for r in ("owner", "co_owner", "lead", "admin")),
-    *((r, "done_requested", "extend") for r in ("owner", "co_owner", "lead", "admin")),
 }
 # 收到 is offered to every reader; whether anything awaits acknowledging is the escalation's business,
 # so "nothing to acknowledge" is an answer, not a refusal of the person or of the task's state.
