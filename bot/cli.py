@@ -206,14 +206,14 @@ def cmd_import(args, settings: Settings) -> int:
     from bot.bootstrap import bootstrap
     from bot.exchange import import_tasks
 
-    return import_tasks(bootstrap(settings).engine, settings, Path(args.file), force=args.force, skip_bad=args.skip_bad, as_user=args.as_user)
+    return import_tasks(bootstrap(settings).engine, settings, Path(args.file), force=args.force, skip_bad=args.skip_bad, as_user=args.as_user, team=args.team)
 
 
 def cmd_export(args, settings: Settings) -> int:
     from bot.bootstrap import bootstrap
     from bot.exchange import export_tasks
 
-    return export_tasks(bootstrap(settings).engine, settings, Path(args.out), force=args.force)
+    return export_tasks(bootstrap(settings).engine, settings, Path(args.out), force=args.force, team=args.team)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,10 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--force", required=True, help="the task force to import into")
     i.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
     i.add_argument("--as", dest="as_user", default=None, help="the lead importing (default: the force's first lead)")
+    i.add_argument("--team", default=None, help="the workspace whose task force it is (needed when several have that name)")
     i.set_defaults(fn=cmd_import)
     e = sub.add_parser("export", help="export a task force's tasks to Excel")
     e.add_argument("--force", required=True)
     e.add_argument("--out", default="tasks.xlsx")
+    e.add_argument("--team", default=None, help="the workspace whose task force it is (needed when several have that name)")
     e.set_defaults(fn=cmd_export)
     from bot.cli_org import add_parsers
 
