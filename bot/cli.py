@@ -22,19 +22,9 @@ def _setup_logging() -> None:
 
 
 def _engine(settings: Settings, *, migrate: bool = True):
-    from models.db import make_engine
-    from models.migrate import upgrade
+    from bot.bootstrap import make_engine
 
-    engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    return engine
-
-
-def _service(settings: Settings, engine):
-    from bot.dispatch import Service
-
-    return Service(engine, tz=settings.tz, default_lang=settings.lang, public_url=settings.public_base)
+    return make_engine(settings, migrate=migrate)
 
 
 def _parse_at(value: str | None, settings: Settings) -> datetime:
@@ -63,21 +53,14 @@ def run_console(settings: Settings, user: str, *, channel: str | None = None, st
     """The console backend, with the scheduler printing messages as they fire (unless off).
 
     ``at`` freezes the clock (``--at``): to rehearse a day, or to test without waiting for it."""
-    from bot.console import DEFAULT_CHANNEL, Console, ConsoleNotifier
-    from jobs.deliver import deliver
+    from bot.bootstrap import bootstrap
+    from bot.console import DEFAULT_CHANNEL, Console
 
-    engine = _engine(settings)
-    service = _service(settings, engine)
-    notifier = ConsoleNotifier(sys.stdout)
-    scheduler = None
-    if settings.scheduler_on and at is None:
-        from jobs.scheduler import build_scheduler
-
-        scheduler = build_scheduler(engine, notifier, tz=settings.tz, default_lang=settings.lang)
-        scheduler.start()
     clock = (lambda: at) if at else (lambda: datetime.now(UTC))
-    console = Console(service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL, clock=clock,
-                      deliver=lambda: deliver(engine, notifier, now=clock()))
+    app = bootstrap(settings, console=sys.stdout)
+    scheduler = app.start_scheduler() if at is None else None
+    console = Console(app.service, user, out=sys.stdout, channel=channel or DEFAULT_CHANNEL, clock=clock,
+                      deliver=lambda: app.deliver(now=clock()))
     try:
         console.loop(stdin)
     finally:
@@ -90,8 +73,8 @@ def _start_web(settings: Settings):
     """Console mode's HTTP server (the wall screen, /healthz) in a background thread; None if the port is taken."""
     import socket
 
+    from bot.bootstrap import make_engine
     from bot.web.screen import start_in_thread
-    from models.db import make_engine
     from models.i18n import t
 
     with socket.socket() as probe:  # uvicorn in a thread would log and exit quietly; say it once instead
@@ -103,7 +86,7 @@ def _start_web(settings: Settings):
                   file=sys.stderr)
             return None
     print(t("cli.web_started", settings.lang, url=settings.public_base), file=sys.stderr)
-    return start_in_thread(make_engine(settings.database_url), settings)
+    return start_in_thread(make_engine(settings, migrate=False), settings)
 
 
 def cmd_console(args, settings: Settings) -> int:
@@ -143,11 +126,10 @@ def cmd_worker(args, settings: Settings, *, stop=None) -> int:
     import signal
     import threading
 
-    from jobs.scheduler import build_scheduler
+    from bot.bootstrap import bootstrap
 
-    engine = _engine(settings)
-    notifier = _notifier(settings)
-    scheduler = build_scheduler(engine, notifier, tz=settings.tz, default_lang=settings.lang)
+    app = bootstrap(settings)
+    scheduler = app.scheduler()
     stop = stop or threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -164,7 +146,7 @@ def cmd_worker(args, settings: Settings, *, stop=None) -> int:
             pass
     finally:
         scheduler.shutdown(wait=True)
-        engine.dispose()
+        app.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
@@ -178,35 +160,23 @@ def _os_user() -> str:
 
 
 def cmd_jobs(args, settings: Settings) -> int:
+    from bot.bootstrap import bootstrap
     from jobs.registry import JOB_IDS, list_jobs, run_job
     from models.i18n import t
 
-    engine = _engine(settings)
+    app = bootstrap(settings)
     if args.action == "list":
         for job_id, next_run in list_jobs(None, _parse_at(None, settings), tz=settings.tz):
             print(f"{job_id:<12} next run {next_run.astimezone(settings.tz).isoformat(timespec='seconds')}")
         return 0
-    notifier = _notifier(settings)
     if args.job not in ("all", *JOB_IDS):
         print(t("cli.unknown_job", settings.lang, job=args.job, jobs=", ".join(JOB_IDS)), file=sys.stderr)
         return 2
-    result = run_job(args.job, engine, notifier, now=_parse_at(args.at, settings), tz=settings.tz,
+    result = run_job(args.job, app.engine, app.notifier, now=_parse_at(args.at, settings), tz=settings.tz,
                      default_lang=settings.lang)
     for key, value in result.items():
         print(f"{key}: {value}")
     return 0
-
-
-def _notifier(settings: Settings):
-    from bot.dingtalk.server import notifier
-
-    if settings.slack_bot_token is not None:
-        from bot.slack.notifier import SlackNotifier
-
-        return notifier(settings, SlackNotifier(settings))
-    from bot.console import ConsoleNotifier
-
-    return notifier(settings, ConsoleNotifier(sys.stdout))
 
 
 def cmd_manifest(args, settings: Settings) -> int:
@@ -233,17 +203,17 @@ def cmd_seed(args, settings: Settings) -> int:
 
 
 def cmd_import(args, settings: Settings) -> int:
+    from bot.bootstrap import bootstrap
     from bot.exchange import import_tasks
 
-    engine = _engine(settings)
-    return import_tasks(engine, settings, Path(args.file), force=args.force, skip_bad=args.skip_bad, as_user=args.as_user)
+    return import_tasks(bootstrap(settings).engine, settings, Path(args.file), force=args.force, skip_bad=args.skip_bad, as_user=args.as_user, team=args.team)
 
 
 def cmd_export(args, settings: Settings) -> int:
+    from bot.bootstrap import bootstrap
     from bot.exchange import export_tasks
 
-    engine = _engine(settings)
-    return export_tasks(engine, settings, Path(args.out), force=args.force)
+    return export_tasks(bootstrap(settings).engine, settings, Path(args.out), force=args.force, team=args.team)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,10 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--force", required=True, help="the task force to import into")
     i.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
     i.add_argument("--as", dest="as_user", default=None, help="the lead importing (default: the force's first lead)")
+    i.add_argument("--team", default=None, help="the workspace whose task force it is (needed when several have that name)")
     i.set_defaults(fn=cmd_import)
     e = sub.add_parser("export", help="export a task force's tasks to Excel")
     e.add_argument("--force", required=True)
     e.add_argument("--out", default="tasks.xlsx")
+    e.add_argument("--team", default=None, help="the workspace whose task force it is (needed when several have that name)")
     e.set_defaults(fn=cmd_export)
     from bot.cli_org import add_parsers
 

@@ -120,14 +120,14 @@ def log_calendar_gap(settings, today=None) -> list[int]:
 
     from sqlmodel import Session, select
 
+    from bot.bootstrap import make_engine
     from models.calendar import local_today
-    from models.db import make_engine
     from models.holiday_notice import next_year_missing
     from models.tables import Workspace
 
     log = logging.getLogger("guatu")
     try:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings, migrate=False)
         today = today or local_today(datetime.now(UTC), settings.tz)
         with Session(engine) as session:
             ids: list[int | None] = [*session.exec(select(Workspace.id)).all()] or [None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -109,26 +109,65 @@ READ_ONLY = frozenset({
     "force.digest", "force.export", "force.notice.status", "meeting.agenda", "meeting.list", "dept.list",
     "role.show", "calendar.show", "rank", "outbox.show",
 })
-HANDLERS: dict[str, Handler] = {}
+
+class Handlers:
+    """A table of request kind → handler (and which kinds change nothing), filled by its ``handles``
+    decorator; the composition root (``bot.bootstrap.handlers``) merges the tables and hands one to Service."""
+
+    def __init__(self, *, read_only: frozenset[str] = frozenset()) -> None:
+        self.table: dict[str, Handler] = {}
+        self.read_only: frozenset[str] = read_only
+
+    def handles(self, *kinds: str) -> Callable[[Handler], Handler]:
+        def deco(fn: Handler) -> Handler:
+            for k in kinds:
+                if k in self.table:
+                    raise ValueError(f"two handlers for {k!r}")
+                self.table[k] = fn
+            return fn
+
+        return deco
+
+    def get(self, kind: str) -> Handler | None:
+        return self.table.get(kind)
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self.table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table)
+
+    @classmethod
+    def merged(cls, *tables: Handlers) -> Handlers:
+        """One table from several; a kind handled twice is a wiring mistake and raises."""
+        out = cls(read_only=frozenset().union(*(tbl.read_only for tbl in tables)))
+        for tbl in tables:
+            for kind, fn in tbl.table.items():
+                out.handles(kind)(fn)
+        return out
+
+
+# This module's handlers (the task, force, meeting, guatu commands); bot.dispatch_org has the organisation's.
+HANDLERS = Handlers(read_only=READ_ONLY)
 # The base of links a reply hands out (the wall screen's), set by the Service running the request.
 PUBLIC_URL_DEFAULT = "http://127.0.0.1:3000"
 PUBLIC_URL: ContextVar[str] = ContextVar("guatu_public_url", default=PUBLIC_URL_DEFAULT)
 
 
-def handles(*kinds: str) -> Callable[[Handler], Handler]:
-    def deco(fn: Handler) -> Handler:
-        for k in kinds:
-            HANDLERS[k] = fn
-        return fn
-
-    return deco
+handles = HANDLERS.handles
 
 
 class Service:
     """The composition root's view of the domain: surfaces call ``handle`` and nothing else."""
 
     def __init__(self, engine: Engine, *, tz: ZoneInfo, default_lang: str = "zh",
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), public_url: str = "") -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), public_url: str = "",
+                 handlers: Handlers | None = None) -> None:
+        if handlers is None:  # built outside bootstrap (tests, benchmarks): the same full table bootstrap wires
+            from bot.bootstrap import handlers as all_handlers
+
+            handlers = all_handlers()
+        self.handlers = handlers
         self.public_url = public_url  # where links (the wall screen's) point; "" keeps PUBLIC_URL's default
         self.engine = engine
         self.tz = tz
@@ -159,13 +198,13 @@ class Service:
                 lang = ctx.lang
                 try:
                     request = make(ctx)
-                    handler = HANDLERS.get(getattr(request, "kind", ""))
+                    handler = self.handlers.get(getattr(request, "kind", ""))
                     if handler is None:
                         raise GuatuError("error.not_available", what=getattr(request, "kind", "?"))
                     reply = handler(ctx, request)
                 except GuatuError as exc:
                     raise _Refused(exc) from exc
-                if getattr(request, "kind", "") not in READ_ONLY:
+                if getattr(request, "kind", "") not in self.handlers.read_only:
                     reply.touched_users.add(caller.user_id)
                 return reply
         except _Refused as refused:
@@ -779,6 +818,3 @@ i18n.register(
         "reply.calendar.set": {"zh": "已将 {day} 设为{kind}。", "en": "{day} is now a {kind}."},
     }
 )
-
-# The organisation's handlers (people, role removal, calendar import) register themselves here.
-from bot import dispatch_org  # noqa: E402,F401

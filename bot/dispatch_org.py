@@ -1,12 +1,13 @@
 """Handlers for the organisation in chat: /guatu people, /guatu role -<role>, /guatu calendar import.
 
-Registered into ``bot.dispatch`` (imported at its end), so every surface reaches them the same way.
+Their own table (``HANDLERS``), merged with ``bot.dispatch``'s by ``bot.bootstrap.handlers``, so every
+surface reaches them the same way.
 """
 
 from __future__ import annotations
 
-from bot import dispatch, render
-from bot.dispatch import Reply, _ok, handles
+from bot import render
+from bot.dispatch import Handlers, Reply, _ok
 from models import i18n, people
 from models.context import Ctx
 from models.holiday_notice import ParsedNotice, apply_notice, calendar_from_notice, parse_notice
@@ -14,7 +15,8 @@ from models.i18n import t
 from models.org import PersonRef, require_role
 
 # Listing people changes nothing: no home view needs refreshing.
-dispatch.READ_ONLY = dispatch.READ_ONLY | {"people.list"}
+HANDLERS = Handlers(read_only=frozenset({"people.list"}))
+handles = HANDLERS.handles
 
 
 @handles("people.list")

@@ -11,16 +11,16 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.dates import parse_date
-from models import i18n, org, tasks
+from models import forces, i18n, org, tasks
 from models.context import Ctx
 from models.db import session_scope
 from models.errors import Conflict, GuatuError, InvalidInput, NotFound
 from models.i18n import t
 from models.org import PersonRef
-from models.tables import ForceMember, Person, Task, TaskForce, Workspace
+from models.tables import Person, Task, TaskForce, Workspace
 
 # Header aliases as they appear in real 任务清单 spreadsheets.
 COLUMNS = {
@@ -109,49 +109,38 @@ class CliRefusal(GuatuError):
     """A refusal of the CLI itself (no such task force …): shown in the operator's language, exit 2."""
 
 
-def _find_force(session: Session, name: str) -> TaskForce:
-    found = session.exec(select(TaskForce).where(TaskForce.name == name)).all()
+def _find_force(session: Session, name: str, team: str | None) -> tuple[TaskForce, Workspace]:
+    """The task force named ``name`` in the ``--team`` workspace only; without --team, the one force of that
+    name in whichever workspace has it (several: the operator must say which with --team)."""
+    ws_id = None
+    if team:
+        ws = org.workspace_of(session, team)
+        if ws is None:
+            raise CliRefusal("exchange.no_team", team=team)
+        ws_id = ws.id
+    found = forces.named(session, name, workspace_id=ws_id)
     if not found:
         raise CliRefusal("exchange.no_force", name=name)
     if len(found) > 1:
         raise CliRefusal("exchange.force_ambiguous", n=len(found), name=name)
-    return found[0]
+    return found[0], org.workspace_by_id(session, found[0].workspace_id)
 
 
 def _first_lead(session: Session, force: TaskForce) -> Person:
-    lead = session.exec(select(Person).join(ForceMember, col(ForceMember.person_id) == Person.id).where(
-        ForceMember.force_id == force.id, ForceMember.is_lead == True).order_by(col(Person.id))).first()  # noqa: E712
-    if lead is None:
+    leads = forces.leads_of(session, force)
+    if not leads:
         raise CliRefusal("exchange.no_lead", name=force.name)
-    return lead
+    return leads[0]
 
 
 def _owner(session: Session, ws: Workspace, text: str) -> Person:
     """The owner a spreadsheet names: a chat id, an e-mail or a name (one person only)."""
-    q = select(Person).where(Person.workspace_id == ws.id)
-    found = session.exec(q.where(Person.chat_user_id == text)).first()
-    if found is None and "@" in text:
-        found = session.exec(q.where(Person.email == text.lower())).first()
-    if found is None:
-        named = session.exec(q.where(Person.name == text).limit(2)).all()
-        if len(named) > 1:
-            raise InvalidInput("exchange.owner_ambiguous", who=text)
-        found = named[0] if named else None
-    if found is None:
+    found = org.people_matching(session, ws, text)
+    if len(found) > 1:
+        raise InvalidInput("exchange.owner_ambiguous", who=text)
+    if not found:
         raise NotFound("exchange.unknown_owner", who=text)
-    return found
-
-
-def _existing(session: Session, force: TaskForce, row: Row, title: str, owner: Person) -> Task | None:
-    """The task this row is: its 编号 (a Guatu task id in this force, as exported), else the same title and
-    owner. A 编号 counts only with the same title or the same owner: a hand-made list numbers its rows 1, 2, 3,
-    and row 2 must not overwrite task #2."""
-    if row.ref and row.ref.isdigit() and int(row.ref) <= 2**31 - 1:
-        task = session.get(Task, int(row.ref))
-        if task is not None and task.force_id == force.id and (task.title == title or task.owner_id == owner.id):
-            return task
-    return session.exec(select(Task).where(Task.force_id == force.id, Task.title == title, Task.owner_id == owner.id,
-                                           Task.status != "cancelled").order_by(col(Task.id))).first()
+    return found[0]
 
 
 def _update(ctx: Ctx, task: Task, row: Row, title: str, owner: Person, due: date, prio: str) -> bool:
@@ -174,7 +163,8 @@ def _update(ctx: Ctx, task: Task, row: Row, title: str, owner: Person, due: date
     return changed
 
 
-def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: bool, as_user: str | None) -> int:
+def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: bool, as_user: str | None,
+                 team: str | None = None) -> int:
     """All or nothing unless --skip-bad: a bad row names its line and what to fix; nothing is written."""
     lang = settings.lang
     rows, problems = read_rows(path)
@@ -189,8 +179,7 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
     unchanged = 0
     try:
         with session_scope(engine) as session:
-            f = _find_force(session, force)
-            ws = session.get_one(Workspace, f.workspace_id)
+            f, ws = _find_force(session, force, team)
             if as_user:
                 actor = org.find_person(session, ws, PersonRef(name=as_user), now=now, create=False)
             else:
@@ -206,7 +195,7 @@ def import_tasks(engine: Engine, settings, path: Path, *, force: str, skip_bad: 
                         raise InvalidInput("exchange.bad_priority", word=row.priority)
                     due = _due(row.due_raw, ctx)
                     title = tasks._clean_title(row.title)
-                    existing = _existing(session, f, row, title, owner)
+                    existing = tasks.import_match(ctx, f, ref=row.ref, title=title, owner_id=owner.id)
                     if existing is not None:
                         if _update(ctx, existing, row, title, owner, due, prio):
                             updated.append(existing.id)
@@ -292,13 +281,12 @@ def tasks_xlsx(views: list[tasks.TaskView], lang: str, title: str) -> bytes:
     return buf.getvalue()
 
 
-def export_tasks(engine: Engine, settings, out: Path, *, force: str) -> int:
+def export_tasks(engine: Engine, settings, out: Path, *, force: str, team: str | None = None) -> int:
     """CLI export of a task force's tasks (live and closed), as its first lead sees them."""
     now = datetime.now(UTC)
     try:
         with session_scope(engine) as session:
-            f = _find_force(session, force)
-            ws = session.get_one(Workspace, f.workspace_id)
+            f, ws = _find_force(session, force, team)
             ctx = Ctx(session, ws, _first_lead(session, f), now, tz=settings.tz, default_lang=settings.lang)
             views = tasks.force_tasks(ctx, f)
             data = tasks_xlsx(views, settings.lang, f.name)
@@ -318,8 +306,10 @@ i18n.register(
         "exchange.no_header": {"zh": "前 10 行里没有含「任务 / 责任人 / 完成时限」的表头。",
                                "en": "no header row with 任务 / 责任人 / 完成时限 (title / owner / due) in the first 10 rows"},
         "exchange.no_force": {"zh": "没有名为「{name}」的专班。", "en": "no task force named “{name}”"},
-        "exchange.force_ambiguous": {"zh": "有 {n} 个工作区都有名为「{name}」的专班，请先改名。",
-                                     "en": "{n} workspaces have a task force named “{name}”; rename one first"},
+        "exchange.force_ambiguous": {"zh": "有 {n} 个工作区都有名为「{name}」的专班，请用 --team 指定工作区。",
+                                     "en": "{n} workspaces have a task force named “{name}”; name the workspace with --team"},
+        "exchange.no_team": {"zh": "没有工作区「{team}」：--team 请写已有工作区的 ID。",
+                             "en": "no workspace “{team}”: give --team the id of an existing workspace"},
         "exchange.no_lead": {"zh": "专班「{name}」没有负责人。", "en": "task force “{name}” has no lead"},
         "exchange.unknown_owner": {
             "zh": "责任人「{who}」不在系统中：请在「责任人」列写已有人员的姓名、邮箱或用户 ID，或先用 guatu import-org 导入人员。",

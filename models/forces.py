@@ -92,6 +92,15 @@ def leads_of(session: Session, force: TaskForce) -> list[Person]:
     )
 
 
+def named(session: Session, name: str, *, workspace_id: int | None) -> list[TaskForce]:
+    """The task forces with exactly this name in one workspace; ``workspace_id=None`` looks in every
+    workspace (the CLI without --team), so the caller can tell one from several."""
+    q = select(TaskForce).where(TaskForce.name == name)
+    if workspace_id is not None:
+        q = q.where(TaskForce.workspace_id == workspace_id)
+    return list(session.exec(q.order_by(col(TaskForce.id))).all())
+
+
 def add_member(ctx: Ctx, force: TaskForce, person: Person, *, dept_id: int | None, lead: bool) -> ForceMember:
     m = membership(ctx, force, person)
     if m is None:

@@ -44,6 +44,48 @@ def get_or_create_workspace(session: Session, team_id: str, name: str = "") -> W
     return ws
 
 
+def workspace_of(session: Session, team_id: str) -> Workspace | None:
+    """The workspace of a chat team, or None before its first contact (never creates one)."""
+    return session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
+
+
+def workspace_by_id(session: Session, workspace_id: int) -> Workspace:
+    """The workspace with this id (it must exist: a row that refers to it says so)."""
+    return session.get_one(Workspace, workspace_id)
+
+
+def team_calendar(session: Session, team_id: str) -> WorkCalendar:
+    """A chat team's working calendar (its overrides on the official one); the official one for a new team."""
+    ws = workspace_of(session, team_id)
+    return calendar_for(session, ws.id) if ws is not None else WorkCalendar()
+
+
+def mark_platform(session: Session, team_id: str, platform: str) -> Workspace:
+    """The team's workspace, created if new, marked as this chat platform's so its outbox is routed there."""
+    ws = get_or_create_workspace(session, team_id)
+    if ws.platform != platform:
+        ws.platform = platform
+    return ws
+
+
+def stored_name(session: Session, team_id: str, chat_user_id: str) -> str | None:
+    """The name Guatu holds for a chat user of a team, or None if it has never met them."""
+    return session.exec(select(Person.name).join(Workspace, col(Workspace.id) == Person.workspace_id)
+                        .where(Workspace.team_id == team_id, Person.chat_user_id == chat_user_id)).first()
+
+
+def people_matching(session: Session, ws: Workspace, text: str) -> list[Person]:
+    """Who ``text`` names in the workspace: the one person with that chat id, else that e-mail, else up to
+    two people with that name (two: the caller says it is ambiguous). Empty when nobody matches."""
+    q = select(Person).where(Person.workspace_id == ws.id)
+    found = session.exec(q.where(Person.chat_user_id == text)).first()
+    if found is None and "@" in text:
+        found = session.exec(q.where(Person.email == text.lower())).first()
+    if found is not None:
+        return [found]
+    return list(session.exec(q.where(Person.name == text).limit(2)).all())
+
+
 def ensure_person(
     session: Session,
     ws: Workspace,

@@ -537,6 +537,19 @@ def add_task(
                   priority=priority, parent=parent, description=description, start=start_date, nodes=nodes)
 
 
+def import_match(ctx: Ctx, force: TaskForce, *, ref: str | None, title: str, owner_id: int) -> Task | None:
+    """The task a spreadsheet row is: its 编号 (a task id of this force, as exported), else the live task with
+    the same title and owner. A 编号 counts only with the same title or the same owner: a hand-made list
+    numbers its rows 1, 2, 3, and row 2 must not overwrite task #2."""
+    if ref and ref.isdigit() and int(ref) <= 2**31 - 1:
+        task = ctx.session.get(Task, int(ref))
+        if task is not None and task.force_id == force.id and (task.title == title or task.owner_id == owner_id):
+            return task
+    return ctx.session.exec(select(Task).where(Task.force_id == force.id, Task.title == title,
+                                               Task.owner_id == owner_id, Task.status != "cancelled")
+                            .order_by(col(Task.id))).first()
+
+
 def _clean_title(title: str) -> str:
     title = " ".join(title.split())
     if not title:

@@ -248,12 +248,11 @@ def test_two_workers_never_claim_the_same_message(engine):
     assert not {r.id for r in first} & {r.id for r in second}
 
 
-def test_a_worker_that_runs_out_of_time_hands_the_rest_back_unsent(engine, monkeypatch):
+def test_a_worker_that_runs_out_of_time_hands_the_rest_back_unsent(engine):
     queue(engine, [(f"U{i}", "x") for i in range(3)], now=NOW)
     clock = iter([0.0, 0.0, 0.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0])
-    monkeypatch.setattr("jobs.deliver.time.monotonic", lambda: next(clock, 1000.0))
     sink = Recorder()
-    stats = deliver(engine, sink, now=NOW)
+    stats = deliver(engine, sink, now=NOW, elapsed=lambda: next(clock, 1000.0))
     assert stats.sent == 1 and stats.released == 2
     assert [r.status for r in rows(engine)] == ["sent", "pending", "pending"]
     assert [r.attempts for r in rows(engine)] == [1, 0, 0]

@@ -125,11 +125,11 @@ def test_every_request_the_parser_can_make_has_a_handler():
     import typing
 
     from bot import commands as C
-    from bot.dispatch import HANDLERS
+    from bot.bootstrap import handlers
 
     union = typing.get_args(C.Request)[0]
     kinds = {cls.model_fields["kind"].default for cls in typing.get_args(union)}
-    assert kinds - set(HANDLERS) == set()
+    assert kinds - set(handlers()) == set()
 
 
 def test_notice_with_receipts_through_commands(org):

@@ -170,3 +170,34 @@ def test_import_refusals_speak_the_operators_language_and_exit_non_zero(world, e
     wb.save(tmp_path / "junk.xlsx")
     assert import_tasks(engine, Settings(), tmp_path / "junk.xlsx", force="数据共享专班", skip_bad=False, as_user=None) == 2
     assert "错误：前 10 行里没有" in capsys.readouterr().err
+
+
+def test_import_with_team_touches_only_that_workspaces_force_of_the_name(world, engine, tmp_path, capsys):
+    from tests.factories import World
+
+    with Session(engine, expire_on_commit=False) as s:
+        other = World(s, at("2026-11-23 10:00"), team="T2")
+        other.person("root2")
+        other.person("lin", "lead")
+        other.person("zhang")
+        other.force("数据共享专班", "lin", "zhang")
+        s.commit()
+    path = sheet(tmp_path / "list.xlsx", [[1, "编制公共数据目录", "", None, "zhang", datetime(2027, 3, 31)]])
+
+    assert import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None) == 2
+    assert "--team" in capsys.readouterr().err and count(engine) == 0  # two workspaces have it: say which
+    assert import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None, team="T2") == 0
+    with Session(engine) as s:
+        imported = s.exec(select(Task)).all()
+    assert [t.workspace_id for t in imported] == [other.ws.id] and other.ws.id != world.ws.id
+    assert import_tasks(engine, Settings(), path, force="数据共享专班", skip_bad=False, as_user=None, team="T9") == 2
+    assert "T9" in capsys.readouterr().err
+
+
+def test_export_with_team_writes_that_workspaces_force(world, engine, tmp_path):
+    world.task("lin", "T1 的任务", due=at("2027-03-31").date(), owner="zhang", force="数据共享专班")
+    world.session.commit()
+    out = tmp_path / "out.xlsx"
+    assert export_tasks(engine, Settings(), out, force="数据共享专班", team="T1") == 0
+    assert "T1 的任务" in [c.value for c in load_workbook(out).active["B"]]
+    assert export_tasks(engine, Settings(), out, force="数据共享专班", team="T2") == 2

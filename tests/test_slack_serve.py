@@ -119,7 +119,7 @@ def test_the_scheduler_runs_alongside_unless_switched_off(fake, tmp_path, socket
         def shutdown(self, wait: bool = True) -> None:
             built[-1]["stopped"] = True
 
-    def build_scheduler(engine, notifier, *, tz, default_lang):
+    def build_scheduler(engine, notifier, *, tz, default_lang, now_fn=None):
         built.append({"notifier": notifier, "tz": tz, "lang": default_lang})
         return Scheduler()
 

@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.dingtalk import PLATFORM
 from bot.dingtalk.api import OpenApi
@@ -16,6 +17,9 @@ from bot.dingtalk.surface import DingTalkSurface
 from bot.dispatch import Service
 from bot.settings import Settings
 from models.outbox import Notifier, Routed
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger("guatu.dingtalk")
 
@@ -53,35 +57,25 @@ def start(settings: Settings, service: Service) -> DingTalk:
 
 
 def notifier(settings: Settings, default: Notifier) -> Notifier:
-    """``default`` (Slack's or the console's) alone, or routed beside DingTalk's when it is configured."""
+    """``default`` (Slack's or the console's) alone, or routed beside DingTalk's when it is configured
+    (``bot.bootstrap.platform_notifiers`` builds the same pair for serve, worker and jobs)."""
     if not settings.dingtalk:
         return default
     return Routed({"slack": default, PLATFORM: DingTalkNotifier(open_api(settings), ding=settings.dingtalk_ding)})
 
 
-def serve_alone(settings: Settings, *, stop: threading.Event | None = None) -> int:
+def serve_alone(settings: Settings, *, stop: threading.Event | None = None, app: App | None = None) -> int:
     """``guatu serve`` with DingTalk and no Slack: the Stream connection and the scheduler until SIGTERM / SIGINT."""
-    from bot.console import ConsoleNotifier
-    from jobs.scheduler import build_scheduler
-    from models.db import make_engine
-    from models.migrate import upgrade
+    from bot.bootstrap import bootstrap
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    service = Service(engine, tz=settings.tz, default_lang=settings.lang)
+    root = app or bootstrap(settings)
     stop = stop or threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, lambda *_: stop.set())
-    dingtalk = start(settings, service)
-    scheduler = None
-    if settings.scheduler_on:
-        import sys
-
-        scheduler = build_scheduler(engine, notifier(settings, ConsoleNotifier(sys.stdout)), tz=settings.tz,
-                                    default_lang=settings.lang)
-        scheduler.start()
+    dingtalk = start(settings, root.service)
+    scheduler = root.start_scheduler()
     try:
         while not stop.wait(0.5):
             pass
@@ -89,7 +83,7 @@ def serve_alone(settings: Settings, *, stop: threading.Event | None = None) -> i
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         dingtalk.stop()
-        engine.dispose()
+        root.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

@@ -219,9 +219,7 @@ class DingTalkSurface:
         if team in self._known:
             return
         with session_scope(self.service.engine) as session:
-            ws = org.get_or_create_workspace(session, team)
-            if ws.platform != PLATFORM:
-                ws.platform = PLATFORM
+            org.mark_platform(session, team, PLATFORM)
         self._known.add(team)
 
 

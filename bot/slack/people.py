@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from models.tables import Person, Workspace
+from models import org
 
 log = logging.getLogger("guatu.slack.people")
 
@@ -101,8 +101,7 @@ class Directory:
     def _known_by_name(self, team_id: str, user_id: str) -> bool:
         # A person first met through a mention carries their user id as name: ask Slack for the real one.
         with Session(self.engine) as session:
-            name = session.exec(select(Person.name).join(Workspace, col(Workspace.id) == Person.workspace_id)
-                                .where(Workspace.team_id == team_id, Person.chat_user_id == user_id)).first()
+            name = org.stored_name(session, team_id, user_id)
         return name is not None and name != user_id
 
     def _ask_slack(self, user_id: str) -> dict:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 from slack_bolt import App, BoltRequest
@@ -35,6 +36,9 @@ from bot.slack.clients import web_client
 from bot.slack.edge import MAX_BODY, WINDOW, Refused, ReplayGuard, read_body, verify
 from bot.slack.people import Directory
 from bot.slack.surface import Surface
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App as AppRoot
 
 log = logging.getLogger("guatu.slack")
 
@@ -206,14 +210,12 @@ def _ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, *, app: AppRoot | None = None) -> int:
     """Runs the Slack bot until stopped: migrations first, then the scheduler (unless off), then Slack."""
-    from models.db import make_engine
-    from models.migrate import upgrade
+    from bot.bootstrap import bootstrap
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    service = Service(engine, tz=settings.tz, default_lang=settings.lang, public_url=settings.public_base)
+    root = app or bootstrap(settings)
+    engine, service = root.engine, root.service
     try:
         with _signal_handler(_interrupt):  # SIGTERM while waiting for Slack stops like Ctrl-C
             slack = build_when_reachable(settings, service)
@@ -226,7 +228,7 @@ def serve(settings: Settings) -> int:
     except KeyboardInterrupt:
         log.warning("Guatu: stopped before Slack could be reached")
         return 0
-    scheduler = start_scheduler(settings, engine)
+    scheduler = root.start_scheduler()
     dingtalk = None
     if settings.dingtalk:  # beside Slack, in a thread of its own (Stream mode)
         from bot.dingtalk.server import start as start_dingtalk
@@ -246,7 +248,7 @@ def serve(settings: Settings) -> int:
         if dingtalk is not None:
             dingtalk.stop()
         slack.close()
-        engine.dispose()
+        root.close()
     return 0
 
 
@@ -290,17 +292,3 @@ def _signal_handler(handler: Callable[..., None]) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
-
-
-def start_scheduler(settings: Settings, engine: Engine):
-    """The periodic sweeps and the outbox delivery, delivering through Slack; None with GUATU_SCHEDULER=off."""
-    if not settings.scheduler_on:
-        return None
-    from bot.dingtalk.server import notifier
-    from bot.slack.notifier import SlackNotifier
-    from jobs.scheduler import build_scheduler
-
-    scheduler = build_scheduler(engine, notifier(settings, SlackNotifier(settings)), tz=settings.tz,
-                                default_lang=settings.lang)
-    scheduler.start()
-    return scheduler

@@ -14,7 +14,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import commands as C
 from bot.dispatch import Caller, Reply, Service
@@ -26,7 +26,6 @@ from bot.slack.people import Directory
 from models import org
 from models.calendar import WorkCalendar, local_today, to_local
 from models.i18n import t
-from models.tables import Workspace
 from models.tasks import TaskView
 
 log = logging.getLogger("guatu.slack")
@@ -120,8 +119,7 @@ class Surface:
     def form_context(self, team_id: str) -> tuple[date, WorkCalendar]:
         """Today and the workspace's working calendar, so a form reads dates exactly as a command does."""
         with Session(self.engine) as session:
-            ws_id = session.exec(select(Workspace.id).where(Workspace.team_id == team_id)).first()
-            calendar = org.calendar_for(session, ws_id) if ws_id is not None else WorkCalendar()
+            calendar = org.team_calendar(session, team_id)
         return local_today(self.service.clock(), self.service.tz), calendar
 
     # ------------------------------------------------------------ answers
