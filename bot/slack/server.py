@@ -235,7 +235,7 @@ def serve(settings: Settings, *, app: AppRoot | None = None) -> int:
 
         dingtalk = start_dingtalk(settings, service)
     try:
-        if settings.socket_mode:
+        if settings.socket_mode and settings.slack_app_token is not None:
             _run_socket_mode(slack.app, settings.slack_app_token.get_secret_value())
         else:
             from bot.web.screen import routes as screen_routes
