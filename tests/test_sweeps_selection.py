@@ -28,7 +28,7 @@ FIRST = date(2026, 9, 21)  # the weeks around National Day (国庆) and its 调�
 def _random_policy(rng: random.Random) -> dict:
     if rng.random() < 0.3:
         return {}  # the default
-    return {"remind_days": rng.sample(range(0, 7), rng.randint(0, 3)), "remind_hour": rng.choice([8, 9, 10]),
+    return {"remind_days": rng.sample(range(7), rng.randint(0, 3)), "remind_hour": rng.choice([8, 9, 10]),
             "quiet_start": rng.choice([20, 22, 12]), "quiet_end": rng.choice([8, 7, 14]),
             "stale_days": rng.randint(1, 8)}
 
@@ -77,7 +77,7 @@ def _seed(engine, rng: random.Random) -> tuple[datetime, int]:
                     created_at=_created(rng, now)).returning(TimeNode.id)).scalar_one()
                 targets.append((f"node:{node}", node_due))
             for target, day in targets:  # some steps already taken, some not, some of another date
-                for step in rng.sample(range(0, 7), rng.randint(0, 3)):
+                for step in rng.sample(range(7), rng.randint(0, 3)):
                     conn.execute(insert(SweepLog).values(
                         workspace_id=ws, task_id=task, kind="remind", target=target,
                         due=day if rng.random() < 0.8 else day + timedelta(days=1), step=step,
