@@ -175,7 +175,7 @@ def _serving(db_url: str, stub_url: str) -> Iterator[tuple[str, int]]:
 
 def _serve(db_url: str, stub_url: str) -> None:
     """The child: the app on a free port, printed on stdout, until terminated."""
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, GUATU_SCHEDULER="off",  # type: ignore[call-arg, arg-type]
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, GUATU_SCHEDULER="off",  # type: ignore[arg-type]
                         SLACK_API_URL=f"{stub_url}/api/", _env_file=None)
     engine = make_engine(db_url)
     slack = build(settings, Service(engine, tz=TZ, default_lang="zh"))

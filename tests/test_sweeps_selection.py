@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from jobs import sweeps
 from models.calendar import local_today
@@ -49,15 +49,15 @@ def _seed(engine, rng: random.Random) -> tuple[datetime, int]:
     now = datetime(today.year, today.month, today.day, rng.randint(0, 23), rng.choice([0, 1, 30, 59]), tzinfo=TZ)
     with engine.begin() as conn:
         ws = conn.execute(insert(Workspace).values(team_id="T1", name="T1", created_at=now)
-                          .returning(Workspace.id)).scalar_one()
+                          .returning(col(Workspace.id))).scalar_one()
         person = conn.execute(insert(Person).values(workspace_id=ws, chat_user_id="U1", name="zhang", created_at=now)
-                              .returning(Person.id)).scalar_one()
+                              .returning(col(Person.id))).scalar_one()
         for day in rng.sample([today + timedelta(days=i) for i in range(-3, 12)], rng.randint(0, 3)):
             conn.execute(insert(CalendarOverride).values(workspace_id=ws, day=day, working=rng.random() < 0.5,
                                                          reason="", created_at=now))
         forces = [conn.execute(insert(TaskForce).values(workspace_id=ws, name=f"专班{i}", status="open",
                                                         policy=_random_policy(rng), created_at=now)
-                               .returning(TaskForce.id)).scalar_one() for i in range(rng.randint(1, 5))]
+                               .returning(col(TaskForce.id))).scalar_one() for i in range(rng.randint(1, 5))]
         for i in range(60):
             due = today + timedelta(days=rng.randint(-3, 12))
             created = _created(rng, now)
@@ -67,14 +67,14 @@ def _seed(engine, rng: random.Random) -> tuple[datetime, int]:
                 priority=rng.choice(["normal", "normal", "high"]),
                 status=rng.choice([*LIVE, *OPEN, "done", "cancelled"]), progress=10,
                 start_date=today - timedelta(days=rng.randint(-2, 30)), baseline_due=due, due=due,
-                created_at=created, updated_at=created, last_progress_at=reported).returning(Task.id)).scalar_one()
+                created_at=created, updated_at=created, last_progress_at=reported).returning(col(Task.id))).scalar_one()
             targets = [("deadline", due)]
             for no in range(rng.randint(0, 2)):
                 node_due = today + timedelta(days=rng.randint(-1, 10))
                 node = conn.execute(insert(TimeNode).values(
                     task_id=task, no=no + 1, name=f"节点{no}", due=node_due,
                     done_at=now if rng.random() < 0.2 else None,
-                    created_at=_created(rng, now)).returning(TimeNode.id)).scalar_one()
+                    created_at=_created(rng, now)).returning(col(TimeNode.id))).scalar_one()
                 targets.append((f"node:{node}", node_due))
             for target, day in targets:  # some steps already taken, some not, some of another date
                 for step in rng.sample(range(7), rng.randint(0, 3)):
@@ -92,7 +92,7 @@ def _seed(engine, rng: random.Random) -> tuple[datetime, int]:
 
 def _policies(session: Session) -> dict[int, Policy]:
     return {force_id: effective(dict(policy or {})) for force_id, policy in
-            session.execute(select(TaskForce.id, TaskForce.policy)).all()}
+            session.execute(select(col(TaskForce.id), col(TaskForce.policy))).all()}
 
 
 def _expected_reminders(engine, now: datetime, ws: int) -> set[sweeps._Target]:
@@ -100,12 +100,12 @@ def _expected_reminders(engine, now: datetime, ws: int) -> set[sweeps._Target]:
     with Session(engine) as session:
         cal = calendar_for(session, ws)
         policies = _policies(session)
-        taken = set(session.execute(select(SweepLog.task_id, SweepLog.target, SweepLog.due, SweepLog.step)
-                                    .where(SweepLog.kind == "remind")).all())
+        taken = set(session.execute(select(col(SweepLog.task_id), col(SweepLog.target), col(SweepLog.due), col(SweepLog.step))
+                                    .where(col(SweepLog.kind) == "remind")).all())
         rows = [(t.id, None, t.force_id, t.due, t.created_at, t.priority, t.status in LIVE and t.status != "done_requested")
                 for t in session.execute(select(Task)).scalars()]
         rows += [(n.task_id, n.id, t.force_id, n.due, n.created_at, t.priority, n.done_at is None and t.status in OPEN)
-                 for n, t in session.execute(select(TimeNode, Task).join(Task, Task.id == TimeNode.task_id)).all()]
+                 for n, t in session.execute(select(TimeNode, Task).join(Task, col(Task.id) == col(TimeNode.task_id))).all()]
     found = set()
     for task_id, node_id, force_id, due, since, priority, live in rows:
         policy = policies.get(force_id, DEFAULT)
@@ -123,7 +123,7 @@ def _expected_nudges(engine, now: datetime, ws: int) -> set[int]:
     with Session(engine) as session:
         cal = calendar_for(session, ws)
         policies = _policies(session)
-        logs = session.execute(select(SweepLog.task_id, SweepLog.kind, SweepLog.created_at)).all()
+        logs = session.execute(select(col(SweepLog.task_id), col(SweepLog.kind), col(SweepLog.created_at))).all()
         tasks = list(session.execute(select(Task)).scalars())
     cutoffs = {f: silence_cutoff(now, tz=TZ, calendar=cal, stale_days=p.stale_days) for f, p in policies.items()}
     lower = max(cutoffs.values()) - sweeps.NUDGE_LOOKBACK
