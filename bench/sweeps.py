@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
 
 from models.calendar import WorkCalendar
 from models.db import make_engine
@@ -75,17 +76,17 @@ def seed(engine: Engine, *, tasks: int, due: int, now: datetime = NOW, owners: i
     rng = random.Random(tasks)
     created = now - timedelta(days=60)
     with engine.begin() as conn:
-        ws_id = conn.execute(select(Workspace.id).where(Workspace.team_id == team)).scalar()
+        ws_id = conn.execute(select(col(Workspace.id)).where(col(Workspace.team_id) == team)).scalar()
         if ws_id is None:
             ws_id = conn.execute(insert(Workspace).values(team_id=team, name=team, created_at=created)
-                                 .returning(Workspace.id)).scalar_one()
+                                 .returning(col(Workspace.id))).scalar_one()
             conn.execute(insert(Person), [
                 dict(workspace_id=ws_id, chat_user_id=f"U{i:07d}", name=f"staff{i}", created_at=created)
                 for i in range(owners)])
             conn.execute(insert(TaskForce).values(workspace_id=ws_id, name="基准专班", status="open", policy={},
                                                   created_at=created))
-        people = list(conn.execute(select(Person.id).where(Person.workspace_id == ws_id).order_by(Person.id)).scalars())
-        force_id = conn.execute(select(TaskForce.id).where(TaskForce.workspace_id == ws_id)).scalar_one()
+        people = list(conn.execute(select(col(Person.id)).where(col(Person.workspace_id) == ws_id).order_by(col(Person.id))).scalars())
+        force_id = conn.execute(select(col(TaskForce.id)).where(col(TaskForce.workspace_id) == ws_id)).scalar_one()
     today = now.astimezone(TZ).date()
     soon = due_day(today)
     for start in range(0, tasks, BATCH):
@@ -114,13 +115,27 @@ def seed(engine: Engine, *, tasks: int, due: int, now: datetime = NOW, owners: i
     return {"workspace_id": ws_id, "force_id": force_id, "people": people}
 
 
-def _forget_reminders(engine: Engine) -> None:
-    """Makes the same due reminders, nudges and 督办 levels due again (their steps and messages removed)."""
+_ROUND_TABLES = (Outbox, SweepLog, EscalationStep, EscalationState)
+
+
+def _marks(engine: Engine) -> dict[str, int]:
+    """The last id of each table a round writes to: what a province held before the rounds."""
+    with engine.connect() as conn:
+        return {t.__name__: conn.execute(select(func.coalesce(func.max(col(t.id)), 0))).scalar_one()
+                for t in _ROUND_TABLES}
+
+
+def _forget_reminders(engine: Engine, marks: dict[str, int] | None = None) -> None:
+    """Makes the same due reminders, nudges and 督办 levels due again (their steps and messages removed):
+    all of them, or (a province with its history) those written after ``marks`` (``_marks``). Then, on
+    PostgreSQL, the statistics of the tables emptied refreshed: stale ones made the planner compare
+    every overdue task with every open episode once the episodes had been wiped."""
     with engine.begin() as conn:
-        conn.execute(delete(Outbox))
-        conn.execute(delete(SweepLog))
-        conn.execute(delete(EscalationStep))
-        conn.execute(delete(EscalationState))
+        for table in _ROUND_TABLES:
+            conn.execute(delete(table) if marks is None else delete(table).where(col(table.id) > marks[table.__name__]))
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE outbox, sweeplog, escalationstep, escalationstate"))
 
 
 def _settle(engine: Engine) -> None:
@@ -175,7 +190,7 @@ def scheduling_cost(engine: Engine, db_url: str, ids: dict, *, sample: int = 200
     def common() -> None:
         for i in range(sample):
             with engine.begin() as conn:
-                task_id = conn.execute(insert(Task).values(**task_row(i)).returning(Task.id)).scalar_one()
+                task_id = conn.execute(insert(Task).values(**task_row(i)).returning(col(Task.id))).scalar_one()
             for step, days in enumerate((3, 1, 0)):
                 scheduler.add_job("bench.sweeps:_remind_job", trigger="date",
                                   run_date=NOW + timedelta(days=57 - days), args=[task_id],
@@ -235,17 +250,21 @@ def scheduling_cost(engine: Engine, db_url: str, ids: dict, *, sample: int = 200
 SWEEPS = ("reminders", "nudges", "escalations")
 
 
-def _three(engine: Engine, *, trace: bool = False) -> tuple[dict[str, float], dict[str, int], float]:
-    """One round: the due steps forgotten, then the reminders, nudges and escalations sweeps in a row,
-    each timed (s); the messages each wrote; with ``trace``, the peak of Python memory (MB) instead."""
+def _three(engine: Engine, *, trace: bool = False, now: datetime = NOW,
+           marks: dict[str, int] | None = None) -> tuple[dict[str, float], dict[str, int], float]:
+    """One round: the due steps forgotten (with ``marks``, only those the rounds wrote), then the
+    reminders, nudges and escalations sweeps in a row at ``now``, each timed (s); the messages each
+    wrote; with ``trace``, the peak of Python memory (MB) instead."""
     from jobs.sweeps import sweep_escalations, sweep_nudges, sweep_reminders
 
-    _forget_reminders(engine)
+    _forget_reminders(engine, marks)
     if trace:
         tracemalloc.start()
-    times, written = {}, {}
+    times: dict[str, float] = {}
+    written: dict[str, int] = {}
     for name, sweep in zip(SWEEPS, (sweep_reminders, sweep_nudges, sweep_escalations), strict=True):
-        times[name], written[name] = _timed(sweep, engine, now=NOW)
+        times[name], n = _timed(sweep, engine, now=now)
+        written[name] = int(n)  # type: ignore[call-overload]
     peak = 0.0
     if trace:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
@@ -258,31 +277,36 @@ def _tasks(engine: Engine) -> int:
         return conn.execute(select(func.count()).select_from(Task)).scalar_one()
 
 
-def three_sweeps(small: Engine, big: Engine, *, rounds: int = 5) -> list[dict]:
-    """The reminders, nudges and escalations sweeps with 1,000 due each, at N/10 tasks (``small``) and at
+def three_sweeps(small: Engine, big: Engine, *, rounds: int = 5, now: datetime = NOW, history: bool = False,
+                 due: int = DUE) -> list[dict]:
+    """The reminders, nudges and escalations sweeps with ``due`` due each, at N/10 tasks (``small``) and at
     N (``big``), interleaved (small, big, small, big, …) so that a busy machine slows both alike; the
-    median of ``rounds`` each. ``sweep_ms`` is the three in a row at N; ``sweep_ratio`` big / small."""
+    median of ``rounds`` each. ``sweep_ms`` is the three in a row at N; ``sweep_ratio`` big / small.
+    ``history``: both hold a province (``bench.province``), whose history each round keeps."""
+    marks = {"small": _marks(small), "big": _marks(big)} if history else {"small": None, "big": None}
     times: dict[str, dict[str, list[float]]] = {"small": {n: [] for n in [*SWEEPS, "all"]},
                                                 "big": {n: [] for n in [*SWEEPS, "all"]}}
     written: dict[str, int] = {}
     for _ in range(rounds):
         for which, engine in (("small", small), ("big", big)):
-            t, written, _ = _three(engine)
-            assert written == dict.fromkeys(SWEEPS, DUE), (which, written)
+            t, written, _ = _three(engine, now=now, marks=marks[which])
+            assert written == dict.fromkeys(SWEEPS, due), (which, written)
             for name in SWEEPS:
                 times[which][name].append(t[name])
             times[which]["all"].append(sum(t.values()))
-    peak = {which: _three(engine, trace=True)[2] for which, engine in (("small", small), ("big", big))}
+    peak = {which: _three(engine, trace=True, now=now, marks=marks[which])[2]
+            for which, engine in (("small", small), ("big", big))}
     med = {which: {name: 1000 * statistics.median(ts) for name, ts in by.items()} for which, by in times.items()}
     n_small, n_big = _tasks(small), _tasks(big)
-    note = f"{DUE:,} due each, median of {rounds}, interleaved with {n_small:,} tasks"
+    note = f"{due:,} due each, median of {rounds}, interleaved with {n_small:,} tasks" + \
+        (" (the province: realistic history)" if history else "")
     rows = [{"name": f"sweep: {name} at {n_big:,} tasks", "key": f"{name}_ms", "value": round(med["big"][name], 1),
-             "unit": "ms", "note": f"{DUE:,} messages (median of {rounds})"} for name in SWEEPS]
+             "unit": "ms", "note": f"{due:,} messages (median of {rounds})"} for name in SWEEPS]
     rows.append({"name": "sweep: reminders + nudges + escalations", "key": "sweep_ms",
                  "value": round(med["big"]["all"], 1), "unit": "ms",
-                 "note": f"{3 * DUE:,} messages at {n_big:,} tasks, the three in a row (target ≤ 200 ms)"})
+                 "note": f"{3 * due:,} messages at {n_big:,} tasks, the three in a row (target ≤ 200 ms)"})
     rows += [{"name": f"sweep: {name} at {n_small:,} tasks", "key": f"{name}_small_ms",
-              "value": round(med["small"][name], 1), "unit": "ms", "note": f"the same {DUE:,} due"}
+              "value": round(med["small"][name], 1), "unit": "ms", "note": f"the same {due:,} due"}
              for name in [*SWEEPS, "all"]]
     rows += [{"name": f"sweep: {name} ratio big / small", "key": f"{name}_ratio",
               "value": round(med["big"][name] / med["small"][name], 2), "unit": "x", "note": note}
@@ -376,14 +400,21 @@ def delivery_throughput(engine: Engine, ids: dict, *, rate: int, messages: int) 
 # ---------------------------------------------------------------- entry points
 
 
-def run(*, tasks: int, db_url: str, rate: int = 100, rounds: int = 5) -> list[dict]:
+def run(*, tasks: int, db_url: str, province=None, rate: int = 100, rounds: int = 5) -> list[dict]:
     """The figures for an empty database at ``db_url`` (migrated here) holding ``tasks`` tasks and a
     second, fresh one of the same kind holding ``tasks``/10 (removed afterwards): the three sweeps at
-    both, interleaved; scheduling cost; delivery throughput."""
+    both, interleaved; scheduling cost; delivery throughput. With ``province`` (``python -m bench``
+    passes the one it seeded; ``db_url`` is a copy of it), the sweeps run on it and on a province of
+    ``tasks``/10 seeded here, each round keeping the realistic history."""
     from bench.common import fresh_db
 
     engine = make_engine(db_url)
     upgrade(engine)
+    if province is not None:
+        try:
+            return _run_province(engine, db_url, province, tasks=tasks, rate=rate, rounds=rounds)
+        finally:
+            engine.dispose()
     try:
         with fresh_db("postgres" if engine.dialect.name == "postgresql" else "sqlite") as small_url:
             small = make_engine(small_url)
@@ -408,11 +439,39 @@ def run(*, tasks: int, db_url: str, rate: int = 100, rounds: int = 5) -> list[di
         engine.dispose()
 
 
-def sweep_reminders_again(engine: Engine) -> int:
+def _run_province(engine: Engine, db_url: str, province, *, tasks: int, rate: int, rounds: int) -> list[dict]:
+    """``run`` on the seeded province (its copy at ``engine``) and a tenth of it seeded here."""
+    from bench.common import fresh_db
+    from bench.province import seed as seed_province
+
+    due = len(province.due_reminders) or DUE
+    with fresh_db("postgres" if engine.dialect.name == "postgresql" else "sqlite") as small_url:
+        small = make_engine(small_url)
+        try:
+            upgrade(small)
+            started = time.perf_counter()
+            tenth = seed_province(small, tasks=max(tasks // 10, 6 * due), today=province.today, due_each=due)
+            t_load = time.perf_counter() - started
+            assert tenth.now == province.now
+            rows = three_sweeps(small, engine, rounds=rounds, now=province.now, history=True, due=due)
+        finally:
+            small.dispose()
+    rows.append({"name": "load: a tenth of the province", "value": round(t_load, 1), "unit": "s",
+                 "note": f"{tenth.tasks:,} tasks for the small side of sweep_ratio"})
+    t_repeat, again = _timed(sweep_reminders_again, engine, province.now)
+    rows.append({"name": "sweep: repeat, nothing new due", "value": round(1000 * t_repeat, 1), "unit": "ms",
+                 "note": f"the three at {tasks:,} tasks, every step already taken ({again} written)"})
+    ids = seed(engine, tasks=0, due=0)
+    rows += scheduling_cost(engine, db_url, ids)
+    rows += delivery_throughput(engine, ids, rate=rate, messages=rate * 8)
+    return rows
+
+
+def sweep_reminders_again(engine: Engine, now: datetime = NOW) -> int:
     """The three sweeps five minutes after a round: nothing is due any more."""
     from jobs.sweeps import sweep_escalations, sweep_nudges, sweep_reminders
 
-    later = NOW + timedelta(minutes=5)
+    later = now + timedelta(minutes=5)
     return sum(sweep(engine, now=later) for sweep in (sweep_reminders, sweep_nudges, sweep_escalations))
 
 

@@ -24,12 +24,12 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, or_, update
+from sqlalchemy import Select, String, Table, and_, bindparam, case, cast, exists, literal, or_, true, update
 from sqlalchemy import null as sa_null
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
@@ -332,35 +332,97 @@ def sweep_reminders(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
                        "reminders", order=lambda t: (t.task_id, t.node_id or 0))
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # before any row: a step's decision without its row's ``since``
+# What a reminder decision (``due_reminder``) reads of a policy: forces whose policies agree on these share
+# one decision per date, so the candidate query has one arm per distinct decision, not per force.
+_REMIND_FIELDS = {"remind_days", "remind_hour", "quiet_start", "quiet_end"}
+
+
+def _policy_groups(run: _Run, session: Session, fields: set[str]) -> list[tuple[Policy, Any]]:
+    """The distinct policies in force as far as ``fields`` go (few: most forces keep the default), each
+    with the SQL condition on ``Task.force_id`` selecting the tasks it governs. The default's condition
+    names the forces that differ from it, so it stays short however many forces keep the default."""
+    run.all_policies(session)
+    key: Callable[[Policy], str] = lambda p: p.model_dump_json(include=fields)  # noqa: E731
+    default = key(DEFAULT)
+    groups: dict[str, tuple[Policy, list[int]]] = {}
+    for force_id, policy in run._policies.items():
+        if force_id is not None and key(policy) != default:
+            groups.setdefault(key(policy), (policy, []))[1].append(force_id)
+    others = sorted(f for _, ids in groups.values() for f in ids)
+    every: Any = or_(col(Task.force_id).is_(None), col(Task.force_id).not_in(others)) if others else true()
+    return [(DEFAULT, every), *((policy, col(Task.force_id).in_(sorted(ids))) for policy, ids in groups.values())]
+
+
+def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: date, last: date,
+                        due_col: Any, since_col: Any) -> Any:
+    """The reminder step due now for a row with date ``due_col`` (from ``first`` to ``last``), as a SQL
+    CASE giving the step's days, NULL when none is due. ``due_reminder`` decides for every date, policy
+    and priority once, without the row's ``since``: with it, the latest step passed by ``now`` is the one
+    (``passed[-1]``) if ``since`` is not after it, and there is none otherwise, so the row's condition is
+    ``since <= step.at``. The arms are grouped by decision, so a date all policies agree on is one arm."""
+    groups = _policy_groups(run, session, _REMIND_FIELDS)
+    high = col(Task.priority) == "high"
+    arms: list[tuple[Any, int]] = []
+    day = first
+    while day <= last:
+        decided: dict[tuple[int, datetime], list[Any]] = {}
+        for policy, forces in groups:
+            for is_high, prio in ((True, high), (False, ~high)):
+                step = due_reminder(day, since=EPOCH, now=run.now, tz=run.tz, calendar=cal, policy=policy,
+                                    high=is_high)
+                if step is not None:
+                    decided.setdefault((step.days, step.at), []).append(and_(forces, prio))
+        whole = len(groups) * 2
+        for (days, at), who in decided.items():
+            arms.append((and_(due_col == day, since_col <= at, *([] if len(who) == whole else [or_(*who)])), days))
+        day += timedelta(days=1)
+    return case(*arms, else_=sa_null()) if arms else sa_null()
+
+
+def _step_taken(task_id: Any, target: Any, due: Any, step: Any) -> Any:
+    return exists().where(col(SweepLog.task_id) == task_id, col(SweepLog.kind) == "remind",
+                          col(SweepLog.target) == target, col(SweepLog.due) == due, col(SweepLog.step) == step)
+
+
 def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
-    """The deadlines and time nodes with a reminder step due, streamed a page at a time through the
-    partial indexes on live tasks' and open nodes' due dates."""
+    """The deadlines and time nodes with a reminder step due and not yet taken, streamed a page at a time
+    through the partial indexes on live tasks' and open nodes' due dates. The step due for each date and
+    policy is decided once (``_reminder_steps_due``) and the steps already taken are dropped by an
+    anti-join, both in SQL: the rows read are those due, not every date in the reminder window."""
     with session_scope(conn) as session:
         max_days = max(max(p.remind_days, default=0) for p in run.all_policies(session))
         workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
     for ws_id in workspaces:
         with session_scope(conn) as session:
             cal = run.calendar(session, ws_id)
-        horizon = reminder_horizon(run.today, calendar=cal, max_days=max_days)
+            horizon = reminder_horizon(run.today, calendar=cal, max_days=max_days)
+            deadline_step = _reminder_steps_due(run, session, cal, run.today, horizon, col(Task.due),
+                                                col(Task.created_at))
+            node_step = _reminder_steps_due(run, session, cal, run.today, horizon, col(TimeNode.due),
+                                            col(TimeNode.created_at))
+        deadlines = sa_select(col(Task.id).label("task_id"), col(Task.due).label("due"),
+                              deadline_step.label("step")).where(
+            col(Task.workspace_id) == ws_id, literal_in(Task.status, *LIVE), col(Task.status) != "done_requested",
+            col(Task.due) >= run.today, col(Task.due) <= horizon).subquery()
+        yield from _pages(conn, sa_select(deadlines.c.task_id, sa_null(), deadlines.c.due, deadlines.c.step).where(
+            deadlines.c.step.is_not(None),
+            ~_step_taken(deadlines.c.task_id, "deadline", deadlines.c.due, deadlines.c.step)),
+            (deadlines.c.due, deadlines.c.task_id), _targets)
+        nodes = sa_select(col(TimeNode.task_id).label("task_id"), col(TimeNode.id).label("node_id"),
+                          col(TimeNode.due).label("due"), node_step.label("step")).join(
+            Task, col(Task.id) == TimeNode.task_id).where(
+            col(TimeNode.done_at).is_(None), col(TimeNode.due) >= run.today, col(TimeNode.due) <= horizon,
+            col(Task.workspace_id) == ws_id, literal_in(Task.status, *OPEN)).subquery()
+        yield from _pages(conn, sa_select(nodes.c.task_id, nodes.c.node_id, nodes.c.due, nodes.c.step).where(
+            nodes.c.step.is_not(None),
+            ~_step_taken(nodes.c.task_id, literal("node:") + cast(nodes.c.node_id, String), nodes.c.due,
+                         nodes.c.step)),
+            (nodes.c.due, nodes.c.node_id), _targets)
 
-        def decide(session: Session, rows: list[Any], cal: WorkCalendar = cal) -> Iterator[_Target]:
-            for task_id, node_id, force_id, due, since, priority in rows:
-                step = due_reminder(due, since=since, now=run.now, tz=run.tz, calendar=cal,
-                                    policy=run.policy(session, force_id), high=priority == "high")
-                if step is not None:
-                    yield _Target(task_id, node_id, due, step.days)
 
-        yield from _pages(conn, sa_select(col(Task.id), sa_null(), col(Task.force_id), col(Task.due), col(Task.created_at), col(Task.priority))
-                          .where(col(Task.workspace_id) == ws_id, literal_in(Task.status, *LIVE),
-                                 col(Task.status) != "done_requested", col(Task.due) >= run.today,
-                                 col(Task.due) <= horizon),
-                          (col(Task.due), col(Task.id)), decide)
-        yield from _pages(conn, sa_select(col(TimeNode.task_id), col(TimeNode.id), col(Task.force_id), col(TimeNode.due), col(TimeNode.created_at), col(Task.priority))
-                          .join(Task, col(Task.id) == TimeNode.task_id)
-                          .where(col(TimeNode.done_at).is_(None), col(TimeNode.due) >= run.today,
-                                 col(TimeNode.due) <= horizon, col(Task.workspace_id) == ws_id,
-                                 literal_in(Task.status, *OPEN)),
-                          (col(TimeNode.due), col(TimeNode.id)), decide)
+def _targets(_session: Session, rows: list[Any]) -> Iterator[_Target]:
+    return (_Target(task_id, node_id, due, step) for task_id, node_id, due, step in rows)
 
 
 def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[_Target]:
@@ -487,32 +549,43 @@ def sweep_nudges(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
 
 
 def _silent_tasks(run: _Run, conn: Connection) -> Iterator[int]:
-    """Live tasks silent for their policy's stale_days, streamed a page at a time in two halves, each
-    through its partial index: tasks reported on (by last report), tasks never reported on (by creation)."""
+    """Live tasks silent for their policy's stale_days, not nudged since and not reminded today, streamed a
+    page at a time in two halves, each through its partial index: tasks reported on (by last report), tasks
+    never reported on (by creation). The cutoff is computed once per distinct stale_days in force and every
+    check is in the query, so the rows read are the tasks to nudge."""
     with session_scope(conn) as session:
-        policies = run.all_policies(session)
+        groups = _policy_groups(run, session, {"stale_days"})
         workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
+    start = at_hour(run.today, 0, run.tz)
+    # One message about a task a day: the reminder asked for progress; the nudge can wait.
+    reminded = exists().where(col(SweepLog.task_id) == col(Task.id), col(SweepLog.kind) == "remind",
+                              col(SweepLog.created_at) >= start)
     for ws_id in workspaces:
         with session_scope(conn) as session:
             cal = run.calendar(session, ws_id)
-        # The shortest stale_days in force gives the latest cutoff: a superset, checked per task below.
-        upper = silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=min(p.stale_days for p in policies))
+        cutoffs = [(forces, silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=policy.stale_days))
+                   for policy, forces in groups]
+        # The latest cutoff bounds the index range; a silence first seen after NUDGE_LOOKBACK is not nudged.
+        upper = max(cutoff for _, cutoff in cutoffs)
         lower = upper - NUDGE_LOOKBACK
-        common = (col(Task.workspace_id) == ws_id, col(Task.start_date) <= run.today, col(Task.due) >= run.today)
+        common = (col(Task.workspace_id) == ws_id, col(Task.start_date) <= run.today, col(Task.due) >= run.today,
+                  ~reminded)
 
-        def decide(session: Session, rows: list[Any], cal: WorkCalendar = cal) -> Iterator[int]:
-            for task_id, force_id, silent_since in rows:
-                stale = run.policy(session, force_id).stale_days
-                if silent_since < silence_cutoff(run.now, tz=run.tz, calendar=cal, stale_days=stale):
-                    yield task_id
+        def silent(since: Any, cutoffs: list[tuple[Any, datetime]] = cutoffs) -> Any:
+            return or_(*(and_(forces, since < cutoff) for forces, cutoff in cutoffs))
 
-        yield from _pages(conn, sa_select(col(Task.id), col(Task.force_id), col(Task.last_progress_at)).where(
+        yield from _pages(conn, sa_select(col(Task.id)).where(
             literal_in(Task.status, *OPEN), col(Task.last_progress_at) >= lower, col(Task.last_progress_at) < upper,
-            *common, ~_nudged_since(Task.last_progress_at)), (col(Task.last_progress_at), col(Task.id)), decide)
-        yield from _pages(conn, sa_select(col(Task.id), col(Task.force_id), col(Task.created_at)).where(
+            silent(col(Task.last_progress_at)), *common, ~_nudged_since(Task.last_progress_at)),
+            (col(Task.last_progress_at), col(Task.id)), _ids)
+        yield from _pages(conn, sa_select(col(Task.id)).where(
             literal_in(Task.status, *OPEN), col(Task.last_progress_at).is_(None), col(Task.created_at) >= lower,
-            col(Task.created_at) < upper, *common, ~_nudged_since(Task.created_at)),
-            (col(Task.created_at), col(Task.id)), decide)
+            col(Task.created_at) < upper, silent(col(Task.created_at)), *common, ~_nudged_since(Task.created_at)),
+            (col(Task.created_at), col(Task.id)), _ids)
+
+
+def _ids(_session: Session, rows: list[Any]) -> Iterator[int]:
+    return (row_id for row_id, in rows)
 
 
 def _reminded_today(session: Session, run: _Run, task_id: int) -> bool:
