@@ -251,7 +251,15 @@ def test_console_mode_serve_answers_force_screen_with_a_link_that_opens(tmp_path
                 link = m.group(1)
                 break
         assert link is not None and f":{port}/screen/" in link
-        r = httpx.get(link, timeout=10)
+        # The console answers as soon as it reads stdin; the web server thread may still be binding.
+        for _ in range(100):
+            try:
+                r = httpx.get(link, timeout=10)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the console's web server never accepted a connection")
         assert r.status_code == 200 and FORCE in r.text
         assert "default-src 'self'" in r.headers["content-security-policy"]
     finally:
