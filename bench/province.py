@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, col
 
+from models import markers
 from models.calendar import WorkCalendar
 from models.escalation import SERIES
 from models.policy import Policy, effective
@@ -341,6 +342,8 @@ def seed(engine: Engine, *, tasks: int, today: date, rng_seed: int = 1, people: 
                 member_user, member_task = info[owner][0], tid
         ctx.finish_counters()
         L.finish()
+    with engine.begin() as conn:
+        markers.refresh(conn)  # what the history above took, on the rows (models/markers.py)
     _analyze(engine)
     map_force = min(force_ids, key=lambda f: (abs(sizes[f] - 300), f))
     counts = {**L.counts, **{f"state:{k}": v for k, v in sorted(ctx.states.items())}}
@@ -368,8 +371,12 @@ def _bisect(cum: list[float], x: float) -> int:
 
 
 def _analyze(engine: Engine) -> None:
+    """Fresh statistics, and (PostgreSQL) the visibility map set, as autovacuum keeps it on a live database:
+    without it the sweeps' index-only scans would visit the heap of a freshly loaded table."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # This schema's tables (search_path), not the whole database's.
+            conn.execute(text("VACUUM ANALYZE task, timenode, sweeplog, escalationstate, escalationstep, outbox"))
             conn.execute(text("ANALYZE"))
     else:
         with engine.begin() as conn:

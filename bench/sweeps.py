@@ -130,9 +130,14 @@ def _forget_reminders(engine: Engine, marks: dict[str, int] | None = None) -> No
     all of them, or (a province with its history) those written after ``marks`` (``_marks``). Then, on
     PostgreSQL, the statistics of the tables emptied refreshed: stale ones made the planner compare
     every overdue task with every open episode once the episodes had been wiped."""
+    from models import markers
+
+    touched: set[int] = set()
     with engine.begin() as conn:
         for table in _ROUND_TABLES:
-            conn.execute(delete(table) if marks is None else delete(table).where(col(table.id) > marks[table.__name__]))
+            stmt = delete(table) if marks is None else delete(table).where(col(table.id) > marks[table.__name__])
+            touched |= {t for t, in conn.execute(stmt.returning(col(table.task_id))) if t is not None}
+        markers.refresh(conn, touched)  # the rows these steps and episodes marked, as the logs now say
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE outbox, sweeplog, escalationstep, escalationstate"))

@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, Table, and_, bindparam, case, cast, exists, literal, or_, true, update
+from sqlalchemy import Select, Table, and_, bindparam, case, exists, or_, text, true, update
 from sqlalchemy import null as sa_null
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
@@ -43,8 +43,10 @@ from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
 from models.sqlutil import insert_ignore, insert_ignore_many, literal_in, skip_locked
-from models.status import LIVE, OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
+from models.status import OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
+    NODE_ESC_CHECK_SQL,
+    TASK_ESC_CHECK_SQL,
     Department,
     EscalationState,
     EscalationStep,
@@ -149,6 +151,14 @@ class _Run:
             self.load_people(session, {task_id})
         co = [self.person(session, p) for p in sorted(self._co_owners[task_id]) if p != task.owner_id]
         return [self.person(session, task.owner_id), *co]
+
+    def load_policies(self, session: Session, force_ids: Iterable[int | None]) -> None:
+        """Caches the policies of these task forces in one query (a chunk's worth, not one query each)."""
+        wanted = sorted({f for f in force_ids if f is not None} - self._policies.keys())
+        if wanted:
+            for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)
+                                                    .where(col(TaskForce.id).in_(wanted))).all():
+                self._policies[force_id] = effective(dict(overrides or {}))
 
     def all_policies(self, session: Session) -> list[Policy]:
         """Every policy in force (the default and each task force's), to bound the candidate queries."""
@@ -380,11 +390,6 @@ def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: d
     return case(*arms, else_=sa_null()) if arms else sa_null()
 
 
-def _step_taken(task_id: Any, target: Any, due: Any, step: Any) -> Any:
-    return exists().where(col(SweepLog.task_id) == task_id, col(SweepLog.kind) == "remind",
-                          col(SweepLog.target) == target, col(SweepLog.due) == due, col(SweepLog.step) == step)
-
-
 def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
     """The deadlines and time nodes with a reminder step due and not yet taken, streamed a page at a time
     through the partial indexes on live tasks' and open nodes' due dates. The step due for each date and
@@ -401,24 +406,32 @@ def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
                                                 col(Task.created_at))
             node_step = _reminder_steps_due(run, session, cal, run.today, horizon, col(TimeNode.due),
                                             col(TimeNode.created_at))
+        # ix_task_remind holds every column read here: an index-only range over the window's open deadlines.
         deadlines = sa_select(col(Task.id).label("task_id"), col(Task.due).label("due"),
-                              deadline_step.label("step")).where(
-            col(Task.workspace_id) == ws_id, literal_in(Task.status, *LIVE), col(Task.status) != "done_requested",
+                              deadline_step.label("step"), col(Task.remind_due).label("taken_due"),
+                              col(Task.remind_step).label("taken_step")).where(
+            col(Task.workspace_id) == ws_id, literal_in(Task.status, *OPEN),
             col(Task.due) >= run.today, col(Task.due) <= horizon).subquery()
         yield from _pages(conn, sa_select(deadlines.c.task_id, sa_null(), deadlines.c.due, deadlines.c.step).where(
-            deadlines.c.step.is_not(None),
-            ~_step_taken(deadlines.c.task_id, "deadline", deadlines.c.due, deadlines.c.step)),
+            deadlines.c.step.is_not(None), _not_taken(deadlines.c)),
             (deadlines.c.due, deadlines.c.task_id), _targets)
         nodes = sa_select(col(TimeNode.task_id).label("task_id"), col(TimeNode.id).label("node_id"),
-                          col(TimeNode.due).label("due"), node_step.label("step")).join(
-            Task, col(Task.id) == TimeNode.task_id).where(
+                          col(TimeNode.due).label("due"), node_step.label("step"),
+                          col(TimeNode.remind_due).label("taken_due"), col(TimeNode.remind_step).label("taken_step"),
+                          ).join(Task, col(Task.id) == TimeNode.task_id).where(
             col(TimeNode.done_at).is_(None), col(TimeNode.due) >= run.today, col(TimeNode.due) <= horizon,
             col(Task.workspace_id) == ws_id, literal_in(Task.status, *OPEN)).subquery()
         yield from _pages(conn, sa_select(nodes.c.task_id, nodes.c.node_id, nodes.c.due, nodes.c.step).where(
-            nodes.c.step.is_not(None),
-            ~_step_taken(nodes.c.task_id, literal("node:") + cast(nodes.c.node_id, String), nodes.c.due,
-                         nodes.c.step)),
+            nodes.c.step.is_not(None), _not_taken(nodes.c)),
             (nodes.c.due, nodes.c.node_id), _targets)
+
+
+def _not_taken(c: Any) -> Any:
+    """The step due is not the one the row's marker says was taken (a marker for another date — the deadline
+    moved — or another step says nothing about this one). A marker is only ever set to a step the log holds,
+    so this never drops a step that is due and untaken; what it lets through that the log holds (rows from
+    before the markers) the chunk's look at the log drops, and marks."""
+    return or_(c.taken_due.is_(None), c.taken_due != c.due, c.taken_step.is_(None), c.taken_step != c.step)
 
 
 def _targets(_session: Session, rows: list[Any]) -> Iterator[_Target]:
@@ -427,15 +440,44 @@ def _targets(_session: Session, rows: list[Any]) -> Iterator[_Target]:
 
 def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[_Target]:
     """Drops the steps already taken (by an earlier run, or another process), in one query, and
-    loads the people the others will be sent to."""
+    loads the people the others will be sent to. A step found taken whose row's marker did not say so
+    (rows from before the markers) gets its marker, so the next run's query leaves it out."""
     taken = set(session.exec(
         select(col(SweepLog.task_id), col(SweepLog.target), col(SweepLog.due), col(SweepLog.step))
         .where(SweepLog.kind == "remind", col(SweepLog.task_id).in_({t.task_id for t in targets}),
                SweepLog.due >= run.today)
     ).all())
     todo = [t for t in targets if (t.task_id, t.name, t.due, t.days) not in taken]
+    _mark_reminded(session, run, [(t.task_id, t.node_id, t.due, t.days) for t in targets
+                                  if (t.task_id, t.name, t.due, t.days) in taken], sent=False)
     run.load_people(session, {t.task_id for t in todo})
     return todo
+
+
+_TASKS: Table = Task.__table__  # type: ignore[attr-defined]
+_NODES: Table = TimeNode.__table__  # type: ignore[attr-defined]
+# Reusable bound statements for the markers (models/markers.py), one executemany per chunk.
+_MARK_DEADLINE = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
+                  .values(remind_due=bindparam("b_due"), remind_step=bindparam("b_step")))
+_MARK_NODE = (update(_NODES).where(_NODES.c.id == bindparam("b_id"))
+              .values(remind_due=bindparam("b_due"), remind_step=bindparam("b_step")))
+
+
+def _mark_reminded(session: Session, run: _Run, steps: list[tuple[int, int | None, date, int]], *,
+                   sent: bool = True) -> None:
+    """Writes the markers of reminder steps (task, node or None, due, days) taken in this transaction
+    (``sent``: also the task's ``reminded_at``) or found taken already."""
+    if not steps:
+        return
+    deadline = [dict(b_id=t, b_due=due, b_step=days) for t, n, due, days in steps if n is None]
+    node = [dict(b_id=n, b_due=due, b_step=days) for _, n, due, days in steps if n is not None]
+    if deadline:
+        session.execute(_MARK_DEADLINE, deadline)
+    if node:
+        session.execute(_MARK_NODE, node)
+    if sent:
+        session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted({t for t, *_ in steps})))
+                        .values(reminded_at=run.now))
 
 
 def _remind(run: _Run, session: Session, target: _Target) -> int:
@@ -461,6 +503,7 @@ def _remind(run: _Run, session: Session, target: _Target) -> int:
             workspace_id=task.workspace_id, task_id=task.id, kind="remind", target=target.name, due=due,
             step=step.days, created_at=run.now), conflict=["task_id", "kind", "target", "due", "step"]):
         return 0  # taken by another process
+    _mark_reminded(session, run, [(must(task.id), target.node_id, due, step.days)])
     not_before = run.send_at(session, task, policy)
     msg, brief = _reminder_message(task, node_name, due, today=run.read_on(not_before), calendar=cal)
     return sum(
@@ -482,6 +525,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
     node_ids = [t.node_id for t in targets if t.node_id is not None and t.task_id in tasks]
     nodes = {n.id: n for n in session.exec(select(TimeNode).where(col(TimeNode.id).in_(node_ids))).all()} if node_ids else {}
     decided: dict[tuple, tuple[Task, str | None, date, int]] = {}
+    nodes_by_name = {t.name: t.node_id for t in targets}
     steps: list[dict] = []
     for target in targets:
         task = tasks.get(target.task_id)
@@ -509,6 +553,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
     # Only the steps this insert wrote get messages: one taken by another process meanwhile is skipped.
     taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY,
                                returning=["task_id", "target", "due", "step"])
+    _mark_reminded(session, run, [(task_id, nodes_by_name[target], due, days) for task_id, target, due, days in taken])
     rows: list[dict] = []
     for key in sorted(taken, key=lambda k: (k[0], k[1])):
         task, node_name, due, days = decided[key]
@@ -558,8 +603,7 @@ def _silent_tasks(run: _Run, conn: Connection) -> Iterator[int]:
         workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
     start = at_hour(run.today, 0, run.tz)
     # One message about a task a day: the reminder asked for progress; the nudge can wait.
-    reminded = exists().where(col(SweepLog.task_id) == col(Task.id), col(SweepLog.kind) == "remind",
-                              col(SweepLog.created_at) >= start)
+    reminded = and_(col(Task.reminded_at).is_not(None), col(Task.reminded_at) >= start)
     for ws_id in workspaces:
         with session_scope(conn) as session:
             cal = run.calendar(session, ws_id)
@@ -576,11 +620,12 @@ def _silent_tasks(run: _Run, conn: Connection) -> Iterator[int]:
 
         yield from _pages(conn, sa_select(col(Task.id)).where(
             literal_in(Task.status, *OPEN), col(Task.last_progress_at) >= lower, col(Task.last_progress_at) < upper,
-            silent(col(Task.last_progress_at)), *common, ~_nudged_since(Task.last_progress_at)),
+            silent(col(Task.last_progress_at)), *common, _not_nudged_since(col(Task.last_progress_at))),
             (col(Task.last_progress_at), col(Task.id)), _ids)
         yield from _pages(conn, sa_select(col(Task.id)).where(
             literal_in(Task.status, *OPEN), col(Task.last_progress_at).is_(None), col(Task.created_at) >= lower,
-            col(Task.created_at) < upper, silent(col(Task.created_at)), *common, ~_nudged_since(Task.created_at)),
+            col(Task.created_at) < upper, silent(col(Task.created_at)), *common,
+            _not_nudged_since(col(Task.created_at))),
             (col(Task.created_at), col(Task.id)), _ids)
 
 
@@ -594,9 +639,9 @@ def _reminded_today(session: Session, run: _Run, task_id: int) -> bool:
                                                   SweepLog.created_at >= start)).first() is not None
 
 
-def _nudged_since(moment: Any) -> Any:
-    return exists().where(col(SweepLog.task_id) == col(Task.id), col(SweepLog.kind) == "nudge",
-                          col(SweepLog.created_at) >= moment)
+def _not_nudged_since(moment: Any) -> Any:
+    """No nudge taken since ``moment`` (the task's marker; see models/markers.py)."""
+    return or_(col(Task.nudged_at).is_(None), col(Task.nudged_at) < moment)
 
 
 def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
@@ -605,9 +650,7 @@ def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
     tasks = _lock_many(session, Task, task_ids)
     start = at_hour(run.today, 0, run.tz)
     # One message about a task a day: the reminder asked for progress; the nudge can wait.
-    reminded = set(session.exec(select(SweepLog.task_id).where(
-        col(SweepLog.task_id).in_(tasks.keys()), SweepLog.kind == "remind", col(SweepLog.created_at) >= start)).all()) \
-        if tasks else set()
+    reminded = {task_id for task_id, task in tasks.items() if task.reminded_at is not None and task.reminded_at >= start}
     silent: dict[int, tuple[Task, datetime]] = {}
     steps: list[dict] = []
     for task in sorted(tasks.values(), key=lambda t: t.id):
@@ -623,12 +666,19 @@ def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
         steps.append(dict(workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence",
                           due=local_today(silent_since, run.tz), step=0, created_at=run.now))
     taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY, returning=["task_id"])
+    _mark_nudged(session, run, [task_id for task_id, in taken])
     run.load_people(session, {task_id for task_id, in taken})
     rows = []
     for task_id in sorted(task_id for task_id, in taken):
         task, silent_since = silent[task_id]
         rows.append(_nudge_row(run, session, task, silent_since))
     return outbox.insert_many(session, rows)
+
+
+def _mark_nudged(session: Session, run: _Run, task_ids: list[int]) -> None:
+    """The tasks' nudge marker, in the transaction that took their nudges."""
+    if task_ids:
+        session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted(task_ids))).values(nudged_at=run.now))
 
 
 def _nudge_row(run: _Run, session: Session, task: Task, silent_since: datetime) -> dict:
@@ -662,6 +712,7 @@ def _nudge(run: _Run, session: Session, task_id: int) -> int:
             workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence", due=first_day, step=0,
             created_at=run.now), conflict=["task_id", "kind", "target", "due", "step"]):
         return 0
+    _mark_nudged(session, run, [must(task.id)])
     return outbox.insert_many(session, [_nudge_row(run, session, task, silent_since)])
 
 
@@ -713,17 +764,15 @@ def _why_ended(task: Task | None, node: TimeNode | None, state: EscalationState)
 
 
 def _ended_episodes(run: _Run, conn: Connection) -> Iterator[int]:
-    """Live episodes whose date is no longer overdue work (see ``_why_ended``), through the partial
-    index on live episodes."""
-    yield from _pages(conn, sa_select(col(EscalationState.id)).join(Task, col(Task.id) == EscalationState.task_id)
-                      .outerjoin(TimeNode, col(TimeNode.id) == EscalationState.node_id)
-                      .where(literal_in(EscalationState.status, "open"), or_(
-                          col(Task.status).not_in(OPEN),
-                          and_(col(EscalationState.node_id).is_(None), col(Task.due) != EscalationState.due),
-                          and_(col(EscalationState.node_id).is_not(None),
-                               or_(col(TimeNode.id).is_(None), col(TimeNode.done_at).is_not(None),
-                                   col(TimeNode.due) != EscalationState.due)))),
-                      (col(EscalationState.id),), lambda _s, rows: (state_id for state_id, in rows))
+    """Live episodes whose date may no longer be overdue work (``_why_ended`` decides), found from the
+    rows that changed: tasks with a live episode that are no longer open or whose deadline moved, and nodes
+    with a live episode that are done or moved (the markers' partial indexes hold only those)."""
+    live = literal_in(EscalationState.status, "open")
+    ids: Callable[[Session, list[Any]], Iterator[int]] = lambda _s, rows: (state_id for state_id, in rows)  # noqa: E731
+    yield from _pages(conn, sa_select(col(EscalationState.id)).where(live, col(EscalationState.task_id).in_(
+        sa_select(col(Task.id)).where(text(TASK_ESC_CHECK_SQL)))), (col(EscalationState.id),), ids)
+    yield from _pages(conn, sa_select(col(EscalationState.id)).where(live, col(EscalationState.node_id).in_(
+        sa_select(col(TimeNode.id)).where(text(NODE_ESC_CHECK_SQL)))), (col(EscalationState.id),), ids)
 
 
 def _end(state: EscalationState, reason: str, now: datetime) -> None:
@@ -741,21 +790,22 @@ def _settle(run: _Run, session: Session, state_id: int) -> int:
     reason = _why_ended(session.get(Task, state.task_id), node, state)
     if reason is not None:
         _end(state, reason, run.now)
+        session.flush()
+        _mark_closed(session, [state])
     return 0
 
 
 def _overdue_without_episode(run: _Run, conn: Connection) -> Iterator[tuple[int, int | None]]:
     """Overdue deadlines and time nodes of open tasks that have no live episode, as (task, node), streamed
     through the partial indexes on live tasks' and open nodes' due dates."""
-    deadline_live = exists().where(col(EscalationState.task_id) == col(Task.id), col(EscalationState.node_id).is_(None),
-                                   literal_in(EscalationState.status, "open"))
+    # The markers say which have a live episode: ix_task_unescalated and ix_timenode_unescalated hold only the
+    # others, so these ranges read the overdue dates not yet escalated, not every overdue one.
     yield from _pages(conn, sa_select(col(Task.id), sa_null()).where(
-        literal_in(Task.status, *LIVE), col(Task.status) != "done_requested", col(Task.due) < run.today,
-        ~deadline_live), (col(Task.due), col(Task.id)), lambda _s, rows: rows)
-    node_live = exists().where(col(EscalationState.node_id) == col(TimeNode.id), literal_in(EscalationState.status, "open"))
+        literal_in(Task.status, *OPEN), col(Task.esc_due).is_(None), col(Task.due) < run.today),
+        (col(Task.due), col(Task.id)), lambda _s, rows: rows)
     yield from _pages(conn, sa_select(col(TimeNode.task_id), col(TimeNode.id)).join(Task, col(Task.id) == TimeNode.task_id)
-                      .where(col(TimeNode.done_at).is_(None), col(TimeNode.due) < run.today,
-                             literal_in(Task.status, *OPEN), ~node_live),
+                      .where(col(TimeNode.done_at).is_(None), col(TimeNode.esc_due).is_(None),
+                             col(TimeNode.due) < run.today, literal_in(Task.status, *OPEN)),
                       (col(TimeNode.due), col(TimeNode.id)), lambda _s, rows: rows)
 
 
@@ -785,11 +835,12 @@ def _open_episode(run: _Run, session: Session, item: tuple[int, int | None]) -> 
                             calendar=cal)
     last = session.exec(select(func.max(EscalationState.episode)).where(EscalationState.task_id == task.id)).one()
     # The unique (task, episode) and the one-live-episode-per-target index make a concurrent insert a no-op.
-    insert_ignore(session, EscalationState, dict(
-        workspace_id=task.workspace_id, task_id=task.id, episode=(last or 0) + 1, target=target, node_id=node_id,
-        due=due, anchor=anchor, policy=policy.model_dump(), progress_seen=task.last_progress_at, level=-1,
-        schedule=[m.isoformat() for m in moments], next_at=moments[0] if moments else None, status="open",
-        created_at=run.now))
+    if insert_ignore(session, EscalationState, dict(
+            workspace_id=task.workspace_id, task_id=task.id, episode=(last or 0) + 1, target=target, node_id=node_id,
+            due=due, anchor=anchor, policy=policy.model_dump(), progress_seen=task.last_progress_at, level=-1,
+            schedule=[m.isoformat() for m in moments], next_at=moments[0] if moments else None, status="open",
+            created_at=run.now)):
+        _mark_opened(session, [(must(task.id), node_id, due)])
     return 0
 
 
@@ -802,6 +853,8 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
     reason = _why_ended(task, node, state)
     if reason is not None:
         _end(state, reason, run.now)
+        session.flush()
+        _mark_closed(session, [state])
         return 0
     task = must(task)
     policy = Policy(**state.policy)  # frozen when the episode began
@@ -857,13 +910,46 @@ _STATES: Table = EscalationState.__table__  # type: ignore[attr-defined]
 # Reusable bound statements: a chunk's episodes moved on (level, next level's time) in one executemany.
 _MOVE = (update(_STATES).where(_STATES.c.id == bindparam("b_id"))
          .values(level=bindparam("b_level"), next_at=bindparam("b_next")))
+_MARK_DEADLINE_ESC = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
+                      .values(esc_due=bindparam("b_due"), esc_live=True))
+_MARK_NODE_ESC = update(_NODES).where(_NODES.c.id == bindparam("b_id")).values(esc_due=bindparam("b_due"))
 
 
-def _close_all(session: Session, run: _Run, closing: dict[str, list[int]]) -> None:
-    """Ends the episodes, one UPDATE per reason (there are five)."""
-    for reason, state_ids in sorted(closing.items()):
-        session.execute(update(_STATES).where(_STATES.c.id.in_(sorted(state_ids)))
+def _close_all(session: Session, run: _Run, closing: dict[str, list[EscalationState]]) -> None:
+    """Ends the episodes, one UPDATE per reason (there are five), and clears their markers."""
+    for reason, states in sorted(closing.items()):
+        session.execute(update(_STATES).where(_STATES.c.id.in_(sorted(must(s.id) for s in states)))
                         .values(status="closed", close_reason=reason, closed_at=run.now, next_at=None))
+    _mark_closed(session, [s for states in closing.values() for s in states])
+
+
+def _mark_opened(session: Session, opened: list[tuple[int, int | None, date]]) -> None:
+    """The markers of episodes (task, node or None, due) opened in this transaction: the deadline's or the
+    node's ``esc_due``, and the task's ``esc_live``."""
+    deadline = [dict(b_id=t, b_due=due) for t, n, due in opened if n is None]
+    node = [dict(b_id=n, b_due=due) for _, n, due in opened if n is not None]
+    if deadline:
+        session.execute(_MARK_DEADLINE_ESC, deadline)
+    if node:
+        session.execute(_MARK_NODE_ESC, node)
+        session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted({t for t, n, _ in opened if n is not None})))
+                        .values(esc_live=True))
+
+
+def _mark_closed(session: Session, states: list[EscalationState]) -> None:
+    """The markers of episodes ended in this transaction: their ``esc_due`` cleared, and each task's
+    ``esc_live`` recomputed from the episodes still live (after the episodes' own UPDATE)."""
+    if not states:
+        return
+    deadline = sorted({s.task_id for s in states if s.node_id is None})
+    node = sorted({s.node_id for s in states if s.node_id is not None})
+    if deadline:
+        session.execute(update(_TASKS).where(_TASKS.c.id.in_(deadline)).values(esc_due=None))
+    if node:
+        session.execute(update(_NODES).where(_NODES.c.id.in_(node)).values(esc_due=None))
+    still = exists().where(_STATES.c.task_id == _TASKS.c.id, _STATES.c.status == "open")
+    session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted({s.task_id for s in states})))
+                    .values(esc_live=still))
 
 
 def _settle_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
@@ -871,11 +957,11 @@ def _settle_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
     states = [s for s in _lock_many(session, EscalationState, state_ids).values() if s.status == "open"]
     tasks = _rows_by_id(session, Task, {s.task_id for s in states})
     nodes = _rows_by_id(session, TimeNode, {s.node_id for s in states if s.node_id})
-    closing: dict[str, list[int]] = {}
+    closing: dict[str, list[EscalationState]] = {}
     for state in states:
         reason = _why_ended(tasks.get(state.task_id), nodes.get(state.node_id) if state.node_id else None, state)
         if reason is not None:
-            closing.setdefault(reason, []).append(state.id)
+            closing.setdefault(reason, []).append(state)
     _close_all(session, run, closing)
     return 0
 
@@ -892,12 +978,18 @@ def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]
     """``_open_episode`` for many overdue dates in one transaction: the tasks locked and re-checked, the
     episodes numbered per task and written in one multi-row insert."""
     tasks = {i: t for i, t in _lock_many(session, Task, (t for t, _ in items)).items() if t.status in OPEN}
+    run.load_policies(session, (t.force_id for t in tasks.values()))
     nodes = _rows_by_id(session, TimeNode, {n for t, n in items if n is not None and t in tasks})
     ids = sorted(tasks)
     if not ids:
         return 0
-    live = set(session.exec(select(EscalationState.task_id, EscalationState.target).where(
-        col(EscalationState.task_id).in_(ids), literal_in(EscalationState.status, "open"))).all())
+    live_rows = session.exec(select(col(EscalationState.task_id), col(EscalationState.target),
+                                    col(EscalationState.node_id), col(EscalationState.due)).where(
+        col(EscalationState.task_id).in_(ids), literal_in(EscalationState.status, "open"))).all()
+    live = {(task_id, target) for task_id, target, _, _ in live_rows}
+    # A candidate with a live episode had no marker (rows from before the markers): it gets one now.
+    wanted = set(items)
+    _mark_opened(session, [(t, n, due) for t, _, n, due in live_rows if (t, n) in wanted])
     earlier = set(session.exec(select(EscalationState.task_id, EscalationState.target).distinct().where(
         col(EscalationState.task_id).in_(ids))).all())
     last: dict[int, int] = dict(session.exec(
@@ -931,7 +1023,8 @@ def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]
             schedule=[m.isoformat() for m in moments], next_at=moments[0] if moments else None, status="open",
             created_at=run.now))
     # The unique (task, episode) and the one-live-episode-per-target index make a concurrent insert a no-op.
-    insert_ignore_many(session, EscalationState, rows, conflict=[], returning=["id"])
+    opened = insert_ignore_many(session, EscalationState, rows, conflict=[], returning=["task_id", "node_id", "due"])
+    _mark_opened(session, [(t, n, due) for t, n, due in opened])
     return 0
 
 
@@ -964,7 +1057,7 @@ def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
                      if s.status == "open" and s.next_at is not None and s.next_at <= run.now), key=lambda s: s.id)
     tasks = _rows_by_id(session, Task, {s.task_id for s in states})
     nodes = _rows_by_id(session, TimeNode, {s.node_id for s in states if s.node_id})
-    closing: dict[str, list[int]] = {}
+    closing: dict[str, list[EscalationState]] = {}
     moves: list[dict] = []
     climbs: list[_Climb] = []
     for state in states:
@@ -972,7 +1065,7 @@ def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
         node = nodes.get(state.node_id) if state.node_id else None
         reason = _why_ended(task, node, state)
         if reason is not None:
-            closing.setdefault(reason, []).append(must(state.id))
+            closing.setdefault(reason, []).append(state)
             continue
         task = must(task)
         policy = Policy(**state.policy)  # frozen when the episode began

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnClause, Select, literal_column
+from sqlalchemy import JSON, ColumnClause, Select, literal_column, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -38,11 +40,55 @@ def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]],
     same key are safe: exactly one wins. Every row must have the same keys."""
     if not rows:
         return []
+    if session.get_bind().dialect.name == "postgresql":
+        return _unnest_insert(session, model.__table__, rows, tuple(conflict), tuple(returning))
     stmt = _insert_ignore_many_stmt(session.get_bind().dialect.name, model.__table__, tuple(conflict),
                                     tuple(returning))
     # A list of parameter sets runs as SQLAlchemy's "insertmanyvalues": INSERT … VALUES (…), (…) … RETURNING,
     # in pages sized to the driver's parameter limit.
     return [tuple(r) for r in session.execute(stmt, rows).all()]
+
+
+# PostgreSQL: one array per column, whatever the number of rows. A multi-row VALUES list binds
+# rows × columns parameters (6,500 for 500 outbox rows), which the server parses and plans anew for each
+# page; ``unnest`` binds one parameter per column, so a chunk of rows is one short statement.
+_PG = postgresql.dialect()
+
+
+@lru_cache(maxsize=64)
+def _unnest_sql(table: Any, names: tuple[str, ...], conflict: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    casts = []
+    for i, name in enumerate(names):
+        column = table.c[name]
+        if isinstance(column.type, JSON):  # sent as text, turned into JSON by the server
+            casts.append((f"CAST(:p{i} AS TEXT[])", f"u.c{i}::json"))
+        else:
+            casts.append((f"CAST(:p{i} AS {column.type.compile(dialect=_PG)}[])", f"u.c{i}"))
+    target = f"({', '.join(conflict)})" if conflict else ""
+    sql = (f'INSERT INTO "{table.name}" ({", ".join(names)}) '
+           f'SELECT {", ".join(c for _, c in casts)} FROM unnest({", ".join(a for a, _ in casts)}) '
+           f'AS u({", ".join(f"c{i}" for i in range(len(names)))}) '
+           f'ON CONFLICT {target} DO NOTHING RETURNING {", ".join(returning)}')
+    return text(sql), tuple(isinstance(table.c[n].type, JSON) for n in names)
+
+
+def _unnest_insert(session: Session, table: Any, rows: list[dict[str, Any]], conflict: tuple[str, ...],
+                   returning: tuple[str, ...]) -> list[tuple]:
+    """``insert_ignore_many`` on PostgreSQL: ``INSERT … SELECT … FROM unnest(arrays) ON CONFLICT DO NOTHING
+    RETURNING``, one statement for the rows. JSON values are serialised as SQLAlchemy does (``None`` as JSON
+    ``null``), so the rows read back exactly as the ORM's inserts write them."""
+    names = tuple(rows[0])
+    stmt, is_json = _unnest_sql(table, names, conflict, returning)
+    dialect = session.get_bind().dialect
+    params = {}
+    for i, (name, as_json) in enumerate(zip(names, is_json, strict=True)):
+        values = [r[name] for r in rows]
+        if as_json:
+            values = [json.dumps(v) for v in values]
+        elif (process := table.c[name].type.bind_processor(dialect)) is not None:
+            values = [process(v) for v in values]  # e.g. UTCDateTime: aware values only, in UTC
+        params[f"p{i}"] = values
+    return [tuple(r) for r in session.execute(stmt, params).all()]
 
 
 _Select = TypeVar("_Select", bound=Select[Any])

@@ -115,6 +115,12 @@ class ForceMember(SQLModel, table=True):
 
 
 TASK_LIVE_SQL = sql_in("status", LIVE)  # "status IN ('todo','active','blocked','done_requested')"
+TASK_OPEN_SQL = sql_in("status", OPEN)  # "status IN ('todo','active','blocked')"
+# The sweep markers (see ``models/markers.py``): what each sweep already did to a task or node, kept on the
+# row itself so that a sweep's candidate query is one index range whose entries are only what is due.
+TASK_ESC_CHECK_SQL = f"esc_live AND (NOT ({TASK_OPEN_SQL}) OR due <> esc_due)"
+NODE_ESC_CHECK_SQL = "esc_due IS NOT NULL AND (done_at IS NOT NULL OR due <> esc_due)"
+_NUDGE_COLUMNS = ["id", "workspace_id", "force_id", "start_date", "due", "nudged_at", "reminded_at"]
 
 
 class Task(SQLModel, table=True):
@@ -129,6 +135,31 @@ class Task(SQLModel, table=True):
             "due",
             postgresql_where=text(TASK_LIVE_SQL),
             sqlite_where=text(TASK_LIVE_SQL),
+        ),
+        # The reminders sweep: open tasks by deadline, with everything its decision reads (an index-only
+        # scan on PostgreSQL; the markers say which step was taken last, so no per-row look at the log).
+        Index(
+            "ix_task_remind",
+            "due",
+            postgresql_include=["id", "workspace_id", "force_id", "priority", "created_at", "remind_due",
+                                "remind_step"],
+            postgresql_where=text(TASK_OPEN_SQL),
+            sqlite_where=text(TASK_OPEN_SQL),
+        ),
+        # The escalations sweep: overdue deadlines without a live episode (only those not yet escalated are in
+        # the index), and tasks whose live episodes may have ended (done, cancelled, deadline moved).
+        Index(
+            "ix_task_unescalated",
+            "due",
+            postgresql_include=["id"],
+            postgresql_where=text(f"{TASK_OPEN_SQL} AND esc_due IS NULL"),
+            sqlite_where=text(f"{TASK_OPEN_SQL} AND esc_due IS NULL"),
+        ),
+        Index(
+            "ix_task_esc_check",
+            "id",
+            postgresql_where=text(TASK_ESC_CHECK_SQL),
+            sqlite_where=text(TASK_ESC_CHECK_SQL),
         ),
     )
     id: int = Field(default=None, primary_key=True)
@@ -155,6 +186,14 @@ class Task(SQLModel, table=True):
     done_at: datetime | None = _opt_ts()
     verified_by_id: int | None = Field(default=None, foreign_key="person.id")
     cancelled_reason: str | None = Field(default=None)
+    # Sweep markers, written by the sweeps in the transaction that writes the step they stand for (the log
+    # rows stay the guarantee: a marker only keeps rows that are not due out of the candidate queries).
+    remind_due: date | None = Field(default=None)  # the deadline the last reminder step was taken for
+    remind_step: int | None = Field(default=None)  # and that step (working days before the deadline)
+    reminded_at: datetime | None = _opt_ts()  # when a reminder (deadline or node) was last taken
+    nudged_at: datetime | None = _opt_ts()  # when a nudge was last taken
+    esc_due: date | None = Field(default=None)  # the deadline a live 督办 episode is about (None: none)
+    esc_live: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})  # any live episode
 
 
 class TaskCoOwner(SQLModel, table=True):
@@ -174,8 +213,22 @@ class TimeNode(SQLModel, table=True):
         Index(
             "ix_timenode_open_due",
             "due",
+            postgresql_include=["task_id", "id", "created_at", "remind_due", "remind_step"],
             postgresql_where=text("done_at IS NULL"),
             sqlite_where=text("done_at IS NULL"),
+        ),
+        Index(
+            "ix_timenode_unescalated",
+            "due",
+            postgresql_include=["task_id", "id"],
+            postgresql_where=text("done_at IS NULL AND esc_due IS NULL"),
+            sqlite_where=text("done_at IS NULL AND esc_due IS NULL"),
+        ),
+        Index(
+            "ix_timenode_esc_check",
+            "id",
+            postgresql_where=text(NODE_ESC_CHECK_SQL),
+            sqlite_where=text(NODE_ESC_CHECK_SQL),
         ),
     )
     id: int = Field(default=None, primary_key=True)
@@ -185,6 +238,9 @@ class TimeNode(SQLModel, table=True):
     due: date
     done_at: datetime | None = _opt_ts()
     created_at: datetime = _ts()
+    remind_due: date | None = Field(default=None)  # sweep markers, as on Task
+    remind_step: int | None = Field(default=None)
+    esc_due: date | None = Field(default=None)
 
 
 class ProgressUpdate(SQLModel, table=True):
@@ -310,19 +366,20 @@ class ProcessedRequest(SQLModel, table=True):
 
 # Literal SQL, shared by the partial indexes below and by the queries that must match them.
 OUTBOX_LIVE_SQL = "status IN ('pending','sending')"
-TASK_OPEN_SQL = sql_in("status", OPEN)  # "status IN ('todo','active','blocked')": reminders apply
 
 # Silence (no progress since …) is looked up in two halves, each through its own partial index:
 # tasks with a progress report by its time, tasks never reported on by their creation time.
 Index(
     "ix_task_open_progress",
     col(Task.last_progress_at),
+    postgresql_include=_NUDGE_COLUMNS,  # an index-only scan: the nudge decision reads nothing else
     postgresql_where=text(TASK_OPEN_SQL),
     sqlite_where=text(TASK_OPEN_SQL),
 )
 Index(
     "ix_task_open_unreported",
     col(Task.created_at),
+    postgresql_include=_NUDGE_COLUMNS,
     postgresql_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
     sqlite_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
 )
