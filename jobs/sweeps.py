@@ -42,7 +42,7 @@ from models.escalation import must
 from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
-from models.sqlutil import insert_ignore, insert_ignore_many, literal_in, skip_locked
+from models.sqlutil import ids_in, insert_ignore, insert_ignore_many, literal_in, skip_locked
 from models.status import OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
     NODE_ESC_CHECK_SQL,
@@ -124,15 +124,15 @@ class _Run:
         if not task_ids:
             return
         co = session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
-                          .where(col(TaskCoOwner.task_id).in_(task_ids))).all()
+                          .where(ids_in(session, col(TaskCoOwner.task_id), task_ids))).all()
         for task_id in task_ids:
             self._co_owners[task_id] = []
         for task_id, person_id in co:
             self._co_owners[task_id].append(person_id)
-        owners = session.exec(select(Task.owner_id).where(col(Task.id).in_(task_ids))).all()
+        owners = session.exec(select(Task.owner_id).where(ids_in(session, col(Task.id), task_ids))).all()
         wanted = ({p for _, p in co} | set(owners)) - self._people.keys()
         if wanted:
-            self._people.update((must(p.id), p) for p in session.exec(select(Person).where(col(Person.id).in_(wanted))).all())
+            self._people.update((must(p.id), p) for p in session.exec(select(Person).where(ids_in(session, col(Person.id), wanted))).all())
 
     def forget_rows(self) -> None:
         """Drops the cached rows: a rollback expired them, and their session is gone."""
@@ -157,7 +157,7 @@ class _Run:
         wanted = sorted({f for f in force_ids if f is not None} - self._policies.keys())
         if wanted:
             for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)
-                                                    .where(col(TaskForce.id).in_(wanted))).all():
+                                                    .where(ids_in(session, col(TaskForce.id), wanted))).all():
                 self._policies[force_id] = effective(dict(overrides or {}))
 
     def all_policies(self, session: Session) -> list[Policy]:
@@ -301,7 +301,7 @@ def _lock_many(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int
     ids = sorted(set(row_ids))
     if not ids:
         return {}
-    return {r.id: r for r in session.execute(skip_locked(session, select(model).where(model.id.in_(ids)))).scalars()}
+    return {r.id: r for r in session.execute(skip_locked(session, select(model).where(ids_in(session, model.id, ids)))).scalars()}
 
 
 def _lock(session: Session, model: Any, row_id: int) -> Any:
@@ -444,7 +444,7 @@ def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[
     (rows from before the markers) gets its marker, so the next run's query leaves it out."""
     taken = set(session.exec(
         select(col(SweepLog.task_id), col(SweepLog.target), col(SweepLog.due), col(SweepLog.step))
-        .where(SweepLog.kind == "remind", col(SweepLog.task_id).in_({t.task_id for t in targets}),
+        .where(SweepLog.kind == "remind", ids_in(session, col(SweepLog.task_id), {t.task_id for t in targets}),
                SweepLog.due >= run.today)
     ).all())
     todo = [t for t in targets if (t.task_id, t.name, t.due, t.days) not in taken]
@@ -476,7 +476,7 @@ def _mark_reminded(session: Session, run: _Run, steps: list[tuple[int, int | Non
     if node:
         session.execute(_MARK_NODE, node)
     if sent:
-        session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted({t for t, *_ in steps})))
+        session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, sorted({t for t, *_ in steps})))
                         .values(reminded_at=run.now))
 
 
@@ -523,7 +523,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
     targets = _untaken_steps(run, session, targets)
     tasks = _lock_many(session, Task, (t.task_id for t in targets))
     node_ids = [t.node_id for t in targets if t.node_id is not None and t.task_id in tasks]
-    nodes = {n.id: n for n in session.exec(select(TimeNode).where(col(TimeNode.id).in_(node_ids))).all()} if node_ids else {}
+    nodes = {n.id: n for n in session.exec(select(TimeNode).where(ids_in(session, col(TimeNode.id), node_ids))).all()} if node_ids else {}
     decided: dict[tuple, tuple[Task, str | None, date, int]] = {}
     nodes_by_name = {t.name: t.node_id for t in targets}
     steps: list[dict] = []
@@ -678,7 +678,7 @@ def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
 def _mark_nudged(session: Session, run: _Run, task_ids: list[int]) -> None:
     """The tasks' nudge marker, in the transaction that took their nudges."""
     if task_ids:
-        session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted(task_ids))).values(nudged_at=run.now))
+        session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, sorted(task_ids))).values(nudged_at=run.now))
 
 
 def _nudge_row(run: _Run, session: Session, task: Task, silent_since: datetime) -> dict:
@@ -918,7 +918,7 @@ _MARK_NODE_ESC = update(_NODES).where(_NODES.c.id == bindparam("b_id")).values(e
 def _close_all(session: Session, run: _Run, closing: dict[str, list[EscalationState]]) -> None:
     """Ends the episodes, one UPDATE per reason (there are five), and clears their markers."""
     for reason, states in sorted(closing.items()):
-        session.execute(update(_STATES).where(_STATES.c.id.in_(sorted(must(s.id) for s in states)))
+        session.execute(update(_STATES).where(ids_in(session, _STATES.c.id, sorted(must(s.id) for s in states)))
                         .values(status="closed", close_reason=reason, closed_at=run.now, next_at=None))
     _mark_closed(session, [s for states in closing.values() for s in states])
 
@@ -932,7 +932,7 @@ def _mark_opened(session: Session, opened: list[tuple[int, int | None, date]]) -
         session.execute(_MARK_DEADLINE_ESC, deadline)
     if node:
         session.execute(_MARK_NODE_ESC, node)
-        session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted({t for t, n, _ in opened if n is not None})))
+        session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, sorted({t for t, n, _ in opened if n is not None})))
                         .values(esc_live=True))
 
 
@@ -944,11 +944,11 @@ def _mark_closed(session: Session, states: list[EscalationState]) -> None:
     deadline = sorted({s.task_id for s in states if s.node_id is None})
     node = sorted({s.node_id for s in states if s.node_id is not None})
     if deadline:
-        session.execute(update(_TASKS).where(_TASKS.c.id.in_(deadline)).values(esc_due=None))
+        session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, deadline)).values(esc_due=None))
     if node:
-        session.execute(update(_NODES).where(_NODES.c.id.in_(node)).values(esc_due=None))
+        session.execute(update(_NODES).where(ids_in(session, _NODES.c.id, node)).values(esc_due=None))
     still = exists().where(_STATES.c.task_id == _TASKS.c.id, _STATES.c.status == "open")
-    session.execute(update(_TASKS).where(_TASKS.c.id.in_(sorted({s.task_id for s in states})))
+    session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, sorted({s.task_id for s in states})))
                     .values(esc_live=still))
 
 
@@ -971,7 +971,7 @@ def _rows_by_id(session: Session, model: Any, row_ids: Iterable[int]) -> dict[in
     ids = sorted(set(row_ids))
     if not ids:
         return {}
-    return {r.id: r for r in session.exec(select(model).where(col(model.id).in_(ids))).all()}
+    return {r.id: r for r in session.exec(select(model).where(ids_in(session, col(model.id), ids))).all()}
 
 
 def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]) -> int:
@@ -985,16 +985,16 @@ def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]
         return 0
     live_rows = session.exec(select(col(EscalationState.task_id), col(EscalationState.target),
                                     col(EscalationState.node_id), col(EscalationState.due)).where(
-        col(EscalationState.task_id).in_(ids), literal_in(EscalationState.status, "open"))).all()
+        ids_in(session, col(EscalationState.task_id), ids), literal_in(EscalationState.status, "open"))).all()
     live = {(task_id, target) for task_id, target, _, _ in live_rows}
     # A candidate with a live episode had no marker (rows from before the markers): it gets one now.
     wanted = set(items)
     _mark_opened(session, [(t, n, due) for t, _, n, due in live_rows if (t, n) in wanted])
     earlier = set(session.exec(select(EscalationState.task_id, EscalationState.target).distinct().where(
-        col(EscalationState.task_id).in_(ids))).all())
+        ids_in(session, col(EscalationState.task_id), ids))).all())
     last: dict[int, int] = dict(session.exec(
         select(EscalationState.task_id, func.max(EscalationState.episode))
-        .where(col(EscalationState.task_id).in_(ids)).group_by(col(EscalationState.task_id))).all())
+        .where(ids_in(session, col(EscalationState.task_id), ids)).group_by(col(EscalationState.task_id))).all())
     rows: list[dict] = []
     for task_id, node_id in sorted(items, key=lambda x: (x[0], x[1] or 0)):
         task = tasks.get(task_id)
@@ -1088,7 +1088,7 @@ def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
 def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) -> int:
     """Fires the due levels of ``climbs`` (see ``_climb``) and adds each episode's move to ``moves``."""
     earlier: dict[int, list[EscalationStep]] = {c.state_id: [] for c in climbs}
-    for step in session.exec(select(EscalationStep).where(col(EscalationStep.state_id).in_(earlier.keys()))
+    for step in session.exec(select(EscalationStep).where(ids_in(session, col(EscalationStep.state_id), earlier.keys()))
                              .order_by(col(EscalationStep.level))).all():
         earlier[step.state_id].append(step)
     # A level already written is another process's (or an earlier run's) doing: that episode is left alone.
@@ -1096,12 +1096,12 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
     task_ids = {c.task.id for c in climbs}
     co_owners: dict[int, list[int]] = {}
     for task_id, person_id in session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
-                                           .where(col(TaskCoOwner.task_id).in_(task_ids))).all():
+                                           .where(ids_in(session, col(TaskCoOwner.task_id), task_ids))).all():
         co_owners.setdefault(task_id, []).append(person_id)
     leads: dict[int, list[int]] = {}
     force_ids = {c.task.force_id for c in climbs if c.task.force_id is not None}
     for force_id, person_id in session.exec(select(ForceMember.force_id, ForceMember.person_id).where(
-            col(ForceMember.force_id).in_(force_ids), col(ForceMember.is_lead) == True)).all():  # noqa: E712
+            ids_in(session, col(ForceMember.force_id), force_ids), col(ForceMember.is_lead) == True)).all():  # noqa: E712
         leads.setdefault(force_id, []).append(person_id)
     # Into the session: level_notice, owner_label and leaders_of then find every row without a query.
     people = _rows_by_id(session, Person, {c.task.owner_id for c in climbs} | {p for ps in co_owners.values() for p in ps}

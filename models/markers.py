@@ -33,52 +33,51 @@ from models.status import OPEN, sql_in
 
 _OPEN = sql_in("status", OPEN)
 
-_TASK_REMINDED = "EXISTS (SELECT 1 FROM sweeplog s WHERE s.task_id = task.id AND s.kind = 'remind')"
-_TASK_NUDGED = "EXISTS (SELECT 1 FROM sweeplog s WHERE s.task_id = task.id AND s.kind = 'nudge')"
-_TASK_EPISODES = "EXISTS (SELECT 1 FROM escalationstate e WHERE e.task_id = task.id AND e.status = 'open')"
-_NODE_MARKED = ("(EXISTS (SELECT 1 FROM sweeplog s WHERE s.task_id = timenode.task_id AND s.kind = 'remind') "
-                "OR EXISTS (SELECT 1 FROM escalationstate e WHERE e.node_id = timenode.id AND e.status = 'open'))")
-
-# Each statement recomputes markers from the log, with the rows it may set when all are refreshed (the others
-# keep their NULLs, so a migration of a million tasks rewrites only those the logs name).
-_REFRESH: tuple[tuple[str, str], ...] = (
-    # The deadline's latest step taken (fewest days before), for its current date.
-    (f"""UPDATE task SET remind_due = CASE WHEN {_OPEN} THEN due END, remind_step = CASE WHEN {_OPEN} THEN (
-          SELECT min(s.step) FROM sweeplog s WHERE s.task_id = task.id AND s.kind = 'remind'
-          AND s.target = 'deadline' AND s.due = task.due) END,
-        reminded_at = (SELECT max(s.created_at) FROM sweeplog s WHERE s.task_id = task.id AND s.kind = 'remind')""",
-     _TASK_REMINDED),
-    ("""UPDATE task SET nudged_at = (SELECT max(s.created_at) FROM sweeplog s
-          WHERE s.task_id = task.id AND s.kind = 'nudge')""", _TASK_NUDGED),
-    ("""UPDATE task SET esc_due = (SELECT max(e.due) FROM escalationstate e WHERE e.task_id = task.id
-          AND e.status = 'open' AND e.node_id IS NULL),
-        esc_live = EXISTS (SELECT 1 FROM escalationstate e WHERE e.task_id = task.id AND e.status = 'open')""",
-     _TASK_EPISODES),
-    ("""UPDATE timenode SET remind_due = CASE WHEN done_at IS NULL THEN due END, remind_step = CASE
-          WHEN done_at IS NULL THEN (SELECT min(s.step) FROM sweeplog s WHERE s.task_id = timenode.task_id
-          AND s.kind = 'remind' AND s.target = 'node:' || CAST(timenode.id AS VARCHAR) AND s.due = timenode.due) END,
-        esc_due = (SELECT max(e.due) FROM escalationstate e WHERE e.node_id = timenode.id AND e.status = 'open')""",
-     _NODE_MARKED),
+# Set-based: each statement joins one aggregate of a log to the rows it marks (``{only}`` narrows the
+# aggregate to the tasks named), so a migration of a million tasks touches only the rows the logs name.
+_SET = (
+    # The deadline's latest step taken (fewest days before), for its current date, on open tasks.
+    f"""UPDATE task SET remind_due = task.due, remind_step = agg.step
+        FROM (SELECT task_id, due, min(step) AS step FROM sweeplog WHERE kind = 'remind' AND target = 'deadline'
+              {{only}} GROUP BY task_id, due) AS agg
+        WHERE agg.task_id = task.id AND agg.due = task.due AND task.{_OPEN}""",
+    """UPDATE task SET reminded_at = agg.at
+        FROM (SELECT task_id, max(created_at) AS at FROM sweeplog WHERE kind = 'remind' {only} GROUP BY task_id) AS agg
+        WHERE agg.task_id = task.id""",
+    """UPDATE task SET nudged_at = agg.at
+        FROM (SELECT task_id, max(created_at) AS at FROM sweeplog WHERE kind = 'nudge' {only} GROUP BY task_id) AS agg
+        WHERE agg.task_id = task.id""",
+    """UPDATE task SET esc_live = TRUE
+        FROM (SELECT DISTINCT task_id FROM escalationstate WHERE status = 'open' {only}) AS agg
+        WHERE agg.task_id = task.id""",
+    """UPDATE task SET esc_due = agg.due
+        FROM (SELECT task_id, max(due) AS due FROM escalationstate WHERE status = 'open' AND node_id IS NULL {only}
+              GROUP BY task_id) AS agg
+        WHERE agg.task_id = task.id""",
+    """UPDATE timenode SET remind_due = timenode.due, remind_step = agg.step
+        FROM (SELECT target, due, min(step) AS step FROM sweeplog WHERE kind = 'remind' AND target LIKE 'node:%' {only}
+              GROUP BY target, due) AS agg
+        WHERE agg.target = 'node:' || CAST(timenode.id AS VARCHAR) AND agg.due = timenode.due
+          AND timenode.done_at IS NULL""",
+    """UPDATE timenode SET esc_due = agg.due
+        FROM (SELECT node_id, max(due) AS due FROM escalationstate WHERE status = 'open' AND node_id IS NOT NULL {only}
+              GROUP BY node_id) AS agg
+        WHERE agg.node_id = timenode.id""",
 )
-# A step the log does not hold for the current date leaves no marker.
-_TIDY = ("UPDATE task SET remind_due = NULL WHERE remind_step IS NULL AND remind_due IS NOT NULL",
-         "UPDATE timenode SET remind_due = NULL WHERE remind_step IS NULL AND remind_due IS NOT NULL")
+_RESET = ("""UPDATE task SET remind_due = NULL, remind_step = NULL, reminded_at = NULL, nudged_at = NULL,
+               esc_due = NULL, esc_live = FALSE WHERE id IN :ids""",
+          "UPDATE timenode SET remind_due = NULL, remind_step = NULL, esc_due = NULL WHERE task_id IN :ids")
 
 
 def refresh(conn: Connection, task_ids: Iterable[int] | None = None) -> None:
-    """Recomputes the markers of every task and node (or of these tasks and their nodes) from the logs."""
+    """Recomputes the markers of every task and node (or of these tasks and their nodes) from the logs.
+    Every marker starts out empty, so the whole refresh only sets; a partial one empties those tasks' first."""
     if task_ids is None:
-        for sql, rows in _REFRESH:
-            conn.execute(text(f"{sql} WHERE {rows}"))
-        for sql in _TIDY:
-            conn.execute(text(sql))
+        for sql in _SET:
+            conn.execute(text(sql.format(only="")))
         return
     ids = sorted(set(task_ids))
     for i in range(0, len(ids), 10_000):
         chunk = {"ids": ids[i:i + 10_000]}
-        for sql, _ in _REFRESH:
-            where = "task_id IN :ids" if sql.lstrip().startswith("UPDATE timenode") else "id IN :ids"
-            conn.execute(text(f"{sql} WHERE {where}").bindparams(bindparam("ids", expanding=True)), chunk)
-        for sql in _TIDY:
-            where = "task_id IN :ids" if sql.startswith("UPDATE timenode") else "id IN :ids"
-            conn.execute(text(f"{sql} AND {where}").bindparams(bindparam("ids", expanding=True)), chunk)
+        for sql in (*_RESET, *(s.format(only="AND task_id IN :ids") for s in _SET)):
+            conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), chunk)

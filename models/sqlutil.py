@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnClause, Select, literal_column, text
+from sqlalchemy import JSON, ColumnClause, Integer, Select, any_, bindparam, literal_column, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import psycopg as _psycopg  # noqa: F401  (the dialect's processors)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
@@ -41,7 +44,7 @@ def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]],
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        return _unnest_insert(session, model.__table__, rows, tuple(conflict), tuple(returning))
+        return _recordset_insert(session, model.__table__, rows, tuple(conflict), tuple(returning))
     stmt = _insert_ignore_many_stmt(session.get_bind().dialect.name, model.__table__, tuple(conflict),
                                     tuple(returning))
     # A list of parameter sets runs as SQLAlchemy's "insertmanyvalues": INSERT … VALUES (…), (…) … RETURNING,
@@ -49,46 +52,47 @@ def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]],
     return [tuple(r) for r in session.execute(stmt, rows).all()]
 
 
-# PostgreSQL: one array per column, whatever the number of rows. A multi-row VALUES list binds
-# rows × columns parameters (6,500 for 500 outbox rows), which the server parses and plans anew for each
-# page; ``unnest`` binds one parameter per column, so a chunk of rows is one short statement.
+# PostgreSQL: the rows as one JSON document, unpacked by the server. A multi-row VALUES list binds rows ×
+# columns parameters (6,500 for 500 outbox rows), compiled, sent and parsed anew for each page; one array per
+# column escapes every quote of every text in Python; ``json_to_recordset`` takes one parameter that the C
+# JSON encoder writes, and the server's JSON parser reads.
 _PG = postgresql.dialect()
 
 
 @lru_cache(maxsize=64)
-def _unnest_sql(table: Any, names: tuple[str, ...], conflict: tuple[str, ...], returning: tuple[str, ...]) -> Any:
-    casts = []
-    for i, name in enumerate(names):
-        column = table.c[name]
-        if isinstance(column.type, JSON):  # sent as text, turned into JSON by the server
-            casts.append((f"CAST(:p{i} AS TEXT[])", f"u.c{i}::json"))
-        else:
-            casts.append((f"CAST(:p{i} AS {column.type.compile(dialect=_PG)}[])", f"u.c{i}"))
+def _recordset_sql(table: Any, names: tuple[str, ...], conflict: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    is_json = tuple(isinstance(table.c[n].type, JSON) for n in names)
+    defs = ", ".join(f'"{n}" {"json" if j else table.c[n].type.compile(dialect=_PG)}'
+                     for n, j in zip(names, is_json, strict=True))
+    # A JSON column's None is stored as JSON null, as SQLAlchemy's own inserts store it.
+    values = ", ".join(f"""COALESCE(x."{n}", 'null'::json)""" if j else f'x."{n}"' for n, j in zip(names, is_json, strict=True))
     target = f"({', '.join(conflict)})" if conflict else ""
-    sql = (f'INSERT INTO "{table.name}" ({", ".join(names)}) '
-           f'SELECT {", ".join(c for _, c in casts)} FROM unnest({", ".join(a for a, _ in casts)}) '
-           f'AS u({", ".join(f"c{i}" for i in range(len(names)))}) '
+    sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
+           f"SELECT {values} FROM json_to_recordset(CAST(:rows AS json)) AS x({defs}) "
            f'ON CONFLICT {target} DO NOTHING RETURNING {", ".join(returning)}')
-    return text(sql), tuple(isinstance(table.c[n].type, JSON) for n in names)
+    processors = tuple(None if j else table.c[n].type.bind_processor(postgresql.psycopg.dialect())
+                       for n, j in zip(names, is_json, strict=True))
+    return text(sql), processors
 
 
-def _unnest_insert(session: Session, table: Any, rows: list[dict[str, Any]], conflict: tuple[str, ...],
-                   returning: tuple[str, ...]) -> list[tuple]:
-    """``insert_ignore_many`` on PostgreSQL: ``INSERT … SELECT … FROM unnest(arrays) ON CONFLICT DO NOTHING
-    RETURNING``, one statement for the rows. JSON values are serialised as SQLAlchemy does (``None`` as JSON
-    ``null``), so the rows read back exactly as the ORM's inserts write them."""
+def _json_default(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()  # an aware datetime keeps its offset; the server reads it as such
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _recordset_insert(session: Session, table: Any, rows: list[dict[str, Any]], conflict: tuple[str, ...],
+                      returning: tuple[str, ...]) -> list[tuple]:
+    """``insert_ignore_many`` on PostgreSQL: ``INSERT … SELECT … FROM json_to_recordset(:rows) ON CONFLICT DO
+    NOTHING RETURNING``, one statement and one parameter for the rows. Values pass through their column type's
+    bind processing first (e.g. UTCDateTime: aware values only, in UTC)."""
     names = tuple(rows[0])
-    stmt, is_json = _unnest_sql(table, names, conflict, returning)
-    dialect = session.get_bind().dialect
-    params = {}
-    for i, (name, as_json) in enumerate(zip(names, is_json, strict=True)):
-        values = [r[name] for r in rows]
-        if as_json:
-            values = [json.dumps(v) for v in values]
-        elif (process := table.c[name].type.bind_processor(dialect)) is not None:
-            values = [process(v) for v in values]  # e.g. UTCDateTime: aware values only, in UTC
-        params[f"p{i}"] = values
-    return [tuple(r) for r in session.execute(stmt, params).all()]
+    stmt, processors = _recordset_sql(table, names, conflict, returning)
+    active = [(n, p) for n, p in zip(names, processors, strict=True) if p is not None]
+    if active:
+        rows = [{**r, **{n: p(r[n]) for n, p in active}} for r in rows]
+    doc = json.dumps(rows, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return [tuple(r) for r in session.execute(stmt, {"rows": doc}).all()]
 
 
 _Select = TypeVar("_Select", bound=Select[Any])
@@ -100,6 +104,15 @@ def skip_locked(session: Session, query: _Select) -> _Select:
     if session.get_bind().dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
+
+
+def ids_in(session: Session, column: Any, ids: Iterable[int]) -> Any:
+    """``column IN (ids)``; on PostgreSQL ``column = ANY(:ids)`` with one array parameter, so a chunk's
+    500 ids are one bound value, not 500 placeholders compiled and parsed anew for every statement."""
+    values = sorted(set(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer)))
+    return column.in_(values)
 
 
 def literal_in(column: Any, *values: str) -> Any:
