@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, and_, bindparam, case, exists, or_, text, true, update
+from sqlalchemy import Select, Table, and_, case, exists, or_, text, true, update
 from sqlalchemy import null as sa_null
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Engine
@@ -42,7 +42,7 @@ from models.escalation import must
 from models.i18n import Day, Msg
 from models.org import calendar_for
 from models.policy import DEFAULT, Policy, effective
-from models.sqlutil import ids_in, insert_ignore, insert_ignore_many, literal_in, skip_locked
+from models.sqlutil import ids_in, insert_ignore, insert_ignore_many, literal_in, skip_locked, update_many
 from models.status import OPEN  # LIVE: ix_task_live_due's predicate; OPEN: reminders apply
 from models.tables import (
     NODE_ESC_CHECK_SQL,
@@ -456,11 +456,6 @@ def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[
 
 _TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 _NODES: Table = TimeNode.__table__  # type: ignore[attr-defined]
-# Reusable bound statements for the markers (models/markers.py), one executemany per chunk.
-_MARK_DEADLINE = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
-                  .values(remind_due=bindparam("b_due"), remind_step=bindparam("b_step")))
-_MARK_NODE = (update(_NODES).where(_NODES.c.id == bindparam("b_id"))
-              .values(remind_due=bindparam("b_due"), remind_step=bindparam("b_step")))
 
 
 def _mark_reminded(session: Session, run: _Run, steps: list[tuple[int, int | None, date, int]], *,
@@ -469,15 +464,13 @@ def _mark_reminded(session: Session, run: _Run, steps: list[tuple[int, int | Non
     (``sent``: also the task's ``reminded_at``) or found taken already."""
     if not steps:
         return
-    deadline = [dict(b_id=t, b_due=due, b_step=days) for t, n, due, days in steps if n is None]
-    node = [dict(b_id=n, b_due=due, b_step=days) for _, n, due, days in steps if n is not None]
-    if deadline:
-        session.execute(_MARK_DEADLINE, deadline)
-    if node:
-        session.execute(_MARK_NODE, node)
-    if sent:
-        session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, sorted({t for t, *_ in steps})))
-                        .values(reminded_at=run.now))
+    told = {"reminded_at": run.now} if sent else {}
+    update_many(session, _TASKS, [dict(id=t, remind_due=due, remind_step=days) for t, n, due, days in steps if n is None],
+                **told)
+    update_many(session, _NODES, [dict(id=n, remind_due=due, remind_step=days) for _, n, due, days in steps if n is not None])
+    by_node_only = {t for t, n, *_ in steps if n is not None} - {t for t, n, *_ in steps if n is None}
+    if sent and by_node_only:
+        session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, by_node_only)).values(reminded_at=run.now))
 
 
 def _remind(run: _Run, session: Session, target: _Target) -> int:
@@ -907,12 +900,6 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
 
 
 _STATES: Table = EscalationState.__table__  # type: ignore[attr-defined]
-# Reusable bound statements: a chunk's episodes moved on (level, next level's time) in one executemany.
-_MOVE = (update(_STATES).where(_STATES.c.id == bindparam("b_id"))
-         .values(level=bindparam("b_level"), next_at=bindparam("b_next")))
-_MARK_DEADLINE_ESC = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
-                      .values(esc_due=bindparam("b_due"), esc_live=True))
-_MARK_NODE_ESC = update(_NODES).where(_NODES.c.id == bindparam("b_id")).values(esc_due=bindparam("b_due"))
 
 
 def _close_all(session: Session, run: _Run, closing: dict[str, list[EscalationState]]) -> None:
@@ -926,12 +913,10 @@ def _close_all(session: Session, run: _Run, closing: dict[str, list[EscalationSt
 def _mark_opened(session: Session, opened: list[tuple[int, int | None, date]]) -> None:
     """The markers of episodes (task, node or None, due) opened in this transaction: the deadline's or the
     node's ``esc_due``, and the task's ``esc_live``."""
-    deadline = [dict(b_id=t, b_due=due) for t, n, due in opened if n is None]
-    node = [dict(b_id=n, b_due=due) for _, n, due in opened if n is not None]
-    if deadline:
-        session.execute(_MARK_DEADLINE_ESC, deadline)
+    update_many(session, _TASKS, [dict(id=t, esc_due=due) for t, n, due in opened if n is None], esc_live=True)
+    node = [dict(id=n, esc_due=due) for _, n, due in opened if n is not None]
     if node:
-        session.execute(_MARK_NODE_ESC, node)
+        update_many(session, _NODES, node)
         session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, sorted({t for t, n, _ in opened if n is not None})))
                         .values(esc_live=True))
 
@@ -1075,13 +1060,12 @@ def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
         levels = due_levels(moments, state.level, run.now)
         if not levels:
             upcoming = [m for m in moments[state.level + 1:] if m > run.now]
-            moves.append(dict(b_id=state.id, b_level=state.level, b_next=upcoming[0] if upcoming else None))
+            moves.append(dict(id=state.id, level=state.level, next_at=upcoming[0] if upcoming else None))
             continue
         climbs.append(_Climb(state, task, node, policy, moments, levels))
     _close_all(session, run, closing)
     written = _fire(run, session, climbs, moves) if climbs else 0
-    if moves:
-        session.execute(_MOVE, moves)
+    update_many(session, _STATES, moves)  # the episodes moved on: level, next level's time
     return written
 
 
@@ -1160,7 +1144,7 @@ def _fire(run: _Run, session: Session, climbs: list[_Climb], moves: list[dict]) 
             skipped = []
         level = max(state.level, c.levels[-1])
         later = c.moments[level + 1:]
-        moves.append(dict(b_id=state.id, b_level=level, b_next=max(later[0], run.now) if later else None))
+        moves.append(dict(id=state.id, level=level, next_at=max(later[0], run.now) if later else None))
     # Unique (state, level): with the episodes locked nobody else writes these; if one did, the chunk is
     # rolled back and redone an item per transaction, where the per-item checks see it.
     taken = insert_ignore_many(session, EscalationStep, step_rows, conflict=["state_id", "level"], returning=["id"])

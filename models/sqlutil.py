@@ -8,10 +8,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnClause, Integer, Select, any_, bindparam, literal_column, text
+from sqlalchemy import JSON, ColumnClause, Integer, Select, any_, bindparam, literal_column, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.postgresql import psycopg as _psycopg  # noqa: F401  (the dialect's processors)
+from sqlalchemy.dialects.postgresql import psycopg as _psycopg
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
@@ -57,6 +57,7 @@ def insert_ignore_many(session: Session, model: Any, rows: list[dict[str, Any]],
 # column escapes every quote of every text in Python; ``json_to_recordset`` takes one parameter that the C
 # JSON encoder writes, and the server's JSON parser reads.
 _PG = postgresql.dialect()
+_PSYCOPG = _psycopg.dialect()  # whose bind processors SQLAlchemy applies before psycopg sees a value
 
 
 @lru_cache(maxsize=64)
@@ -70,7 +71,7 @@ def _recordset_sql(table: Any, names: tuple[str, ...], conflict: tuple[str, ...]
     sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
            f"SELECT {values} FROM json_to_recordset(CAST(:rows AS json)) AS x({defs}) "
            f'ON CONFLICT {target} DO NOTHING RETURNING {", ".join(returning)}')
-    processors = tuple(None if j else table.c[n].type.bind_processor(postgresql.psycopg.dialect())
+    processors = tuple(None if j else table.c[n].type.bind_processor(_PSYCOPG)
                        for n, j in zip(names, is_json, strict=True))
     return text(sql), processors
 
@@ -93,6 +94,38 @@ def _recordset_insert(session: Session, table: Any, rows: list[dict[str, Any]], 
         rows = [{**r, **{n: p(r[n]) for n, p in active}} for r in rows]
     doc = json.dumps(rows, default=_json_default, ensure_ascii=False, separators=(",", ":"))
     return [tuple(r) for r in session.execute(stmt, {"rows": doc}).all()]
+
+
+@lru_cache(maxsize=64)
+def _update_many_stmt(dialect: str, table: Any, names: tuple[str, ...], constants: tuple[str, ...]) -> Any:
+    if dialect != "postgresql":  # one executemany of a bound UPDATE
+        return update(table).where(table.c.id == bindparam("b_id")).values(
+            {n: bindparam(f"b_{n}") for n in names} | {c: bindparam(f"c_{c}") for c in constants})
+    defs = ", ".join(["id INTEGER", *(f'"{n}" {table.c[n].type.compile(dialect=_PG)}' for n in names)])
+    sets = ", ".join([*(f'"{n}" = x."{n}"' for n in names), *(f'"{c}" = :c_{c}' for c in constants)])
+    return text(f'UPDATE "{table.name}" SET {sets} FROM json_to_recordset(CAST(:rows AS json)) AS x({defs}) '
+                f'WHERE "{table.name}".id = x.id')
+
+
+def update_many(session: Session, table: Any, rows: list[dict[str, Any]], **constants: Any) -> None:
+    """Sets each row's columns (``rows``: dicts with ``id`` and the same other keys) and ``constants`` on
+    all of them: on PostgreSQL one ``UPDATE … FROM json_to_recordset``, elsewhere one executemany."""
+    if not rows:
+        return
+    names = tuple(k for k in rows[0] if k != "id")
+    dialect = session.get_bind().dialect.name
+    stmt = _update_many_stmt(dialect, table, names, tuple(sorted(constants)))
+    fixed = {f"c_{c}": v for c, v in constants.items()}
+    if dialect != "postgresql":
+        session.execute(stmt, [{"b_id": r["id"], **{f"b_{n}": r[n] for n in names}, **fixed} for r in rows])
+        return
+    processors = [(n, p) for n in names if (p := table.c[n].type.bind_processor(_PSYCOPG)) is not None]
+    if processors:
+        rows = [{**r, **{n: p(r[n]) for n, p in processors}} for r in rows]
+    if constants:  # bound through SQLAlchemy's types: a text() parameter has none
+        stmt = stmt.bindparams(*(bindparam(f"c_{c}", type_=table.c[c].type) for c in constants))
+    doc = json.dumps(rows, default=_json_default, separators=(",", ":"))
+    session.execute(stmt, {"rows": doc, **fixed})
 
 
 _Select = TypeVar("_Select", bound=Select[Any])
