@@ -365,15 +365,20 @@ def _policy_groups(run: _Run, session: Session, fields: set[str]) -> list[tuple[
 
 
 def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: date, last: date,
-                        due_col: Any, since_col: Any) -> Any:
+                        due_col: Any, since_col: Any) -> tuple[Any, Any]:
     """The reminder step due now for a row with date ``due_col`` (from ``first`` to ``last``), as a SQL
     CASE giving the step's days, NULL when none is due. ``due_reminder`` decides for every date, policy
     and priority once, without the row's ``since``: with it, the latest step passed by ``now`` is the one
     (``passed[-1]``) if ``since`` is not after it, and there is none otherwise, so the row's condition is
-    ``since <= step.at``. The arms are grouped by decision, so a date all policies agree on is one arm."""
+    ``since <= step.at``. The arms are grouped by decision, so a date all policies agree on is one arm.
+
+    Second, the step every policy and priority that has one due for a date agrees on, as a CASE of the date
+    alone (NULL where they differ): a row whose marker holds that step is not due, whatever its policy, so a
+    query can drop it before reading its task."""
     groups = _policy_groups(run, session, _REMIND_FIELDS)
     high = col(Task.priority) == "high"
     arms: list[tuple[Any, int]] = []
+    same: list[tuple[Any, int]] = []
     day = first
     while day <= last:
         decided: dict[tuple[int, datetime], list[Any]] = {}
@@ -386,8 +391,11 @@ def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: d
         whole = len(groups) * 2
         for (days, at), who in decided.items():
             arms.append((and_(due_col == day, since_col <= at, *([] if len(who) == whole else [or_(*who)])), days))
+        if len({days for days, _ in decided}) == 1:
+            same.append((due_col == day, next(iter(decided))[0]))
         day += timedelta(days=1)
-    return case(*arms, else_=sa_null()) if arms else sa_null()
+    unanimous = case(*same, else_=sa_null()) if same else sa_null()
+    return (case(*arms, else_=sa_null()) if arms else sa_null()), unanimous
 
 
 def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
@@ -402,10 +410,10 @@ def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
         with session_scope(conn) as session:
             cal = run.calendar(session, ws_id)
             horizon = reminder_horizon(run.today, calendar=cal, max_days=max_days)
-            deadline_step = _reminder_steps_due(run, session, cal, run.today, horizon, col(Task.due),
-                                                col(Task.created_at))
-            node_step = _reminder_steps_due(run, session, cal, run.today, horizon, col(TimeNode.due),
-                                            col(TimeNode.created_at))
+            deadline_step, _ = _reminder_steps_due(run, session, cal, run.today, horizon, col(Task.due),
+                                                   col(Task.created_at))
+            node_step, node_same = _reminder_steps_due(run, session, cal, run.today, horizon, col(TimeNode.due),
+                                                       col(TimeNode.created_at))
         # ix_task_remind holds every column read here: an index-only range over the window's open deadlines.
         deadlines = sa_select(col(Task.id).label("task_id"), col(Task.due).label("due"),
                               deadline_step.label("step"), col(Task.remind_due).label("taken_due"),
@@ -420,6 +428,9 @@ def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
                           col(TimeNode.remind_due).label("taken_due"), col(TimeNode.remind_step).label("taken_step"),
                           ).join(Task, col(Task.id) == TimeNode.task_id).where(
             col(TimeNode.done_at).is_(None), col(TimeNode.due) >= run.today, col(TimeNode.due) <= horizon,
+            # Nodes whose marker holds the step all policies agree on are dropped before their task is read.
+            or_(col(TimeNode.remind_due).is_(None), col(TimeNode.remind_due) != col(TimeNode.due),
+                col(TimeNode.remind_step).is_(None), node_same.is_(None), col(TimeNode.remind_step) != node_same),
             col(Task.workspace_id) == ws_id, literal_in(Task.status, *OPEN)).subquery()
         yield from _pages(conn, sa_select(nodes.c.task_id, nodes.c.node_id, nodes.c.due, nodes.c.step).where(
             nodes.c.step.is_not(None), _not_taken(nodes.c)),
@@ -760,12 +771,20 @@ def _ended_episodes(run: _Run, conn: Connection) -> Iterator[int]:
     """Live episodes whose date may no longer be overdue work (``_why_ended`` decides), found from the
     rows that changed: tasks with a live episode that are no longer open or whose deadline moved, and nodes
     with a live episode that are done or moved (the markers' partial indexes hold only those)."""
-    live = literal_in(EscalationState.status, "open")
-    ids: Callable[[Session, list[Any]], Iterator[int]] = lambda _s, rows: (state_id for state_id, in rows)  # noqa: E731
-    yield from _pages(conn, sa_select(col(EscalationState.id)).where(live, col(EscalationState.task_id).in_(
-        sa_select(col(Task.id)).where(text(TASK_ESC_CHECK_SQL)))), (col(EscalationState.id),), ids)
-    yield from _pages(conn, sa_select(col(EscalationState.id)).where(live, col(EscalationState.node_id).in_(
-        sa_select(col(TimeNode.id)).where(text(NODE_ESC_CHECK_SQL)))), (col(EscalationState.id),), ids)
+    yield from _pages(conn, sa_select(col(Task.id)).where(text(TASK_ESC_CHECK_SQL)), (col(Task.id),),
+                      lambda session, rows: _live_episodes(session, [t for t, in rows]))
+    yield from _pages(conn, sa_select(col(TimeNode.task_id), col(TimeNode.id)).where(text(NODE_ESC_CHECK_SQL)),
+                      (col(TimeNode.id),), lambda session, rows: _live_episodes(
+                          session, [t for t, _ in rows], node_ids=[n for _, n in rows]))
+
+
+def _live_episodes(session: Session, task_ids: list[int], *, node_ids: list[int] | None = None) -> list[int]:
+    """The live episodes of these tasks (or of these nodes of theirs), through the live-episode index."""
+    query = select(col(EscalationState.id)).where(literal_in(EscalationState.status, "open"),
+                                                  ids_in(session, col(EscalationState.task_id), task_ids))
+    if node_ids is not None:
+        query = query.where(ids_in(session, col(EscalationState.node_id), node_ids))
+    return list(session.exec(query.order_by(col(EscalationState.id))).all())
 
 
 def _end(state: EscalationState, reason: str, now: datetime) -> None:
