@@ -12,6 +12,7 @@ import os
 import re
 import string
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 LANGS = ("zh", "en")
@@ -33,7 +34,10 @@ def register(entries: Mapping[str, Mapping[str, str]]) -> None:
         _CATALOG[key] = dict(texts)
 
 
+@lru_cache(maxsize=256)
 def normalise_lang(lang: str | None) -> str:
+    """``zh`` or ``en`` for what a person or a setting calls their language (pure: cached, as every message
+    rendered asks it twice)."""
     if not lang:
         return DEFAULT_LANG
     lang = lang.lower()

@@ -148,6 +148,14 @@ class Task(SQLModel, table=True):
         ),
         # The escalations sweep: overdue deadlines without a live episode (only those not yet escalated are in
         # the index), and tasks whose live episodes may have ended (done, cancelled, deadline moved).
+        # The node reminders' join: an open task's policy inputs, without a visit to its row.
+        Index(
+            "ix_task_open_policy",
+            "id",
+            postgresql_include=["workspace_id", "force_id", "priority"],
+            postgresql_where=text(TASK_OPEN_SQL),
+            sqlite_where=text(TASK_OPEN_SQL),
+        ),
         Index(
             "ix_task_unescalated",
             "due",

@@ -55,6 +55,8 @@ def upgrade() -> None:
                     **_where(f"{OPEN} AND last_progress_at IS NULL"))
     op.create_index('ix_task_remind', 'task', ['due'], postgresql_include=[
         "id", "workspace_id", "force_id", "priority", "created_at", "remind_due", "remind_step"], **_where(OPEN))
+    op.create_index('ix_task_open_policy', 'task', ['id'], postgresql_include=["workspace_id", "force_id", "priority"],
+                    **_where(OPEN))
     op.create_index('ix_task_unescalated', 'task', ['due'], postgresql_include=["id"],
                     **_where(f"{OPEN} AND esc_due IS NULL"))
     op.create_index('ix_task_esc_check', 'task', ['id'], **_where(TASK_CHECK))
@@ -70,6 +72,7 @@ def downgrade() -> None:
     op.drop_index('ix_timenode_unescalated', table_name='timenode', **_where("done_at IS NULL AND esc_due IS NULL"))
     op.drop_index('ix_timenode_open_due', table_name='timenode', **_where("done_at IS NULL"))
     op.drop_index('ix_task_esc_check', table_name='task', **_where(TASK_CHECK))
+    op.drop_index('ix_task_open_policy', table_name='task', **_where(OPEN))
     op.drop_index('ix_task_unescalated', table_name='task', **_where(f"{OPEN} AND esc_due IS NULL"))
     op.drop_index('ix_task_remind', table_name='task', **_where(OPEN))
     op.drop_index('ix_task_open_unreported', table_name='task', **_where(f"{OPEN} AND last_progress_at IS NULL"))
