@@ -205,10 +205,18 @@ class Seeded:
             self.url = _pg_db_url(base, self._made_db)
         engine = make_engine(self.url)
         try:
+            from models.migrate import current
+
+            before = current(engine)
             upgrade(engine)
             found = load_province(engine)
             if found is not None and found.tasks == self.tasks:
                 self.log(f"# province on {self.kind}: reused {self.url} ({found.tasks:,} tasks)")
+                if current(engine) != before:  # migrated just now: statistics and visibility as after a seed
+                    from bench.province import analyze
+
+                    self.log(f"# province on {self.kind}: migrated from {before}; VACUUM ANALYZE")
+                    analyze(engine)
                 self.province = found
                 return found
             if found is not None:

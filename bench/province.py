@@ -344,7 +344,7 @@ def seed(engine: Engine, *, tasks: int, today: date, rng_seed: int = 1, people: 
         L.finish()
     with engine.begin() as conn:
         markers.refresh(conn)  # what the history above took, on the rows (models/markers.py)
-    _analyze(engine)
+    analyze(engine)
     map_force = min(force_ids, key=lambda f: (abs(sizes[f] - 300), f))
     counts = {**L.counts, **{f"state:{k}": v for k, v in sorted(ctx.states.items())}}
     return Province(
@@ -370,7 +370,7 @@ def _bisect(cum: list[float], x: float) -> int:
     return min(len(cum) - 1, bisect.bisect_right(cum, x))
 
 
-def _analyze(engine: Engine) -> None:
+def analyze(engine: Engine) -> None:
     """Fresh statistics, and (PostgreSQL) the visibility map set, as autovacuum keeps it on a live database:
     without it the sweeps' index-only scans would visit the heap of a freshly loaded table."""
     if engine.dialect.name == "postgresql":

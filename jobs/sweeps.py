@@ -3,7 +3,9 @@
 through ``jobs/isolation.py``; the briefings job gathers what these sweeps hold, ``jobs/briefings.py``.)
 
 A sweep selects what is due through an index, so its cost follows what is due, not what exists, and
-streams the candidates a page at a time (keyset pagination), so its memory follows a page. Reminders,
+streams the candidates a page at a time (keyset pagination), so its memory follows a page. What a sweep
+already did is also marked on the task or node row (``models/markers.py``), so the index entries it reads
+are those still due, not every task near its deadline. Reminders,
 nudges and escalations handle 500 items a transaction, set-based (rows, people and leader chains
 loaded once per chunk, multi-row inserts, notice numbers reserved per chunk); notices handle each
 item in its own short transaction. Either way the rows are locked (on PostgreSQL ``FOR UPDATE SKIP
@@ -400,9 +402,10 @@ def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: d
 
 def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
     """The deadlines and time nodes with a reminder step due and not yet taken, streamed a page at a time
-    through the partial indexes on live tasks' and open nodes' due dates. The step due for each date and
-    policy is decided once (``_reminder_steps_due``) and the steps already taken are dropped by an
-    anti-join, both in SQL: the rows read are those due, not every date in the reminder window."""
+    through the covering partial indexes on open tasks' and open nodes' due dates. The step due for each
+    date and policy is decided once (``_reminder_steps_due``) and the step already taken is read from the
+    row's marker (models/markers.py), both in SQL and inside the index: no row is read from the table or
+    the log to learn that it is not due."""
     with session_scope(conn) as session:
         max_days = max(max(p.remind_days, default=0) for p in run.all_policies(session))
         workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
@@ -599,9 +602,10 @@ def sweep_nudges(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_TZ,
 
 def _silent_tasks(run: _Run, conn: Connection) -> Iterator[int]:
     """Live tasks silent for their policy's stale_days, not nudged since and not reminded today, streamed a
-    page at a time in two halves, each through its partial index: tasks reported on (by last report), tasks
-    never reported on (by creation). The cutoff is computed once per distinct stale_days in force and every
-    check is in the query, so the rows read are the tasks to nudge."""
+    page at a time in two halves, each through its covering partial index: tasks reported on (by last
+    report), tasks never reported on (by creation). The cutoff is computed once per distinct stale_days in
+    force and every check is in the query (the nudge and reminder markers are in the index), so the rows
+    read are the tasks to nudge."""
     with session_scope(conn) as session:
         groups = _policy_groups(run, session, {"stale_days"})
         workspaces = [must(ws_id) for ws_id in session.exec(select(Workspace.id)).all()]
