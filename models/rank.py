@@ -8,7 +8,7 @@ so an idle department does not top the table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -54,8 +54,34 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = SINCE_DAYS, force_i
     """The table, best first; one aggregate query grouped in SQL, so its cost does not grow with a loop
     over units. ``policies``: the task forces' policies when the caller has them (a digest run loads
     them once); otherwise the overrides are read once, for ``force_id`` alone when it is given."""
-    today = ctx.today
     fresh_cutoff = _fresh_cutoff(ctx, _stale_days(ctx, force_id, policies))
+    q = _aggregate(ctx, by, since_days=since_days, fresh_cutoff=fresh_cutoff)
+    if force_id is not None:
+        q = q.where(col(Task.force_id) == force_id)
+    return _ranked(ctx.session.execute(q).all())
+
+
+def rankings_by_force(ctx: Ctx, force_ids: Sequence[int], policies: Mapping[int, Policy], *,
+                      since_days: int = SINCE_DAYS) -> dict[int, list[RankRow]]:
+    """Each task force's department table (``ranking(ctx, "dept", force_id=…)`` for every force given), in
+    one aggregate query grouped by force and department: a digest run's standings for many forces at once."""
+    if not force_ids:
+        return {}
+    wanted = set(force_ids)
+    fresh_cutoff = _fresh_cutoff(ctx, _stale_days(ctx, None, {f: p for f, p in policies.items() if f in wanted}))
+    force = col(Task.force_id)
+    q = _aggregate(ctx, "dept", since_days=since_days, fresh_cutoff=fresh_cutoff, per=force)
+    q = q.where(force.in_(list(wanted)))
+    rows: dict[int, list[tuple]] = {f: [] for f in force_ids}
+    for row in ctx.session.execute(q).all():
+        rows[int(row[0])].append(tuple(row[1:]))
+    return {f: _ranked(r) for f, r in rows.items()}
+
+
+def _aggregate(ctx: Ctx, by: str, *, since_days: int, fresh_cutoff, per=None):
+    """The grouped counts per unit (and per ``per`` column first, when given): unit id, name, done, done on
+    time, live, overdue, fresh."""
+    today = ctx.today
     since = ctx.now - timedelta(days=since_days)
     key = col(Task.department_id) if by == "dept" else col(Task.force_id)
     status, due, done_at = col(Task.status), col(Task.due), col(Task.done_at)
@@ -64,25 +90,30 @@ def ranking(ctx: Ctx, by: str = "dept", *, since_days: int = SINCE_DAYS, force_i
     # done_at is a UTC timestamp and the deadline a local day: compare the day it was done on.
     unit = Department if by == "dept" else TaskForce
     unit_id, unit_name = col(unit.id), col(unit.name)
-    q = (
-        sa_select(  # sqlmodel's select is typed for up to four columns
-            key,
-            unit_name,
-            func.sum(case((and_(done, done_at >= since), 1), else_=0)),
-            func.sum(case((and_(done, done_at >= since, _local_date(done_at, ctx) <= due), 1), else_=0)),
-            func.sum(case((live, 1), else_=0)),
-            func.sum(case((and_(status.in_(OPEN), due < today), 1), else_=0)),  # overdue: models.status
-            func.sum(case((and_(live, func.coalesce(col(Task.last_progress_at), col(Task.created_at)) >= fresh_cutoff), 1),
-                          else_=0)),
-        )
+    figures = (
+        key,
+        unit_name,
+        func.sum(case((and_(done, done_at >= since), 1), else_=0)),
+        func.sum(case((and_(done, done_at >= since, _local_date(done_at, ctx) <= due), 1), else_=0)),
+        func.sum(case((live, 1), else_=0)),
+        func.sum(case((and_(status.in_(OPEN), due < today), 1), else_=0)),  # overdue: models.status
+        func.sum(case((and_(live, func.coalesce(col(Task.last_progress_at), col(Task.created_at)) >= fresh_cutoff), 1),
+                      else_=0)),
+    )
+    groups = (key, unit_name) if per is None else (per, key, unit_name)
+    return (
+        sa_select(*((per,) if per is not None else ()), *figures)  # sqlmodel's select is typed for up to four columns
         .join(unit, unit_id == key)  # the unit's name in the same statement
         .where(col(Task.workspace_id) == ctx.ws.id)
-        .group_by(key, unit_name)
+        .group_by(*groups)
     )
-    if force_id is not None:
-        q = q.where(col(Task.force_id) == force_id)
+
+
+def _ranked(rows: Iterable[Sequence]) -> list[RankRow]:
+    """(unit, name, done, on time, live, overdue, fresh) rows as the table: scored, best first, ties sharing
+    a rank; units with nothing done or live are left out."""
     scored = []
-    for _unit, name, n_done, n_on_time, n_live, n_overdue, n_fresh in ctx.session.execute(q).all():
+    for _unit, name, n_done, n_on_time, n_live, n_overdue, n_fresh in rows:
         n_done, n_on_time, n_live, n_overdue, n_fresh = (int(x or 0) for x in (n_done, n_on_time, n_live, n_overdue, n_fresh))
         if n_done + n_live == 0:
             continue
