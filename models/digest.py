@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Date, Integer, String, and_, case, cast, func, literal, null, or_, union_all
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import col
 
 from models import rank
 from models.context import Ctx
@@ -142,12 +142,14 @@ def _classified(ctx: Ctx, force_ids: list[int], policies: Mapping[int, Policy], 
     task_id, force, status = col(Task.id), col(Task.force_id), col(Task.status)
     due, start, progress = col(Task.due), col(Task.start_date), col(Task.progress)
     done_at, created_at = col(Task.done_at), col(Task.created_at)
-    in_chunk = select(Task.id).where(force.in_(force_ids))
+    # A light needs only the open nodes due by the latest "soon" bound (earlier ones are passed: red), and the
+    # earliest of them: read through the open-node index, bounded by what is red or soon, not by every node.
+    latest = max(th.soon_by for th in ths.values())
     nodes = (sa_select(col(TimeNode.task_id).label("task_id"), func.min(col(TimeNode.due)).label("due"))
-             .where(col(TimeNode.done_at).is_(None), col(TimeNode.task_id).in_(in_chunk))
+             .where(col(TimeNode.done_at).is_(None), col(TimeNode.due) <= latest)
              .group_by(col(TimeNode.task_id)).subquery("open_nodes"))
-    pending = (sa_select(col(ExtensionRequest.task_id).label("task_id"))
-               .where(col(ExtensionRequest.status) == "pending", col(ExtensionRequest.task_id).in_(in_chunk))
+    pending = (sa_select(col(ExtensionRequest.task_id).label("task_id"))  # the requests waiting (few)
+               .where(col(ExtensionRequest.status) == "pending")
                .group_by(col(ExtensionRequest.task_id)).subquery("pending"))
     today_ = literal(today, Date())
     live, open_ = status.in_(LIVE), status.in_(OPEN)
@@ -209,14 +211,13 @@ def build_many(ctx: Ctx, forces: list[TaskForce], *, days: int = 7,
     t = _classified(ctx, ids, pol, since)
     green = and_(t.c.live == 1, t.c.red == 0, t.c.yellow == 0, t.c.idle == 0)  # done_requested is green
     grey = and_(t.c.red == 0, t.c.yellow == 0, t.c.idle == 1)
-    totals: dict[int, dict[str, int]] = {}
-    for row in ctx.session.execute(
-        sa_select(t.c.force_id, func.sum(t.c.red), func.sum(t.c.yellow), func.sum(case((green, 1), else_=0)),
-                  func.sum(case((grey, 1), else_=0)), *(func.sum(t.c[name]) for name in SECTIONS[1:]))
-        .group_by(t.c.force_id)
-    ).all():
-        totals[int(row[0])] = dict(zip(("red", "yellow", "green", "grey", *SECTIONS[1:]), (int(x or 0) for x in row[1:]),
-                                       strict=True))
+    others = tuple(name for name in SECTIONS if name not in ("red", "yellow"))  # red and yellow are lights too
+    counted = ("red", "yellow", "green", "grey", *others)
+    counts = sa_select(t.c.force_id.label("force_id"), func.sum(t.c.red).label("n_red"),
+                       func.sum(t.c.yellow).label("n_yellow"), func.sum(case((green, 1), else_=0)).label("n_green"),
+                       func.sum(case((grey, 1), else_=0)).label("n_grey"),
+                       *(func.sum(t.c[name]).label(f"n_{name}") for name in others)
+                       ).group_by(t.c.force_id).subquery("counts")
     # The first MAX_LINES of each section, per force: one ranked union, then the lines' columns joined in.
     parts = [sa_select(t.c.force_id, literal(name, String()).label("section"), t.c.id,
                        (t.c.due if order == "due" else cast(null(), Date())).label("k_day"),
@@ -227,7 +228,7 @@ def build_many(ctx: Ctx, forces: list[TaskForce], *, days: int = 7,
                                                       order_by=(member.c.k_day, member.c.k_at, member.c.id))
                        .label("rn")).subquery("ranked")
     task_id = col(Task.id)
-    lines = ctx.session.execute(
+    shown_lines = (
         sa_select(ranked.c.force_id, ranked.c.section, ranked.c.rn, task_id, col(Task.status), col(Task.progress),
                   col(Task.start_date), col(Task.due), col(Task.created_at), col(Task.last_progress_at),
                   col(Task.title), col(Task.blocked_reason), col(Person.name).label("owner_name"),
@@ -240,12 +241,24 @@ def build_many(ctx: Ctx, forces: list[TaskForce], *, days: int = 7,
         .outerjoin(ExtensionRequest, and_(col(ExtensionRequest.task_id) == task_id,
                                           col(ExtensionRequest.status) == "pending", col(Task.status).in_(LIVE)))
         .where(ranked.c.rn <= MAX_LINES)
+    ).subquery("shown")
+    # One statement: each force's counts, with its lines (a force with none still has its counts row), so
+    # the classification is computed once.
+    lines = ctx.session.execute(
+        sa_select(counts, *(c for c in shown_lines.c if c.name != "force_id"))
+        .select_from(counts.outerjoin(shown_lines, shown_lines.c.force_id == counts.c.force_id))
     ).all()
+    totals: dict[int, dict[str, int]] = {}
+    for r in lines:
+        if r.force_id not in totals:
+            totals[r.force_id] = {name: int(getattr(r, f"n_{name}") or 0) for name in counted}
     facts: dict[int, object] = {}
     nodes: dict[int, dict[int, tuple[str, date]]] = {}
     placed: dict[tuple[int, str], dict[int, int]] = {}
     extension: dict[int, tuple[int, date]] = {}  # a task's pending request (the newest, should there be two)
     for r in lines:
+        if r.section is None:
+            continue  # a force without a line to show: its counts only
         facts.setdefault(r.id, r)
         if r.node_name is not None:
             nodes.setdefault(r.id, {})[r.no] = (r.node_name, r.node_due)
