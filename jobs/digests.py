@@ -124,7 +124,7 @@ def _read_chunk(session: Session, *, ws_id: int, chunk: list[tuple[TaskForce, st
     for force_id, person_id, chat_user_id, lang in session.execute(
         sa_select(col(ForceMember.force_id), col(Person.id), col(Person.chat_user_id), col(Person.lang))
         .join(Person, col(Person.id) == ForceMember.person_id)
-        .where(col(ForceMember.force_id).in_(list(by_id)), ForceMember.is_lead == True)  # noqa: E712
+        .where(col(ForceMember.force_id).in_(list(by_id)), col(ForceMember.is_lead) == True)  # noqa: E712
         .order_by(col(ForceMember.force_id), col(Person.id))
     ).all():
         if not any(lead.id == person_id for lead in leads.get(force_id, ())):

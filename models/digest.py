@@ -1,14 +1,16 @@
 """周报: the weekly digest for each task-force lead — what changed, what is red, who is silent.
 
 The digest is data (``Digest``); ``present.digest`` words it. It costs what it shows: the lights of the
-force's live tasks are computed from a column query (no ORM objects, no cards), and cards are built only
-for the first ``MAX_LINES`` of each section; the rest is counted."""
+forces' tasks are classified and counted in SQL, grouped by force (``build_many``: one statement for the
+counts and the lines of any number of forces), and only the first ``MAX_LINES`` of each section are read
+as rows, their lights computed by ``lights.compute``; the rest is counted."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Date, Integer, String, and_, case, cast, func, literal, null, or_, union_all
 from sqlalchemy import select as sa_select
@@ -206,8 +208,8 @@ def build_many(ctx: Ctx, forces: list[TaskForce], *, days: int = 7,
         return {}
     since = ctx.now - timedelta(days=days)
     ids = [f.id for f in forces if f.id is not None]
-    pol = {fid: (policies or {}).get(fid) for fid in ids}
-    pol = {f.id: pol.get(f.id) or effective(f.policy) for f in forces if f.id is not None}
+    given = policies or {}
+    pol: dict[int, Policy] = {f.id: given.get(f.id) or effective(f.policy) for f in forces if f.id is not None}
     t = _classified(ctx, ids, pol, since)
     green = and_(t.c.live == 1, t.c.red == 0, t.c.yellow == 0, t.c.idle == 0)  # done_requested is green
     grey = and_(t.c.red == 0, t.c.yellow == 0, t.c.idle == 1)
@@ -252,7 +254,7 @@ def build_many(ctx: Ctx, forces: list[TaskForce], *, days: int = 7,
     for r in lines:
         if r.force_id not in totals:
             totals[r.force_id] = {name: int(getattr(r, f"n_{name}") or 0) for name in counted}
-    facts: dict[int, object] = {}
+    facts: dict[int, Any] = {}
     nodes: dict[int, dict[int, tuple[str, date]]] = {}
     placed: dict[tuple[int, str], dict[int, int]] = {}
     extension: dict[int, tuple[int, date]] = {}  # a task's pending request (the newest, should there be two)
@@ -274,7 +276,7 @@ def build_many(ctx: Ctx, forces: list[TaskForce], *, days: int = 7,
     for f in forces:
         assert f.id is not None
         d = Digest(force=f.name, since=since, until=ctx.now)
-        counts = totals.get(f.id, {})
+        figures = totals.get(f.id, {})
         for name in SECTIONS:
             shown = sorted(placed.get((f.id, name), {}).items(), key=lambda kv: kv[1])
             items = []
@@ -288,9 +290,9 @@ def build_many(ctx: Ctx, forces: list[TaskForce], *, days: int = 7,
                         now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=pol[f.id])
                 items.append(DigestItem(tid, r.title, r.status, r.owner_name or "?", r.due, light, r.blocked_reason,
                                         extension[tid][1] if tid in extension else None))
-            setattr(d, name, Section(items, counts.get(name, 0)))
+            setattr(d, name, Section(items, figures.get(name, 0)))
         d.standings = standings.get(f.id, [])
-        d.counts = {c: counts.get(c, 0) for c in ("red", "yellow", "green", "grey")}
+        d.counts = {c: figures.get(c, 0) for c in ("red", "yellow", "green", "grey")}
         d.calendar_missing = missing
         out[f.id] = d
     return out
