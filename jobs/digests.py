@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -17,6 +18,7 @@ from jobs.sweeps import DEFAULT_LANG, DEFAULT_TZ
 from models import digest, forces, outbox
 from models.calendar import WorkCalendar, local_today
 from models.context import Ctx
+from models.db import is_postgres
 from models.org import calendar_for
 from models.policy import Policy, effective
 from models.tables import ForceMember, Outbox, Person, TaskForce, Workspace
@@ -68,11 +70,11 @@ def sweep_digests(engine: Engine, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ, d
                     waiting = batch.waiting.get(force.id) if batch is not None else None
                     if batch is not None and not waiting:
                         continue  # every lead has this week's already (or the force has no lead)
+                    # The advisory lock is taken by _send_force together with the force's current status.
                     written += run_item(conn, f"digest force={force.id} ws={ws_id} week={week}",
                                         partial(_send_force, ws_id=ws_id, force=force, week=week, calendar=calendar,
                                                 policy=policy, now=now, tz=tz, default_lang=default_lang,
-                                                batch=batch),
-                                        lock=f"guatu:digest:{force.id}:{week}")
+                                                batch=batch))
     return written
 
 
@@ -151,8 +153,23 @@ def _key(force_id: int, week: str, person_id: int) -> str:
     return f"digest:{force_id}:{week}:{person_id}"
 
 
+def _claim(session: Session, force_id: int, week: str) -> bool:
+    """True if this transaction now builds the force's digest: it holds the force's advisory lock for the
+    week (PostgreSQL; another process holding it is building it) and the force is still open (it may have
+    been closed since the plan was read). One statement."""
+    status = sa_select(col(TaskForce.status)).where(col(TaskForce.id) == force_id).scalar_subquery()
+    if not is_postgres(session):
+        return session.execute(sa_select(status)).scalar() == "open"
+    locked, current = session.execute(sa_select(
+        func.pg_try_advisory_xact_lock(func.hashtext(f"guatu:digest:{force_id}:{week}")), status)).one()
+    return bool(locked) and current == "open"
+
+
 def _send_force(session: Session, *, ws_id: int, force: TaskForce, week: str, calendar: WorkCalendar, policy: Policy,
                 now: datetime, tz: ZoneInfo, default_lang: str, batch: _Chunk | None) -> int:
+    assert force.id is not None
+    if not _claim(session, force.id, week):
+        return 0  # another process is building it, or the force was closed since the plan was read
     if batch is not None:
         return _send_built(session, ws=batch.workspace, force=force, leads=batch.waiting[force.id], week=week,
                            calendar=calendar, policy=policy, now=now, tz=tz, default_lang=default_lang,
@@ -160,8 +177,8 @@ def _send_force(session: Session, *, ws_id: int, force: TaskForce, week: str, ca
     # The chunk could not be read: this force alone, everything read in its own transaction.
     ws = session.get(Workspace, ws_id)
     current = session.get(TaskForce, force.id)
-    if ws is None or ws.id is None or current is None or current.status != "open":
-        return 0  # closed or gone since the plan was read
+    if ws is None or ws.id is None or current is None:
+        return 0  # gone since the plan was read
     leads = [Lead(p.id, p.chat_user_id, p.lang) for p in forces.leads_of(session, current) if p.id is not None]
     sent = set(session.exec(select(Outbox.idempotency_key).where(
         col(Outbox.idempotency_key).in_([_key(current.id, week, lead.id) for lead in leads]))).all()) if leads else set()
