@@ -230,11 +230,14 @@ def scheduling_cost(engine: Engine, db_url: str, ids: dict, *, sample: int = 200
     partial_names: list[str] = []
     for idx in sorted(Task.__table__.indexes, key=lambda i: str(i.name)):  # type: ignore[attr-defined]
         pg, lite = idx.dialect_options["postgresql"], idx.dialect_options["sqlite"]
-        if pg.get("where") is None or not all(isinstance(e, Column) for e in idx.expressions):
+        if pg.get("where") is None:
+            continue
+        if not all(isinstance(e, Column) for e in idx.expressions):
+            partial_names.append(f"{idx.name} (an expression index: not copied, not counted)")
             continue
         Index(f"ix_bench_sched_{len(partial_names)}", *(indexed.c[e.name] for e in idx.expressions),
               postgresql_where=pg.get("where"), sqlite_where=lite.get("where"),
-              postgresql_include=pg.get("include") or [])
+              postgresql_include=[getattr(c, "name", c) for c in pg.get("include") or []])
         partial_names.append(str(idx.name))
     names = [c.name for c in columns]
 
