@@ -152,19 +152,31 @@ def _settle(engine: Engine) -> None:
 
 def digests(engine: Engine, ids: dict, *, now: datetime = NOW) -> list[dict]:
     """One digests run, every force's digest due: wall time, and digests written."""
+    from sqlalchemy import event
+
     from jobs.digests import sweep_digests
 
     with engine.begin() as conn:
         conn.execute(delete(Outbox).where(col(Outbox.kind) == "digest"))
-    started = time.perf_counter()
-    written = sweep_digests(engine, now, tz=TZ)
-    seconds = time.perf_counter() - started
+    statements = [0]
+
+    def count(*_args) -> None:
+        statements[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        started = time.perf_counter()
+        written = sweep_digests(engine, now, tz=TZ)
+        seconds = time.perf_counter() - started
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(Outbox).where(col(Outbox.kind) == "digest")).scalar_one()
     forces = len(ids["forces"])
     return [{"name": "digests", "key": "digests_s", "value": round(seconds, 2), "unit": "s",
              "note": f"{forces} task forces, {written} digests written ({n} in the outbox), one transaction a force; "
-                     f"{1000 * seconds / max(forces, 1):.1f} ms a force"}]
+                     f"{1000 * seconds / max(forces, 1):.1f} ms a force; {statements[0]:,} statements "
+                     f"({statements[0] / max(forces, 1):.1f} a force, BEGIN and COMMIT not counted)"}]
 
 
 def _agenda_once(engine: Engine, ids: dict, *, now: datetime) -> tuple[float, int]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_
-from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from models import audit, horizon, i18n, org, outbox, permissions, rank
@@ -259,19 +258,28 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
         for d, v in decisions_of(ctx, src):
             lines.append(AgendaLine("followup", "followup", 2, v.owner_name, task=v, text=d.text, origin=origin))
     red, hot_q = _red_or_blocked(ctx)
-    # The meeting's scope is the workspace's live work: "live" spelled as the partial index's predicate
-    # (ix_task_live_due) lets the count read live tasks only, not every task ever done.
-    in_ws = and_(col(Task.workspace_id) == ctx.ws.id, col(Task.status).in_(LIVE), hot_q)
-    n_hot = ctx.session.exec(select(func.count()).select_from(Task).where(in_ws)).one()
-    hot_rows = ctx.session.exec(select(Task).where(in_ws).order_by(case((red, 0), else_=1), col(Task.due), col(Task.id))
-                                .limit(max_hot)).all()
-    hot = sorted(views(ctx, list(hot_rows)), key=lambda v: (ORDER[v.light.color], v.due, v.id))
+    # Every count the agenda shows (red or blocked items, each task force's report, the horse race by
+    # department or by task force) from one grouped pass over the workspace's tasks (rank.tallies), not one
+    # scan per figure.
+    status = col(Task.status)
+    live = status.in_(LIVE)
+    counted = rank.tallies(ctx, case((and_(live, hot_q), 1), else_=0), case((status == "blocked", 1), else_=0))
+    n_hot = sum(t.extra[0] for t in counted.by_force.values())
+    # The lines themselves: the first red ones by deadline, then blocked ones, each walking the live tasks'
+    # deadline index (ix_task_live_due) in order and stopping at ``max_hot``.
+    in_ws = and_(col(Task.workspace_id) == ctx.ws.id, live)
+    hot_rows = list(ctx.session.exec(select(Task).where(in_ws, red).order_by(col(Task.due), col(Task.id))
+                                     .limit(max_hot)).all())
+    if len(hot_rows) < max_hot and len(hot_rows) < n_hot:
+        hot_rows += ctx.session.exec(select(Task).where(in_ws, status == "blocked", ~red.self_group())
+                                     .order_by(col(Task.due), col(Task.id)).limit(max_hot - len(hot_rows))).all()
+    hot = sorted(views(ctx, hot_rows), key=lambda v: (ORDER[v.light.color], v.due, v.id))
     for v in hot:
         lines.append(AgendaLine("hot", "hot", 3, v.owner_name, task=v))
     if n_hot > len(hot):
         lines.append(AgendaLine("hot", "more_hot", 0, count=n_hot - len(hot)))
     report_len = 10 if m.kind == "thematic" else 8
-    lines += _force_reports(ctx, report_len)
+    lines += _force_reports(ctx, report_len, counted)
     items = ctx.session.exec(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
                              .order_by(col(AgendaItem.late), col(AgendaItem.created_at), col(AgendaItem.id))).all()
     wanted = {i.presenter_id for i in items if i.presenter_id} | ({m.chair_id} if m.chair_id else set())
@@ -279,7 +287,7 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
     for item in items:
         lines.append(AgendaLine("topic", "topic", item.length_min, names.get(item.presenter_id, "—") if item.presenter_id else "—", text=item.topic,
                                 late=item.late))
-    ranking = rank.ranking(ctx, "dept") or rank.ranking(ctx, "force")
+    ranking = rank.table(ctx, "dept", counted) or rank.table(ctx, "force", counted)
     if ranking:
         n_top, n_bottom = race_sides(len(ranking))
         lines.append(AgendaLine("race", "race", 5, names.get(m.chair_id, "—") if m.chair_id else "—",
@@ -296,18 +304,16 @@ def build_agenda(ctx: Ctx, meeting_id: int, *, max_hot: int = 8) -> Agenda:
 MAX_REPORTS = 8  # oral reports a meeting can hear; the other task forces report in writing
 
 
-def _force_reports(ctx: Ctx, length: int) -> list[AgendaLine]:
-    """Task-force reports, those most in trouble first; one aggregate query grouped in SQL, not one per force."""
-    live = col(Task.status).in_(LIVE)
-    overdue = func.sum(case((and_(col(Task.due) < ctx.today, col(Task.status).in_(OPEN)), 1), else_=0))
-    blocked = func.sum(case((col(Task.status) == "blocked", 1), else_=0))
-    rows = ctx.session.execute(
-        sa_select(col(TaskForce.id), col(TaskForce.name), func.count(col(Task.id)), overdue, blocked)
-        .join(Task, col(Task.force_id) == TaskForce.id)
-        .where(col(TaskForce.workspace_id) == ctx.ws.id, col(TaskForce.status) == "open", live)
-        .group_by(col(TaskForce.id), col(TaskForce.name))
-        .order_by(overdue.desc(), blocked.desc(), col(TaskForce.name))
-    ).all()
+def _force_reports(ctx: Ctx, length: int, counted: rank.Tallies) -> list[AgendaLine]:
+    """Task-force reports, those most in trouble first: the open task forces with live tasks, their counts
+    from ``counted`` (rank.tallies; its extra sums: red or blocked, blocked)."""
+    sums = {f: (t.live, t.overdue, t.extra[1]) for f, t in counted.by_force.items() if f is not None and t.live}
+    # The open forces by name in the database's own order (its collation), the tie-break of the reports.
+    named = ctx.session.exec(select(TaskForce.id, TaskForce.name).where(
+        TaskForce.workspace_id == ctx.ws.id, TaskForce.status == "open").order_by(col(TaskForce.name))).all()
+    rows: list[tuple[int, str, int, int, int]] = sorted(
+        ((int(fid), name, *sums[fid]) for fid, name in named if fid in sums),
+        key=lambda r: (-r[3], -r[4]))  # stable: by name within equal counts
     shown = rows[:MAX_REPORTS]
     leads: dict[int, str] = {}
     if shown:
@@ -317,8 +323,7 @@ def _force_reports(ctx: Ctx, length: int) -> list[AgendaLine]:
             .order_by(col(ForceMember.id))
         ).all():
             leads.setdefault(fid, name)
-    out = [AgendaLine("report", "report", length, leads.get(fid, "—"), text=name, live=int(n or 0), overdue=int(o or 0),
-                      blocked=int(b or 0))
+    out = [AgendaLine("report", "report", length, leads.get(fid, "—"), text=name, live=n, overdue=o, blocked=b)
            for fid, name, n, o, b in shown]
     if len(rows) > MAX_REPORTS:
         out.append(AgendaLine("report", "written_reports", 0, count=len(rows) - MAX_REPORTS))
