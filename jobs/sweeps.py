@@ -22,9 +22,10 @@ quiet hours or on a day off wait for the next working morning, except for high-p
 
 from __future__ import annotations
 
+import json
 import logging
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -87,6 +88,20 @@ PAGE = 1_000  # candidates read at a time (keyset pagination): a sweep's memory 
 
 T = TypeVar("T")
 
+# The policies in force, by their stored overrides, shared by the process's runs: validating a thousand
+# forces' policies on every run of every sweep cost more than the sweep's own decisions. Sweeps only read them.
+_POLICIES: dict[str, Policy] = {}
+
+
+def _effective(overrides: Mapping[str, Any] | None) -> Policy:
+    key = json.dumps(overrides or {}, sort_keys=True, default=str)
+    policy = _POLICIES.get(key)
+    if policy is None:
+        if len(_POLICIES) >= 10_000:
+            _POLICIES.clear()
+        policy = _POLICIES[key] = effective(dict(overrides or {}))
+    return policy
+
 
 @dataclass
 class _Run:
@@ -118,7 +133,7 @@ class _Run:
     def policy(self, session: Session, force_id: int | None) -> Policy:
         if force_id not in self._policies:
             force = session.get(TaskForce, force_id) if force_id is not None else None
-            self._policies[force_id] = effective(force.policy) if force is not None else DEFAULT
+            self._policies[force_id] = _effective(force.policy) if force is not None else DEFAULT
         return self._policies[force_id]
 
     def load_people(self, session: Session, task_ids: set[int]) -> None:
@@ -160,13 +175,13 @@ class _Run:
         if wanted:
             for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)
                                                     .where(ids_in(session, col(TaskForce.id), wanted))).all():
-                self._policies[force_id] = effective(dict(overrides or {}))
+                self._policies[force_id] = _effective(overrides)
 
     def all_policies(self, session: Session) -> list[Policy]:
         """Every policy in force (the default and each task force's), to bound the candidate queries."""
         for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)).all():
             if force_id not in self._policies:
-                self._policies[force_id] = effective(dict(overrides or {}))
+                self._policies[force_id] = _effective(overrides)
         return [DEFAULT, *self._policies.values()]
 
     def read_on(self, send_at: datetime) -> date:
@@ -873,7 +888,7 @@ def _climb(run: _Run, session: Session, state_id: int) -> int:
         _mark_closed(session, [state])
         return 0
     task = must(task)
-    policy = Policy(**state.policy)  # frozen when the episode began
+    policy = _effective(state.policy)  # frozen when the episode began (a full policy: defaults add nothing)
     cal = run.calendar(session, task.workspace_id)
     moments = escalation.schedule_of(state) or level_moments(
         state.anchor, policy.escalate, remind_hour=policy.remind_hour, tz=run.tz, calendar=cal)
@@ -1076,7 +1091,7 @@ def _climb_chunk(run: _Run, session: Session, state_ids: list[int]) -> int:
             closing.setdefault(reason, []).append(state)
             continue
         task = must(task)
-        policy = Policy(**state.policy)  # frozen when the episode began
+        policy = _effective(state.policy)  # frozen when the episode began (a full policy: defaults add nothing)
         moments = escalation.schedule_of(state) or level_moments(
             state.anchor, policy.escalate, remind_hour=policy.remind_hour, tz=run.tz,
             calendar=run.calendar(session, task.workspace_id))
