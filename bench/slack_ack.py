@@ -9,9 +9,10 @@ The Slack Web API is a local stub (auth.test at start, App Home publishing after
 The web process is a child process of the benchmark (``--serve``), built like ``guatu serve`` with
 ``GUATU_SCHEDULER=off``; its peak RSS (``rss_mb``) is read from /proc after it has also answered
 ``/force map`` (the war map is drawn in a grandchild, ``present.warmap_png``). The second round runs
-with a separate worker process (``--sweep``) sweeping reminders, nudges and escalations back to back
-on a simulated day that advances a working day a pass, and delivering what they write
-(``ack_under_sweep_p99_ms``); its peak RSS is ``worker_rss_mb``.
+with a separate worker process (``--sweep``) doing a worker's pass over and over: reminders, nudges,
+escalations, briefings and delivery, at the province's ``now`` with its ``due_each`` of each due every
+pass (``ack_under_sweep_p99_ms``; the note says how many passes ran and how many messages they wrote
+and delivered); its peak RSS is ``worker_rss_mb``.
 
     python -m bench.slack_ack [--tasks N] [--db sqlite|postgres] [--requests K]
 
@@ -198,22 +199,36 @@ class _NullNotifier:
         return "1.1"
 
 
-def _sweep(db_url: str) -> None:
-    """The child: reminders, nudges and escalations back to back, then delivery, a working day later each pass."""
+def _sweep(db_url: str, at: str) -> None:
+    """The child: a worker's pass over and over (reminders, nudges, escalations, briefings, delivery), each
+    pass with the same messages due. ``at`` is the moment swept, ISO: the province's ``now``, when its
+    ``due_each`` reminders, nudges and 督办 levels are due and nothing else. Before each pass what the passes
+    wrote is forgotten (``bench.sweeps._forget_reminders``), so every pass has that much to do, as in the
+    sweeps suite. A pass swept at the real date instead (8 days after the seed) had 357k nudges and 165k
+    escalations due and took over 6 minutes: the first pass never ended while the acks were measured.
+    Prints one line a pass: passes, messages written, messages delivered."""
+    from bench.sweeps import _forget_reminders, _marks
+    from jobs.briefings import sweep_briefings
     from jobs.deliver import deliver
     from jobs.sweeps import sweep_escalations, sweep_nudges, sweep_reminders
 
     engine = make_engine(db_url)
-    day = datetime.now(TZ).replace(hour=9, minute=30, second=0, microsecond=0)
-    passes = written = 0
+    now = datetime.fromisoformat(at)
+    marks = _marks(engine)
+    passes = written = delivered = 0
     print("ready", flush=True)
     while True:
-        now = day + timedelta(days=passes)
+        _forget_reminders(engine, marks)
         for sweep in (sweep_reminders, sweep_nudges, sweep_escalations):
             written += sweep(engine, now=now, tz=TZ)
-        deliver(engine, _NullNotifier(), now=now, limit=2_000)
+        sweep_briefings(engine, now, tz=TZ)
+        while True:
+            stats = deliver(engine, _NullNotifier(), now=now, limit=2_000)
+            delivered += stats.sent
+            if stats.claimed < 2_000:
+                break
         passes += 1
-        print(f"{passes} {written}", flush=True)
+        print(f"{passes} {written} {delivered}", flush=True)
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -270,10 +285,12 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
     started = time.perf_counter()
     if province is not None:
         TEAM, USER, task_id = province.team_id, province.member_user, province.member_task_id
+        sweep_at, due = province.now, f"{len(province.due_reminders):,} due each"
         rows = [dict(name="seed", key=None, value=0.0, unit="s",
                      note=f"the province, seeded once: {province.tasks:,} tasks, {province.people:,} people")]
     else:
         task_id = seed(engine, tasks=tasks)
+        sweep_at, due = datetime.now(TZ).replace(hour=9, minute=30, second=0, microsecond=0), "what the seed left due"
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
@@ -293,7 +310,7 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
                                           "the ack (Slack allows 3000 ms)")
         rows += [dict(name="ack_p99", key="ack_p99_ms", value=round(_pct(worst, 99), 1), unit="ms",
                       note="both commands together, no worker running")]
-        sweeper = subprocess.Popen([sys.executable, "-m", "bench.slack_ack", "--sweep", db_url],
+        sweeper = subprocess.Popen([sys.executable, "-m", "bench.slack_ack", "--sweep", db_url, sweep_at.isoformat()],
                                    stdout=subprocess.PIPE, env=_child_env(), text=True)
         try:
             assert sweeper.stdout is not None
@@ -305,10 +322,10 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
                 times, _ = _measure(http, requests, make)
                 under += times
                 rows += _pair(f"{name}+sweeping", None, times, "")
-            passes = progress[-1].split() if progress else ["0", "0"]
+            passes, written, delivered = (int(v) for v in (progress[-1].split() if progress else ["0", "0", "0"]))
             rows += [dict(name="ack_under_sweep_p99", key="ack_under_sweep_p99_ms", value=round(_pct(under, 99), 1),
-                          unit="ms", note=f"a worker process sweeping meanwhile: {passes[0]} passes, "
-                                          f"{int(passes[1]):,} messages written and delivered")]
+                          unit="ms", note=f"a worker process sweeping meanwhile: {passes} passes of {due}, "
+                                          f"{written:,} messages written, {delivered:,} delivered")]
             rows += [dict(name="worker_rss", key="worker_rss_mb", value=round(_peak_rss_mb(sweeper.pid), 1), unit="MB",
                           note="peak RSS of the sweeping worker process")]
         finally:
@@ -332,13 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--requests", type=int, default=300, help="requests per command (default 300)")
     p.add_argument("--serve", nargs=2, metavar=("DB_URL", "STUB_URL"), help=argparse.SUPPRESS)
-    p.add_argument("--sweep", metavar="DB_URL", help=argparse.SUPPRESS)
+    p.add_argument("--sweep", nargs=2, metavar=("DB_URL", "AT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve:
         _serve(*args.serve)
         return 0
     if args.sweep:
-        _sweep(args.sweep)
+        _sweep(*args.sweep)
         return 0
     with fresh_db(args.db) as url:
         rows = run(args.tasks, url, requests=args.requests)
