@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,6 +45,7 @@ log = logging.getLogger("guatu.slack")
 
 # Waits between attempts to reach Slack at start: 1, 2, 4 … seconds, then every minute.
 START_BACKOFF = (1, 2, 4, 8, 16, 32, 60)
+SWITCH_INTERVAL = 0.001  # seconds (sys.setswitchinterval), see create_asgi
 
 
 @dataclass
@@ -137,6 +139,9 @@ def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int 
     """
     if not signing_secret:
         raise ValueError("serving Slack over HTTP needs the signing secret")
+    # A request's thread that comes back from the database waits for the GIL until a busy thread (a home being
+    # built) is made to let go, up to the switch interval: 5 ms by default, paid at each of its ~20 statements.
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     replays = ReplayGuard(engine)
 
     async def slack_events(request: Request) -> Response:
