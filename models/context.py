@@ -45,11 +45,12 @@ class Ctx:
         """The workspace's calendar (``org.calendar_for``): its overrides read afresh each time, the calendar
         built from them shared by every request that reads the same overrides, so its per-year prefix
         sums (730 day checks for two years) are built once a process, not once a request."""
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         from models.tables import CalendarOverride
 
-        rows = self.session.exec(select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.reason)
+        rows = self.session.exec(select(col(CalendarOverride.day), col(CalendarOverride.working),
+                                        col(CalendarOverride.reason))
                                  .where(CalendarOverride.workspace_id == self.ws.id)).all()
         key = (self.ws.id, tuple(sorted((d, bool(w), r or "") for d, w, r in rows)))
         with _CALENDARS_LOCK:

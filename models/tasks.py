@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
@@ -222,10 +223,11 @@ def _node_state(ctx: Ctx, status: str, node: TimeNode, yellow_days: int) -> str:
 T = TypeVar("T")
 
 
-def _loaded(ctx: Ctx, model: type[T], ids: set[int | None]) -> dict[int | None, T]:
+def _loaded(ctx: Ctx, model: type[T], ids: Iterable[int | None]) -> dict[int | None, T]:
     """The rows of ``model`` with these ids: those the session holds already (the caller, the task's force
     read by the permission check) without a query, the others in one."""
     found: dict[int | None, T] = {}
+    ids = set(ids)
     for i in ids:
         if i is not None and (obj := ctx.session.identity_map.get(identity_key(model, i))) is not None:
             found[i] = obj
