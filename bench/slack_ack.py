@@ -199,6 +199,7 @@ class _NullNotifier:
         return "1.1"
 
 
+MIN_PASSES, MAX_ROUNDS = 2, 8  # the acks under sweep go on until the worker has done MIN_PASSES passes
 DELIVER_EACH_PASS = 100  # delivery is paced (~18 messages/s here): a pass sends a slice, not its 3,000
 
 
@@ -310,6 +311,7 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
                                           "the ack (Slack allows 3000 ms)")
         rows += [dict(name="ack_p99", key="ack_p99_ms", value=round(_pct(worst, 99), 1), unit="ms",
                       note="both commands together, no worker running")]
+        rounds = 1
         sweeper = subprocess.Popen([sys.executable, "-m", "bench.slack_ack", "--sweep", db_url, sweep_at.isoformat()],
                                    stdout=subprocess.PIPE, env=_child_env(), text=True)
         try:
@@ -317,17 +319,23 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
             sweeper.stdout.readline()  # ready
             progress: list[str] = []
             threading.Thread(target=lambda: progress.extend(sweeper.stdout or []), daemon=True).start()
-            under: list[float] = []
-            began = time.perf_counter()
-            for name, make in commands:
-                times, _ = _measure(http, requests, make)
-                under += times
-                rows += _pair(f"{name}+sweeping", None, times, "")
+            # Rounds of both commands until the worker has finished MIN_PASSES passes (a pass takes 10-50 s here,
+            # more than a round of acks): every ack counted was answered while a pass was under way.
+            under: dict[str, list[float]] = {name: [] for name, _ in commands}
+            began, rounds = time.perf_counter(), 0
+            while rounds < MAX_ROUNDS and (rounds == 0 or len(progress) < MIN_PASSES):
+                for name, make in commands:
+                    under[name] += _measure(http, requests, make)[0]
+                rounds += 1
             took = time.perf_counter() - began
             passes, written, delivered = (int(v) for v in (progress[-1].split() if progress else ["0", "0", "0"]))
-            rows += [dict(name="ack_under_sweep_p99", key="ack_under_sweep_p99_ms", value=round(_pct(under, 99), 1),
-                          unit="ms", note=f"a worker process sweeping meanwhile ({took:.0f} s): {passes} passes of {due} "
-                                          f"(reminders, nudges, escalations), {written:,} messages written, "
+            for name, _ in commands:
+                rows += _pair(f"{name}+sweeping", None, under[name], "")
+            everything = [t for times in under.values() for t in times]
+            rows += [dict(name="ack_under_sweep_p99", key="ack_under_sweep_p99_ms", value=round(_pct(everything, 99), 1),
+                          unit="ms", note=f"{len(everything):,} acks ({rounds} rounds, {took:.0f} s) while a worker process "
+                                          f"swept: {passes} passes of {due} (reminders, nudges, escalations, briefings, "
+                                          f"{DELIVER_EACH_PASS} delivered a pass), {written:,} messages written, "
                                           f"{delivered:,} delivered")]
             rows += [dict(name="worker_rss", key="worker_rss_mb", value=round(_peak_rss_mb(sweeper.pid), 1), unit="MB",
                           note="peak RSS of the sweeping worker process")]
@@ -339,7 +347,7 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
         http.post("/slack/events", content=body, headers=headers).raise_for_status()
         time.sleep(1.0)
         rows += [dict(name="rss", key="rss_mb", value=round(_peak_rss_mb(pid), 1), unit="MB",
-                      note=f"peak RSS of the web process after {4 * requests + 4 * WARMUP} requests and a /force map "
+                      note=f"peak RSS of the web process after {2 * (requests + WARMUP) * (1 + rounds)} requests and a /force map "
                            f"(acked in {(time.perf_counter() - began - 1.0) * 1000:.0f} ms; drawn in a child process)")]
     return rows
 
