@@ -140,16 +140,19 @@ def _light_counts(ctx: Ctx, forces: list[TaskForce]) -> dict[int, dict[str, int]
     calendar = lists._MemoCalendar(ctx.calendar)
     # A light is a pure function of the facts, the day, the policy and the calendar (models.lights.compute):
     # remembered by exactly those, a force's lights are computed again only for the tasks that changed.
-    today = ctx.today
+    # The keys are flat tuples of dates, numbers and strings, which the garbage collector stops tracking: 8k
+    # remembered lights then add nothing to a full collection's pause.
+    context = (ctx.today, str(ctx.tz), tuple(sorted(ctx.calendar.overrides.items())))
     policy_keys = {i: p.model_dump_json() for i, p in policies.items()}
     memo = _LIGHTS
     if len(memo) > _LIGHTS_KEPT:
         memo.clear()
     for task_id, force_id, status, progress, start, due, created, last in rows:
-        facts = TaskFacts(status, progress, start, due, created, last, tuple(open_nodes.get(task_id, ())))
-        key = (facts, today, str(ctx.tz), policy_keys[force_id], ctx.calendar)
+        nodes = tuple(open_nodes.get(task_id, ()))
+        key = (status, progress, start, due, created, last, nodes, policy_keys[force_id], context)
         color = memo.get(key)
         if color is None:
+            facts = TaskFacts(status, progress, start, due, created, last, nodes)
             color = memo[key] = compute(facts, now=ctx.now, tz=ctx.tz, calendar=calendar,
                                         policy=policies[force_id]).color
         out[force_id][color] += 1
