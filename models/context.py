@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -12,6 +14,11 @@ from sqlmodel import Session
 
 from models.calendar import WorkCalendar, local_today
 from models.tables import Person, Workspace
+
+# Calendars by (workspace, its overrides): a WorkCalendar is immutable once built (its caches only fill).
+_CALENDARS: OrderedDict[tuple[Any, ...], WorkCalendar] = OrderedDict()
+_CALENDARS_LOCK = threading.Lock()
+_CALENDARS_KEPT = 64
 
 
 @dataclass
@@ -35,9 +42,28 @@ class Ctx:
 
     @cached_property
     def calendar(self) -> WorkCalendar:
-        from models.org import calendar_for
+        """The workspace's calendar (``org.calendar_for``): its overrides read afresh each time, the calendar
+        built from them shared by every request that reads the same overrides, so its per-year prefix
+        sums (730 day checks for two years) are built once a process, not once a request."""
+        from sqlmodel import col, select
 
-        return calendar_for(self.session, self.ws.id)
+        from models.tables import CalendarOverride
+
+        rows = self.session.exec(select(col(CalendarOverride.day), col(CalendarOverride.working),
+                                        col(CalendarOverride.reason))
+                                 .where(CalendarOverride.workspace_id == self.ws.id)).all()
+        key = (self.ws.id, tuple(sorted((d, bool(w), r or "") for d, w, r in rows)))
+        with _CALENDARS_LOCK:
+            cal = _CALENDARS.get(key)
+            if cal is not None:
+                _CALENDARS.move_to_end(key)
+                return cal
+        cal = WorkCalendar({d: (w, r) for d, w, r in key[1]})
+        with _CALENDARS_LOCK:
+            _CALENDARS[key] = cal
+            while len(_CALENDARS) > _CALENDARS_KEPT:
+                _CALENDARS.popitem(last=False)
+        return cal
 
     @property
     def today(self) -> date:

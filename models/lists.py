@@ -114,8 +114,10 @@ def lit(ctx: Ctx, *where: Any) -> list[Lit]:
             col(TimeNode.task_id).in_(matching), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no))).all():
         open_nodes.setdefault(task_id, []).append((name, due))
     force_ids = {r[1] for r in rows if r[1] is not None}
-    policies = {fid: effective(p) for fid, p in ctx.session.exec(
-        select(TaskForce.id, col(TaskForce.policy)).where(col(TaskForce.id).in_(force_ids))).all()} if force_ids else {}
+    # The forces as rows, kept for the request: the cards built next find them in the session (few rows).
+    force_rows = ctx.session.exec(select(TaskForce).where(col(TaskForce.id).in_(force_ids))).all() if force_ids else []
+    ctx.session.info.setdefault("guatu_kept", {}).update((id(f), f) for f in force_rows)
+    policies = {f.id: effective(f.policy) for f in force_rows}
     default = effective(None)
     calendar = _MemoCalendar(ctx.calendar)
     out = []

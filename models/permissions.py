@@ -271,6 +271,11 @@ def _subject(session: Session, actor: Person, force: TaskForce | None, task: Tas
              meeting: Meeting | None) -> Subject:
     if force is None and task is not None and task.force_id:
         force = session.get(TaskForce, task.force_id)
+    if force is not None:
+        # The session's identity map holds objects weakly: kept for the session's life, the force is found there
+        # by the next check and by the task's card in the same request instead of being read again.
+        kept = session.info.setdefault("guatu_kept", {})
+        kept[id(force)] = force
     return Subject(session, actor, force=force, task=task, meeting=meeting)
 
 

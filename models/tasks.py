@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import func
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
 from models import audit, escalation, forces, horizon, i18n, org, outbox, permissions
@@ -217,6 +220,23 @@ def _node_state(ctx: Ctx, status: str, node: TimeNode, yellow_days: int) -> str:
     return "soon" if soon else "upcoming"
 
 
+T = TypeVar("T")
+
+
+def _loaded(ctx: Ctx, model: type[T], ids: Iterable[int | None]) -> dict[int | None, T]:
+    """The rows of ``model`` with these ids: those the session holds already (the caller, the task's force
+    read by the permission check) without a query, the others in one."""
+    found: dict[int | None, T] = {}
+    ids = set(ids)
+    for i in ids:
+        if i is not None and (obj := ctx.session.identity_map.get(identity_key(model, i))) is not None:
+            found[i] = obj
+    missing = {i for i in ids if i is not None and i not in found}
+    if missing:
+        found.update((o.id, o) for o in ctx.session.exec(select(model).where(col(model.id).in_(missing))).all())  # type: ignore[attr-defined]
+    return found
+
+
 def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
     """Cards for many tasks with a fixed number of queries (no query per task)."""
     if not tasks:
@@ -243,13 +263,12 @@ def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
     notes = {u.task_id: u for u in ctx.session.exec(select(ProgressUpdate).where(col(ProgressUpdate.id).in_(last_ids))).all()}
     people_ids |= {e.requested_by_id for e in pending.values()} | {p for _, p in co_rows}
     people_ids |= {x.owner_id for x in subs} | {u.person_id for u in notes.values()}
-    people = {p.id: p for p in ctx.session.exec(select(Person).where(col(Person.id).in_(people_ids))).all()}
+    people = _loaded(ctx, Person, people_ids)
     dept_ids = {t.department_id for t in tasks if t.department_id}
     depts: dict[int | None, str] = {d.id: d.name for d in ctx.session.exec(
         select(Department).where(col(Department.id).in_(dept_ids))).all()} if dept_ids else {}
     force_ids = {t.force_id for t in tasks + subs if t.force_id}
-    force_rows = ctx.session.exec(select(TaskForce).where(col(TaskForce.id).in_(force_ids))).all() if force_ids else []
-    force_map = {f.id: f for f in force_rows}
+    force_map = _loaded(ctx, TaskForce, force_ids)
     lead_of = set(ctx.session.exec(select(ForceMember.force_id).where(
         ForceMember.person_id == ctx.actor.id, ForceMember.is_lead == True)).all())  # noqa: E712
     admin = org.has_role(ctx.session, ctx.actor, "admin")

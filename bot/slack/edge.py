@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 from starlette.requests import Request
@@ -116,6 +116,12 @@ class ReplayGuard:
 def _claim(engine: Engine, signature: str) -> bool:
     now = utcnow()
     with session_scope(engine) as session:
+        if engine.dialect.name == "postgresql":
+            # This commit need not wait for the disk (2 ms at the median, 10 ms at p99 on a loaded machine, on
+            # every request): a crash of the database within the WAL writer's delay (< 1 s) can forget a few
+            # signatures, and only a byte-identical replay arriving in that moment would then run twice. The
+            # command's own transaction still commits synchronously.
+            session.execute(text("SET LOCAL synchronous_commit = off"))
         inserted = insert_ignore(session, ProcessedRequest, dict(signature=signature, created_at=now),
                                  conflict=["signature"])
         if inserted and random.random() < 0.01:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -48,9 +49,15 @@ class HomeRefresher:
     of blocking a thread. The thread survives any error: it is logged and the next request goes on.
     """
 
-    def __init__(self, publish: Callable[[str, str], None], *, delay: float = 0.2) -> None:
+    def __init__(self, publish: Callable[[str, str], None], *, delay: float = 0.2, spacing: float = 0.0,
+                 nice: int = 0) -> None:
         self._publish = publish
         self._delay = delay
+        # A user's next publish waits this long after their last one ended: a burst of changes by one person
+        # (or one whose home is slow to build) is shown once more at the end, not rebuilt back to back.
+        self._spacing = spacing
+        self._nice = nice
+        self._done: dict[tuple[str, str], float] = {}  # when each user's last publish ended (for ``spacing``)
         self._due: dict[tuple[str, str], float] = {}
         self._cond = threading.Condition()
         self._closed = False
@@ -61,7 +68,10 @@ class HomeRefresher:
     def request(self, team_id: str, user_id: str, *, after: float | None = None) -> None:
         with self._cond:
             key = (team_id, user_id)
-            due = time.monotonic() + (self._delay if after is None else retry_after_seconds(after))
+            now = time.monotonic()
+            due = now + (self._delay if after is None else retry_after_seconds(after))
+            if after is None and self._spacing:
+                due = max(due, self._done.get(key, -self._spacing) + self._spacing)
             self._due[key] = min(due, self._due.get(key, due))
             self._cond.notify()
 
@@ -97,6 +107,8 @@ class HomeRefresher:
             return None
 
     def _run(self) -> None:
+        if self._nice:
+            _lower_priority(self._nice)
         while True:
             try:
                 key = self._next()
@@ -121,7 +133,21 @@ class HomeRefresher:
             finally:
                 with self._cond:
                     self._busy -= 1
+                    if self._spacing:
+                        self._done[key] = time.monotonic()
+                        if len(self._done) > 10_000:  # forget users whose spacing is long over
+                            cutoff = time.monotonic() - self._spacing
+                            self._done = {k: v for k, v in self._done.items() if v > cutoff}
                     self._cond.notify_all()
+
+
+def _lower_priority(nice: int) -> None:
+    """This thread at a lower CPU priority (Linux schedules threads one by one): a home being built must not
+    take the core a request's thread needs to answer within Slack's budget."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError) as exc:  # not Linux, or not permitted: the same thread, at the same priority
+        log.info("the home refresher keeps its priority: %s", exc)
 
 
 def _retry_after(exc: SlackApiError) -> float:
