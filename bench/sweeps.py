@@ -177,9 +177,10 @@ def scheduling_cost(engine: Engine, db_url: str, ids: dict, *, sample: int = 200
     Both ways write the task row; what each adds to schedule its reminders is all that is compared:
     - the common way adds 3 APScheduler ``add_job`` calls per task (one per reminder step) to a
       SQLAlchemyJobStore that already holds ``sample`` tasks' jobs;
-    - ours adds nothing but the row's entry in the partial index the sweeps read (``ix_task_live_due``):
-      measured as ``batch`` live rows inserted into two scratch copies of the task table, identical but
-      for that index, interleaved for ``rounds`` rounds; the median difference per row.
+    - ours adds nothing but the row's entries in the partial indexes the sweeps read
+      (``models.tables.SWEEP_TASK_INDEXES``): measured as ``batch`` live rows inserted into two scratch
+      copies of the task table, identical but for those indexes, interleaved for ``rounds`` rounds; the
+      median difference per row.
     The earlier totals (a task row with every index of the table, a transaction per task) stay as extra
     rows for comparison."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -230,12 +231,14 @@ def scheduling_cost(engine: Engine, db_url: str, ids: dict, *, sample: int = 200
     plain, indexed = (Table(name, scratch, *(Column(c.name, c.type, primary_key=c.primary_key, autoincrement=False)
                                               for c in columns))
                       for name in ("bench_sched_plain", "bench_sched_indexed"))
-    # The sweeps' indexes: the task table's partial ones (ix_task_live_due, and any a later migration adds),
-    # rebuilt on the scratch copy with the same columns, predicate and included columns.
+    # The sweeps' indexes (models.tables.SWEEP_TASK_INDEXES; the others serve lists and counts and are paid
+    # the same either way), rebuilt on the scratch copy with the same columns, predicate and included columns.
+    from models.tables import SWEEP_TASK_INDEXES
+
     partial_names: list[str] = []
     for idx in sorted(Task.__table__.indexes, key=lambda i: str(i.name)):  # type: ignore[attr-defined]
         pg, lite = idx.dialect_options["postgresql"], idx.dialect_options["sqlite"]
-        if pg.get("where") is None:
+        if idx.name not in SWEEP_TASK_INDEXES:
             continue
         if not all(isinstance(e, Column) for e in idx.expressions):
             partial_names.append(f"{idx.name} (an expression index: not copied, not counted)")

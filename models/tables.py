@@ -116,6 +116,10 @@ class ForceMember(SQLModel, table=True):
 
 TASK_LIVE_SQL = sql_in("status", LIVE)  # "status IN ('todo','active','blocked','done_requested')"
 TASK_OPEN_SQL = sql_in("status", OPEN)  # "status IN ('todo','active','blocked')"
+# The task indexes the sweeps read to find what is due: what scheduling a task's reminders, nudges and 督办
+# costs on top of its row (bench/sweeps.py ``scheduling_cost``). ix_task_live_due serves lists and counts.
+SWEEP_TASK_INDEXES = ("ix_task_remind", "ix_task_open_policy", "ix_task_open_progress", "ix_task_open_unreported",
+                      "ix_task_unescalated", "ix_task_esc_check")
 # The sweep markers (see ``models/markers.py``): what each sweep already did to a task or node, kept on the
 # row itself so that a sweep's candidate query is one index range whose entries are only what is due.
 TASK_ESC_CHECK_SQL = f"esc_live AND (NOT ({TASK_OPEN_SQL}) OR due <> esc_due)"

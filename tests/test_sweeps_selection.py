@@ -189,3 +189,10 @@ def test_the_random_cases_are_not_trivial(engine):
                 steps = reminder_steps(t.due, tz=TZ, calendar=cal, policy=DEFAULT)
                 taken += any(s.at <= now for s in steps)
     assert due > 20 and nudges > 20 and taken > 20
+
+
+def test_the_sweep_indexes_the_scheduling_bench_counts_are_the_task_tables():
+    from models.tables import SWEEP_TASK_INDEXES
+
+    names = {i.name for i in Task.__table__.indexes}
+    assert set(SWEEP_TASK_INDEXES) <= names
