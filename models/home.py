@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, union
+from sqlalchemy import func, union
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -18,6 +18,7 @@ from models import lists, org
 from models.context import Ctx
 from models.lights import GREEN, GREY, RED, YELLOW, TaskFacts, compute
 from models.policy import effective
+from models.sqlutil import ids_in
 from models.tables import ExtensionRequest, ForceMember, Task, TaskForce, TimeNode
 from models.tasks import LIVE, TaskView, views
 
@@ -125,10 +126,8 @@ def _light_counts(ctx: Ctx, forces: list[TaskForce]) -> dict[int, dict[str, int]
     # joined to the live-task condition instead, PostgreSQL hashed a scan of every open node of the province
     # (300k rows, 190 ms at 1M tasks); as an IN list, rendering 8k bound parameters took 70 ms of Python.
     if ctx.session.get_bind().dialect.name == "postgresql":
-        ids_param = bindparam("task_ids", [r[0] for r in rows], type_=ARRAY(Integer))
-        of_tasks: Any = col(TimeNode.task_id) == any_(ids_param)
         node_q = select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due)).where(
-            of_tasks, col(TimeNode.done_at).is_(None))
+            ids_in(ctx.session, col(TimeNode.task_id), [r[0] for r in rows]), col(TimeNode.done_at).is_(None))
     else:
         node_q = (select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
                   .join(Task, col(Task.id) == col(TimeNode.task_id)).where(*live, col(TimeNode.done_at).is_(None)))

@@ -68,7 +68,8 @@ def _recordset_sql(table: Any, names: tuple[str, ...], conflict: tuple[str, ...]
     # A JSON column's None is stored as JSON null, as SQLAlchemy's own inserts store it.
     values = ", ".join(f"""COALESCE(x."{n}", 'null'::json)""" if j else f'x."{n}"' for n, j in zip(names, is_json, strict=True))
     target = f"({', '.join(conflict)})" if conflict else ""
-    sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
+    columns = ", ".join(f'"{n}"' for n in names)
+    sql = (f'INSERT INTO "{table.name}" ({columns}) '
            f"SELECT {values} FROM json_to_recordset(CAST(:rows AS json)) AS x({defs}) "
            f'ON CONFLICT {target} DO NOTHING RETURNING {", ".join(returning)}')
     processors = tuple(None if j else table.c[n].type.bind_processor(_PSYCOPG)
