@@ -65,6 +65,7 @@ from models.tables import (
     Workspace,
 )
 from models.timing import (
+    Step,
     at_hour,
     due_levels,
     due_reminder,
@@ -87,6 +88,15 @@ SET_CHUNK = 500  # items handled in one transaction by a set-based sweep (multi-
 PAGE = 1_000  # candidates read at a time (keyset pagination): a sweep's memory follows a page
 
 T = TypeVar("T")
+
+# What a message to a person reads of them (``outbox.person_row``): the sweeps load these columns, not ORM rows.
+_PERSON_COLUMNS = (col(Person.id), col(Person.workspace_id), col(Person.chat_user_id), col(Person.lang))
+# What the reminders and nudges read of a task they lock.
+_TASK_COLUMNS = (col(Task.id), col(Task.workspace_id), col(Task.force_id), col(Task.owner_id), col(Task.title),
+                 col(Task.priority), col(Task.status), col(Task.progress), col(Task.start_date), col(Task.due),
+                 col(Task.created_at), col(Task.last_progress_at), col(Task.reminded_at))
+_NODE_COLUMNS = (col(TimeNode.id), col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due), col(TimeNode.created_at),
+                 col(TimeNode.done_at))
 
 # The policies in force, by their stored overrides, shared by the process's runs: validating a thousand
 # forces' policies on every run of every sweep cost more than the sweep's own decisions. Sweeps only read them.
@@ -114,8 +124,12 @@ class _Run:
     _calendars: dict[int, WorkCalendar] = field(default_factory=dict)
     _policies: dict[int | None, Policy] = field(default_factory=dict)
     # People and co-owners, loaded a chunk at a time: a sweep does not re-read them per item.
-    _people: dict[int, Person] = field(default_factory=dict)
+    _people: dict[int, Any] = field(default_factory=dict)
     _co_owners: dict[int, list[int]] = field(default_factory=dict)
+    # Decisions shared by the rows of a run (the policies in ``_policies`` keep their ids stable meanwhile).
+    _steps: dict[tuple[Any, ...], Step | None] = field(default_factory=dict)
+    _send: dict[tuple[Any, ...], datetime] = field(default_factory=dict)
+    _moments: dict[tuple[Any, ...], list[datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -136,38 +150,64 @@ class _Run:
             self._policies[force_id] = _effective(force.policy) if force is not None else DEFAULT
         return self._policies[force_id]
 
-    def load_people(self, session: Session, task_ids: set[int]) -> None:
-        """Caches the owners and co-owners of these tasks for the items about to be handled."""
-        if not task_ids:
+    def load_people(self, session: Session, owners: Mapping[int, int]) -> None:
+        """Caches the owners (``owners``: task id → owner id) and co-owners of these tasks for the items about
+        to be handled, as column rows (what a message to a person reads of them), not ORM objects."""
+        if not owners:
             return
         co = session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id)
-                          .where(ids_in(session, col(TaskCoOwner.task_id), task_ids))).all()
-        for task_id in task_ids:
+                          .where(ids_in(session, col(TaskCoOwner.task_id), owners.keys()))).all()
+        for task_id in owners:
             self._co_owners[task_id] = []
         for task_id, person_id in co:
             self._co_owners[task_id].append(person_id)
-        owners = session.exec(select(Task.owner_id).where(ids_in(session, col(Task.id), task_ids))).all()
-        wanted = ({p for _, p in co} | set(owners)) - self._people.keys()
+        wanted = ({p for _, p in co} | set(owners.values())) - self._people.keys()
         if wanted:
-            self._people.update((must(p.id), p) for p in session.exec(select(Person).where(ids_in(session, col(Person.id), wanted))).all())
+            self._people.update((p.id, p) for p in session.execute(
+                sa_select(*_PERSON_COLUMNS).where(ids_in(session, col(Person.id), wanted))).all())
 
     def forget_rows(self) -> None:
         """Drops the cached rows: a rollback expired them, and their session is gone."""
         self._people.clear()
         self._co_owners.clear()
 
-    def person(self, session: Session, person_id: int) -> Person:
+    def person(self, session: Session, person_id: int) -> Any:
+        """A person as a column row (see ``_PERSON_COLUMNS``)."""
         if person_id not in self._people:
-            self._people[person_id] = must(session.get(Person, person_id), "person")
+            self._people[person_id] = must(session.execute(
+                sa_select(*_PERSON_COLUMNS).where(col(Person.id) == person_id)).first(), "person")
         return self._people[person_id]
 
-    def owners(self, session: Session, task: Task) -> list[Person]:
-        """The owner and the co-owners (协办人) of a task."""
+    def owners(self, session: Session, task: Any) -> list[Any]:
+        """The owner and the co-owners (协办人) of a task (an ORM row or a column row)."""
         task_id = must(task.id)
         if task_id not in self._co_owners:
-            self.load_people(session, {task_id})
+            self.load_people(session, {task_id: task.owner_id})
         co = [self.person(session, p) for p in sorted(self._co_owners[task_id]) if p != task.owner_id]
         return [self.person(session, task.owner_id), *co]
+
+    def moments(self, session: Session, workspace_id: int, anchor: date, delays: list[int],
+                remind_hour: int) -> list[datetime]:
+        """``level_moments``, computed once per workspace, anchor, delays and hour in the run (the calendar
+        arithmetic is the same for every task overdue since the same day)."""
+        key = (workspace_id, anchor, tuple(delays), remind_hour)
+        if key not in self._moments:
+            self._moments[key] = level_moments(anchor, delays, remind_hour=remind_hour, tz=self.tz,
+                                               calendar=self.calendar(session, workspace_id))
+        return list(self._moments[key])
+
+    def reminder_step(self, session: Session, task: Any, due: date, since: datetime) -> Step | None:
+        """``due_reminder`` for this row, decided once per date, workspace, policy and priority in the run:
+        without ``since`` the step is the latest passed by now, and with it that step or none (see
+        ``_reminder_steps_due``, which decides the same way in SQL)."""
+        policy = self.policy(session, task.force_id)
+        high = task.priority == "high"
+        key = (task.workspace_id, due, id(policy), high)
+        if key not in self._steps:
+            self._steps[key] = due_reminder(due, since=EPOCH, now=self.now, tz=self.tz,
+                                            calendar=self.calendar(session, task.workspace_id), policy=policy, high=high)
+        step = self._steps[key]
+        return step if step is not None and since <= step.at else None
 
     def load_policies(self, session: Session, force_ids: Iterable[int | None]) -> None:
         """Caches the policies of these task forces in one query (a chunk's worth, not one query each)."""
@@ -188,7 +228,7 @@ class _Run:
         """The day a message goes out: day counts in its text are counted to it, not to the sweep."""
         return local_today(max(self.now, send_at), self.tz)
 
-    def morning_at(self, session: Session, task: Task, policy: Policy) -> datetime:
+    def morning_at(self, session: Session, task: Any, policy: Policy) -> datetime:
         """When a message that can wait (a nudge about silence) goes out: with the morning's briefing —
         this morning's while the morning sweeps run (until an hour after policy.remind_hour), else the
         next working morning's — so that one found at 14:00 is not a second message that day."""
@@ -201,10 +241,15 @@ class _Run:
         cal = self.calendar(session, task.workspace_id)
         return at_hour(cal.next_working_day(local.date()), policy.remind_hour, self.tz)
 
-    def send_at(self, session: Session, task: Task, policy: Policy) -> datetime:
-        """When a sweep's message about ``task`` may go out (quiet hours, days off, high priority)."""
-        return send_time(self.now, tz=self.tz, calendar=self.calendar(session, task.workspace_id), policy=policy,
-                         high=task.priority == "high", morning_hour=policy.remind_hour)
+    def send_at(self, session: Session, task: Any, policy: Policy) -> datetime:
+        """When a sweep's message about ``task`` may go out (quiet hours, days off, high priority): decided
+        once per workspace, policy and priority in the run."""
+        high = task.priority == "high"
+        key = (task.workspace_id, id(policy), high)
+        if key not in self._send:
+            self._send[key] = send_time(self.now, tz=self.tz, calendar=self.calendar(session, task.workspace_id),
+                                        policy=policy, high=high, morning_hour=policy.remind_hour)
+        return self._send[key]
 
 
 def _each(run: _Run, items: Iterable[T], handle: Callable[[Session, T], int], what: str, *,
@@ -319,6 +364,15 @@ def _lock_many(session: Session, model: Any, row_ids: Iterable[int]) -> dict[int
     if not ids:
         return {}
     return {r.id: r for r in session.execute(skip_locked(session, select(model).where(ids_in(session, model.id, ids)))).scalars()}
+
+
+def _lock_rows(session: Session, columns: tuple[Any, ...], row_ids: Iterable[int]) -> dict[int, Any]:
+    """``_lock_many`` as column rows (``columns`` of one table, its id first): what a set-based chunk reads of
+    the rows it locks, without building an ORM object for each."""
+    ids = sorted(set(row_ids))
+    if not ids:
+        return {}
+    return {r[0]: r for r in session.execute(skip_locked(session, sa_select(*columns).where(ids_in(session, columns[0], ids))))}
 
 
 def _lock(session: Session, model: Any, row_id: int) -> Any:
@@ -468,9 +522,9 @@ def _targets(_session: Session, rows: list[Any]) -> Iterator[_Target]:
 
 
 def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[_Target]:
-    """Drops the steps already taken (by an earlier run, or another process), in one query, and
-    loads the people the others will be sent to. A step found taken whose row's marker did not say so
-    (rows from before the markers) gets its marker, so the next run's query leaves it out."""
+    """Drops the steps already taken (by an earlier run, or another process), in one query. A step found
+    taken whose row's marker did not say so (rows from before the markers) gets its marker, so the next
+    run's query leaves it out."""
     taken = set(session.exec(
         select(col(SweepLog.task_id), col(SweepLog.target), col(SweepLog.due), col(SweepLog.step))
         .where(SweepLog.kind == "remind", ids_in(session, col(SweepLog.task_id), {t.task_id for t in targets}),
@@ -479,7 +533,6 @@ def _untaken_steps(run: _Run, session: Session, targets: list[_Target]) -> list[
     todo = [t for t in targets if (t.task_id, t.name, t.due, t.days) not in taken]
     _mark_reminded(session, run, [(t.task_id, t.node_id, t.due, t.days) for t in targets
                                   if (t.task_id, t.name, t.due, t.days) in taken], sent=False)
-    run.load_people(session, {t.task_id for t in todo})
     return todo
 
 
@@ -540,13 +593,14 @@ _STEP_KEY = ["task_id", "kind", "target", "due", "step"]
 
 
 def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
-    """``_remind`` for many targets in one transaction: the tasks locked, each step re-decided on the
-    row as it is now, the steps written in one insert, and messages for exactly the steps it wrote."""
+    """``_remind`` for many targets in one transaction: the tasks locked (as column rows), each step re-decided
+    on the row as it is now, the steps written in one insert, and messages for exactly the steps it wrote."""
     targets = _untaken_steps(run, session, targets)
-    tasks = _lock_many(session, Task, (t.task_id for t in targets))
+    tasks = _lock_rows(session, _TASK_COLUMNS, (t.task_id for t in targets))
     node_ids = [t.node_id for t in targets if t.node_id is not None and t.task_id in tasks]
-    nodes = {n.id: n for n in session.exec(select(TimeNode).where(ids_in(session, col(TimeNode.id), node_ids))).all()} if node_ids else {}
-    decided: dict[tuple, tuple[Task, str | None, date, int]] = {}
+    nodes = {n.id: n for n in session.execute(sa_select(*_NODE_COLUMNS).where(ids_in(session, col(TimeNode.id), node_ids)))} \
+        if node_ids else {}
+    decided: dict[tuple, tuple[Any, str | None, date, int]] = {}
     nodes_by_name = {t.name: t.node_id for t in targets}
     steps: list[dict] = []
     for target in targets:
@@ -562,8 +616,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
                 continue
             due, since, node_name = node.due, node.created_at, node.name
         # Re-decided on the row as it is now: a deadline moved since the query has its own steps.
-        step = due_reminder(due, since=since, now=run.now, tz=run.tz, calendar=run.calendar(session, task.workspace_id),
-                            policy=run.policy(session, task.force_id), high=task.priority == "high")
+        step = run.reminder_step(session, task, due, since)
         if step is None:
             continue
         key = (task.id, target.name, due, step.days)
@@ -576,6 +629,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
     taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY,
                                returning=["task_id", "target", "due", "step"])
     _mark_reminded(session, run, [(task_id, nodes_by_name[target], due, days) for task_id, target, due, days in taken])
+    run.load_people(session, {task_id: tasks[task_id].owner_id for task_id, *_ in taken})
     rows: list[dict] = []
     for key in sorted(taken, key=lambda k: (k[0], k[1])):
         task, node_name, due, days = decided[key]
@@ -590,7 +644,7 @@ def _remind_chunk(run: _Run, session: Session, targets: list[_Target]) -> int:
     return outbox.insert_many(session, rows)
 
 
-def _reminder_message(task: Task, node: str | None, due: date, *, today: date,
+def _reminder_message(task: Any, node: str | None, due: date, *, today: date,
                       calendar: WorkCalendar) -> tuple[Msg, outbox.Brief]:
     """The reminder, and its line in a briefing (a 紧急 task's goes alone, at once)."""
     left = calendar.working_days_between(today, due)
@@ -668,34 +722,38 @@ def _not_nudged_since(moment: Any) -> Any:
 
 
 def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
-    """``_nudge`` for many tasks in one transaction: the tasks locked and re-checked as they are now,
-    the steps written in one insert, and a message for exactly the steps it wrote."""
-    tasks = _lock_many(session, Task, task_ids)
+    """``_nudge`` for many tasks in one transaction: the tasks locked (as column rows) and re-checked as they
+    are now, the steps written in one insert, and a message for exactly the steps it wrote."""
+    tasks = _lock_rows(session, _TASK_COLUMNS, task_ids)
     start = at_hour(run.today, 0, run.tz)
-    # One message about a task a day: the reminder asked for progress; the nudge can wait.
-    reminded = {task_id for task_id, task in tasks.items() if task.reminded_at is not None and task.reminded_at >= start}
-    silent: dict[int, tuple[Task, datetime]] = {}
+    cutoffs: dict[tuple[int, int], datetime] = {}
+    silent: dict[int, tuple[Any, datetime]] = {}
     steps: list[dict] = []
     for task in sorted(tasks.values(), key=lambda t: t.id):
-        if task.status not in OPEN or not task.start_date <= run.today <= task.due or task.id in reminded:
+        # One message about a task a day: the reminder asked for progress; the nudge can wait.
+        if task.status not in OPEN or not task.start_date <= run.today <= task.due \
+                or (task.reminded_at is not None and task.reminded_at >= start):
             continue
-        cal = run.calendar(session, task.workspace_id)
+        stale = run.policy(session, task.force_id).stale_days
+        if (task.workspace_id, stale) not in cutoffs:
+            cutoffs[task.workspace_id, stale] = silence_cutoff(run.now, tz=run.tz, calendar=run.calendar(
+                session, task.workspace_id), stale_days=stale)
         silent_since = task.last_progress_at or task.created_at
-        if silent_since >= silence_cutoff(run.now, tz=run.tz, calendar=cal,
-                                          stale_days=run.policy(session, task.force_id).stale_days):
+        if silent_since >= cutoffs[task.workspace_id, stale]:
             continue  # a report arrived since the query
         silent[task.id] = (task, silent_since)
         # One nudge per silence, whatever the policy says later: the silence is named by its first day.
         steps.append(dict(workspace_id=task.workspace_id, task_id=task.id, kind="nudge", target="silence",
                           due=local_today(silent_since, run.tz), step=0, created_at=run.now))
-    taken = insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY, returning=["task_id"])
-    _mark_nudged(session, run, [task_id for task_id, in taken])
-    run.load_people(session, {task_id for task_id, in taken})
-    rows = []
-    for task_id in sorted(task_id for task_id, in taken):
-        task, silent_since = silent[task_id]
-        rows.append(_nudge_row(run, session, task, silent_since))
-    return outbox.insert_many(session, rows)
+    taken = sorted(task_id for task_id, in insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY,
+                                                             returning=["task_id"]))
+    _mark_nudged(session, run, taken)
+    owners = {task_id: silent[task_id][0].owner_id for task_id in taken}
+    wanted = set(owners.values()) - run._people.keys()
+    if wanted:
+        run._people.update((p.id, p) for p in session.execute(
+            sa_select(*_PERSON_COLUMNS).where(ids_in(session, col(Person.id), wanted))))
+    return outbox.insert_many(session, [_nudge_row(run, session, *silent[task_id]) for task_id in taken])
 
 
 def _mark_nudged(session: Session, run: _Run, task_ids: list[int]) -> None:
@@ -704,7 +762,7 @@ def _mark_nudged(session: Session, run: _Run, task_ids: list[int]) -> None:
         session.execute(update(_TASKS).where(ids_in(session, _TASKS.c.id, sorted(task_ids))).values(nudged_at=run.now))
 
 
-def _nudge_row(run: _Run, session: Session, task: Task, silent_since: datetime) -> dict:
+def _nudge_row(run: _Run, session: Session, task: Any, silent_since: datetime) -> dict:
     """The nudge to the owner of ``task``, silent since ``silent_since``, as an outbox row."""
     cal = run.calendar(session, task.workspace_id)
     first_day = local_today(silent_since, run.tz)
@@ -753,15 +811,16 @@ def sweep_escalations(engine: Engine, *, now: datetime, tz: ZoneInfo = DEFAULT_T
     extension approved, node completed, cancelled).
 
     Three set-based passes, each a chunk per transaction (a failing chunk is redone an item per
-    transaction): ended episodes are closed, overdue dates without an episode get one, and the due
-    episodes climb, with their rows, people and leader chains loaded once per chunk."""
+    transaction): ended episodes are closed, overdue dates without an episode get one (with the levels
+    already due fired in the same transaction), and the due episodes climb, with their rows, people and
+    leader chains loaded once per chunk."""
     run = _Run(engine, now, tz, default_lang)
     by_id: Callable[[int], Any] = lambda x: x  # noqa: E731
     _each_chunk(run, partial(_ended_episodes, run), partial(_settle_chunk, run), partial(_settle, run),
                 "escalations", order=by_id)
-    _each_chunk(run, partial(_overdue_without_episode, run), partial(_open_chunk, run), partial(_open_episode, run),
-                "escalations", order=lambda x: (x[0], x[1] or 0))
-    return _each_chunk(run, partial(_due_episodes, run), partial(_climb_chunk, run), partial(_climb, run),
+    opened = _each_chunk(run, partial(_overdue_without_episode, run), partial(_open_chunk, run),
+                         partial(_open_episode, run), "escalations", order=lambda x: (x[0], x[1] or 0))
+    return opened + _each_chunk(run, partial(_due_episodes, run), partial(_climb_chunk, run), partial(_climb, run),
                        "escalations", order=by_id)
 
 
@@ -999,7 +1058,8 @@ def _rows_by_id(session: Session, model: Any, row_ids: Iterable[int]) -> dict[in
 
 def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]) -> int:
     """``_open_episode`` for many overdue dates in one transaction: the tasks locked and re-checked, the
-    episodes numbered per task and written in one multi-row insert."""
+    episodes numbered per task and written in one multi-row insert, and the levels already due fired with
+    them (``_fire``): a new episode is not opened in one transaction and climbed in the next."""
     tasks = {i: t for i, t in _lock_many(session, Task, (t for t, _ in items)).items() if t.status in OPEN}
     run.load_policies(session, (t.force_id for t in tasks.values()))
     nodes = _rows_by_id(session, TimeNode, {n for t, n in items if n is not None and t in tasks})
@@ -1019,6 +1079,7 @@ def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]
         select(EscalationState.task_id, func.max(EscalationState.episode))
         .where(ids_in(session, col(EscalationState.task_id), ids)).group_by(col(EscalationState.task_id))).all())
     rows: list[dict] = []
+    firing: dict[tuple[int, str], tuple[Task, TimeNode | None, Policy, list[datetime], list[int]]] = {}
     for task_id, node_id in sorted(items, key=lambda x: (x[0], x[1] or 0)):
         task = tasks.get(task_id)
         if task is None:
@@ -1032,30 +1093,58 @@ def _open_chunk(run: _Run, session: Session, items: list[tuple[int, int | None]]
             continue
         live.add((task.id, target))
         policy = run.policy(session, task.force_id)
-        cal = run.calendar(session, task.workspace_id)
         # The first episode counts from the missed date; a later one (the task was sent back after a
         # done report, say) climbs afresh from today rather than firing every level at once.
         anchor = due if (task.id, target) not in earlier else max(due, run.today - timedelta(days=1))
         entry = policy.urgent_entry if task.priority == "high" else 0
-        moments = level_moments(anchor, entry_delays(policy.escalate, entry), remind_hour=policy.remind_hour,
-                                tz=run.tz, calendar=cal)
+        moments = run.moments(session, task.workspace_id, anchor, entry_delays(policy.escalate, entry), policy.remind_hour)
         last[task.id] = episode = (last.get(task.id) or 0) + 1
+        # The levels already due (day 0 is usually today: the first working morning after the date) fire in
+        # this transaction, so the episode is written once, at the level it reaches, not opened and climbed.
+        levels = due_levels(moments, -1, run.now)
+        level, next_at = -1, moments[0] if moments else None
+        if levels:
+            level = levels[-1]
+            later = moments[level + 1:]
+            next_at = max(later[0], run.now) if later else None
+            firing[task.id, target] = (task, node, policy, moments, levels)
         rows.append(dict(
             workspace_id=task.workspace_id, task_id=task.id, episode=episode, target=target, node_id=node_id,
-            due=due, anchor=anchor, policy=policy.model_dump(), progress_seen=task.last_progress_at, level=-1,
-            schedule=[m.isoformat() for m in moments], next_at=moments[0] if moments else None, status="open",
-            created_at=run.now))
+            due=due, anchor=anchor, policy=policy.model_dump(), progress_seen=task.last_progress_at, level=level,
+            schedule=[m.isoformat() for m in moments], next_at=next_at, status="open", created_at=run.now))
     # The unique (task, episode) and the one-live-episode-per-target index make a concurrent insert a no-op.
-    opened = insert_ignore_many(session, EscalationState, rows, conflict=[], returning=["task_id", "node_id", "due"])
-    _mark_opened(session, [(t, n, due) for t, n, due in opened])
-    return 0
+    opened = insert_ignore_many(session, EscalationState, rows, conflict=[],
+                                returning=["id", "task_id", "node_id", "due", "target", "episode"])
+    _mark_opened(session, [(t, n, due) for _, t, n, due, *_ in opened])
+    climbs: list[_Climb] = []
+    for state_id, task_id, _node, due, target, episode in opened:
+        if (task_id, target) in firing:
+            task, node, policy, moments, levels = firing[task_id, target]
+            # The episode as it was before these levels (what their notices and ``_fire`` read of it).
+            climbs.append(_Climb(_Opened(state_id, task_id, episode, due), task, node, policy, moments, levels))
+    # Their level and next moment are already in the rows written: the moves ``_fire`` adds are not needed.
+    return _fire(run, session, climbs, []) if climbs else 0
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """An episode written in this transaction, before its first levels (an ORM row costs more to build than
+    to write): what ``_fire`` and the notices read of it."""
+
+    id: int
+    task_id: int
+    episode: int
+    due: date
+    level: int = -1
+    acked_by_id: int | None = None
+    acked_at: datetime | None = None
 
 
 @dataclass
 class _Climb:
     """One episode climbing in a chunk: what it needs, and the levels it fires (with their people)."""
 
-    state: EscalationState
+    state: EscalationState | _Opened
     task: Task
     node: TimeNode | None
     policy: Policy

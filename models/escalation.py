@@ -114,6 +114,17 @@ class StepLike(Protocol):
     def no(self) -> int | None: ...
 
 
+class StateLike(Protocol):
+    """What a notice needs of an episode: an ``EscalationState`` row, or one written in this transaction."""
+
+    @property
+    def due(self) -> date: ...
+    @property
+    def acked_by_id(self) -> int | None: ...
+    @property
+    def acked_at(self) -> datetime | None: ...
+
+
 def ref(step: StepLike) -> Msg:
     """The notice's reference, e.g. 督办〔2026〕7号."""
     return Msg(f"esc.ref.{step.series}", year=step.year, no=step.no)
@@ -281,7 +292,7 @@ class Notice:
     brief: Brief
 
 
-def level_notice(session: Session, task: Task, state: EscalationState, step: StepLike, *,
+def level_notice(session: Session, task: Task, state: StateLike, step: StepLike, *,
                  node: TimeNode | None, days_overdue: int, tz: ZoneInfo, earlier: Sequence[StepLike],
                  skipped: list[int], people: list[Person]) -> Notice:
     """The numbered notice for one level: what is overdue, by whom, since when, how far along; the
@@ -303,7 +314,7 @@ def level_notice(session: Session, task: Task, state: EscalationState, step: Ste
                   Brief(group=step.series or "tishi", line=line, verbs=verbs, ref=ref(step).render("zh")))
 
 
-def acked_label(session: Session, state: EscalationState, tz: ZoneInfo) -> Msg:
+def acked_label(session: Session, state: StateLike, tz: ZoneInfo) -> Msg:
     if state.acked_by_id is None or state.acked_at is None:
         return Msg("esc.acked.none")
     who = session.get(Person, state.acked_by_id)
