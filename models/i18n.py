@@ -147,15 +147,23 @@ def t(key: str, lang: str | None = None, /, **params: Any) -> str:
 class Msg:
     """A message not yet rendered: a key and its params, rendered late in the reader's language."""
 
-    __slots__ = ("key", "params")
+    __slots__ = ("_rendered", "key", "params")
 
     def __init__(self, key: str, /, **params: Any) -> None:
         self.key = key
         self.params = params
+        self._rendered: tuple[str | None, str] | None = None
 
     def render(self, lang: str | None) -> str:
+        # The last rendering is kept: a message and its briefing line share their parts (the subject, the
+        # route …), and a notice to several people in one language is the same text for each of them.
+        done = self._rendered
+        if done is not None and done[0] == lang:
+            return done[1]
         params = {k: (v.render(lang) if hasattr(v, "render") else v) for k, v in self.params.items()}
-        return t(self.key, lang, **params)
+        text = t(self.key, lang, **params)
+        self._rendered = (lang, text)
+        return text
 
     def __repr__(self) -> str:
         return f"Msg({self.key!r}, {self.params!r})"

@@ -125,6 +125,9 @@ SWEEP_TASK_INDEXES = ("ix_task_remind", "ix_task_open_policy", "ix_task_open_pro
 TASK_ESC_CHECK_SQL = f"esc_live AND (NOT ({TASK_OPEN_SQL}) OR due <> esc_due)"
 NODE_ESC_CHECK_SQL = "esc_due IS NOT NULL AND (done_at IS NOT NULL OR due <> esc_due)"
 _NUDGE_COLUMNS = ["id", "workspace_id", "force_id", "start_date", "due", "nudged_at", "reminded_at"]
+# What the nudges' two indexes hold (migration 0011); the nudges' query says the same (jobs/sweeps.py).
+NUDGE_REPORTED_SQL = f"{TASK_OPEN_SQL} AND (nudged_at IS NULL OR nudged_at < last_progress_at)"
+NUDGE_UNREPORTED_SQL = f"{TASK_OPEN_SQL} AND last_progress_at IS NULL AND (nudged_at IS NULL OR nudged_at < created_at)"
 
 
 class Task(SQLModel, table=True):
@@ -380,20 +383,22 @@ class ProcessedRequest(SQLModel, table=True):
 OUTBOX_LIVE_SQL = "status IN ('pending','sending')"
 
 # Silence (no progress since …) is looked up in two halves, each through its own partial index:
-# tasks with a progress report by its time, tasks never reported on by their creation time.
+# tasks with a progress report by its time, tasks never reported on by their creation time. Each holds only
+# silences not nudged yet (the nudge marker before the silence began): a nudge takes the task out, a report
+# puts it back, so the nudges' range reads the tasks to nudge, not every task nudged already.
 Index(
     "ix_task_open_progress",
     col(Task.last_progress_at),
     postgresql_include=_NUDGE_COLUMNS,  # an index-only scan: the nudge decision reads nothing else
-    postgresql_where=text(TASK_OPEN_SQL),
-    sqlite_where=text(TASK_OPEN_SQL),
+    postgresql_where=text(NUDGE_REPORTED_SQL),
+    sqlite_where=text(NUDGE_REPORTED_SQL),
 )
 Index(
     "ix_task_open_unreported",
     col(Task.created_at),
     postgresql_include=_NUDGE_COLUMNS,
-    postgresql_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
-    sqlite_where=text(TASK_OPEN_SQL + " AND last_progress_at IS NULL"),
+    postgresql_where=text(NUDGE_UNREPORTED_SQL),
+    sqlite_where=text(NUDGE_UNREPORTED_SQL),
 )
 # A lease that expired (the worker died between claiming and marking) is found through this one.
 Index(
