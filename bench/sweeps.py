@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import random
 import statistics
 import sys
@@ -409,6 +410,80 @@ def three_sweeps(small: Engine, big: Engine, *, rounds: int = 5, now: datetime =
     return rows
 
 
+# ---------------------------------------------------------------- the writes alone (PostgreSQL)
+
+_TEXT = "⏰ 任务 #{id}「数字化改革重点任务推进」将于 2026年11月26日（周四）截止，还有 3 个工作日，当前进度 40%。请按时推进并更新进展：/task progress {id} <n>%"
+_FLOOR_OUTBOX = """INSERT INTO outbox (workspace_id, idempotency_key, recipient, person_id, kind, text, blocks, task_id, status,
+    attempts, next_attempt_at, created_at, brief)
+  SELECT t.workspace_id, 'floor:' || :round || ':' || :kind || ':' || t.id, p.chat_user_id, p.id, :kind, replace(:text, '{id}', t.id::text),
+    CAST('[{"action": "task.progress", "value": "1", "lang": "zh"}]' AS json), t.id, 'held', 0, :now, :now,
+    CAST(json_build_object('group', 'due_soon', 'line', replace(:text, '{id}', t.id::text), 'verbs',
+      json_build_array('progress', 'done', 'extend'), 'kind', :kind, 'task', t.id, 'lang', 'zh') AS json)
+  FROM task t JOIN person p ON p.id = t.owner_id WHERE t.id = ANY(:ids)
+  ON CONFLICT (idempotency_key) DO NOTHING"""
+_FLOOR_LOG = """INSERT INTO sweeplog (workspace_id, task_id, kind, target, due, step, created_at)
+  SELECT workspace_id, id, :log, 'floor', due, :round, :now FROM task WHERE id = ANY(:ids)
+  ON CONFLICT (task_id, kind, target, due, step) DO NOTHING"""
+_FLOOR = {
+    "reminders": [_FLOOR_LOG, "UPDATE task SET remind_due = due, remind_step = 99, reminded_at = :now WHERE id = ANY(:ids)",
+                  _FLOOR_OUTBOX],
+    "nudges": [_FLOOR_LOG, "UPDATE task SET nudged_at = :now WHERE id = ANY(:ids)", _FLOOR_OUTBOX],
+    "escalations": [
+        """WITH s AS (INSERT INTO escalationstate (workspace_id, task_id, episode, target, due, anchor, policy,
+             progress_seen, level, schedule, next_at, status, created_at)
+           SELECT workspace_id, id, 9000 + :round, 'floor', due, due, CAST(:policy AS json), last_progress_at, 0,
+             CAST(:schedule AS json), :now, 'open', :now FROM task WHERE id = ANY(:ids) RETURNING id, task_id, workspace_id)
+           INSERT INTO escalationstep (workspace_id, state_id, task_id, level, series, year, no, recipients, created_at)
+           SELECT workspace_id, id, task_id, 0, 'tishi', 2026, 900000 + id, CAST('[1]' AS json), :now FROM s""",
+        "UPDATE task SET esc_due = due, esc_live = true WHERE id = ANY(:ids)",
+        _FLOOR_OUTBOX],
+}
+
+
+def write_floor(engine: Engine, *, due: int = DUE, now: datetime = NOW, rounds: int = 5) -> list[dict]:
+    """PostgreSQL: what the writes alone cost — the rows the three sweeps must write for ``due`` items each
+    (reminders and nudges: a log row, the task's marker, an outbox row; escalations: an episode, its step,
+    the task's marker, an outbox row), each set in SQL as one ``INSERT … SELECT`` / ``UPDATE`` per table, no
+    Python, no candidate query, the rows locked first and the transaction rolled back; median of ``rounds``.
+    The sweeps cannot go below this on this schema and machine."""
+    if engine.dialect.name != "postgresql":
+        return []
+    from models.policy import DEFAULT
+
+    with engine.connect() as conn:
+        ids = list(conn.execute(text("SELECT id FROM task WHERE status IN ('todo','active','blocked') "
+                                     "ORDER BY md5(id::text) LIMIT :n"), {"n": 3 * due}).scalars())
+    if len(ids) < 3 * due:
+        return []
+    sets = dict(zip(SWEEPS, (ids[:due], ids[due:2 * due], ids[2 * due:]), strict=True))
+    params = {"now": now, "text": _TEXT, "policy": DEFAULT.model_dump_json(),
+              "schedule": json.dumps([(now + timedelta(days=d)).isoformat() for d in range(4)])}
+    times: dict[str, list[float]] = {n: [] for n in SWEEPS}
+    with engine.connect() as conn:
+        for n in range(rounds):
+            for name in SWEEPS:
+                kind = {"reminders": "reminder", "nudges": "nudge", "escalations": "escalation"}[name]
+                # Keys new each round: a rolled-back row's key must not cost the next round a duplicate check.
+                bound = {**params, "ids": sets[name], "kind": kind, "log": kind[:6], "round": n}
+                with conn.begin() as txn:
+                    conn.execute(text("SELECT id FROM task WHERE id = ANY(:ids) FOR UPDATE"), bound)
+                    started = time.perf_counter()
+                    for sql in _FLOOR[name]:
+                        conn.execute(text(sql), bound)
+                    times[name].append(time.perf_counter() - started)
+                    txn.rollback()
+    med = {n: 1000 * statistics.median(ts) for n, ts in times.items()}
+    rows = [{"name": f"sweep: {name}, the writes alone", "key": f"{name}_writes_ms", "value": round(med[name], 1),
+             "unit": "ms", "note": f"{due:,} items: " + {"reminders": "log rows, task markers, outbox rows",
+                                                          "nudges": "log rows, task markers, outbox rows",
+                                                          "escalations": "episodes, steps, task markers, outbox rows"}[name]
+             + f", in SQL, one statement a table (median of {rounds}, rolled back)"} for name in SWEEPS]
+    rows.append({"name": "sweep: the writes alone, the three", "key": "sweep_writes_ms", "value": round(sum(med.values()), 1),
+                 "unit": "ms", "note": "the floor under sweep_ms on this schema and machine: what the three must write "
+                                       f"for {3 * due:,} messages, without candidates, decisions or rendering"})
+    return rows
+
+
 def seed_due(engine: Engine, *, tasks: int) -> dict:
     """``seed`` with 1,000 reminders, 1,000 nudges and 1,000 督办 level-0 due at NOW among ``tasks``,
     then the statistics refreshed. The one place the sweeps' data is made (a realistic province
@@ -545,6 +620,7 @@ def _run_province(engine: Engine, db_url: str, province, *, tasks: int, rate: in
             rows = three_sweeps(small, engine, rounds=rounds, now=province.now, history=True, due=due)
         finally:
             small.dispose()
+    rows += write_floor(engine, due=due, now=province.now, rounds=rounds)
     rows.append({"name": "load: a tenth of the province", "value": round(t_load, 1), "unit": "s",
                  "note": f"{tenth.tasks:,} tasks for the small side of sweep_ratio"})
     t_repeat, again = _timed(sweep_reminders_again, engine, province.now)
