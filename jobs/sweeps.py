@@ -130,6 +130,7 @@ class _Run:
     _steps: dict[tuple[Any, ...], Step | None] = field(default_factory=dict)
     _send: dict[tuple[Any, ...], datetime] = field(default_factory=dict)
     _moments: dict[tuple[Any, ...], list[datetime]] = field(default_factory=dict)
+    _all_loaded: bool = False
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -218,10 +219,13 @@ class _Run:
                 self._policies[force_id] = _effective(overrides)
 
     def all_policies(self, session: Session) -> list[Policy]:
-        """Every policy in force (the default and each task force's), to bound the candidate queries."""
-        for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)).all():
-            if force_id not in self._policies:
-                self._policies[force_id] = _effective(overrides)
+        """Every policy in force (the default and each task force's), to bound the candidate queries; read once
+        a run (a run acts for one moment: a policy changed meanwhile is the next run's)."""
+        if not self._all_loaded:
+            for force_id, overrides in session.exec(select(TaskForce.id, TaskForce.policy)).all():
+                if force_id not in self._policies:
+                    self._policies[force_id] = _effective(overrides)
+            self._all_loaded = True
         return [DEFAULT, *self._policies.values()]
 
     def read_on(self, send_at: datetime) -> date:
