@@ -496,7 +496,7 @@ class _Ctx:
                 id=self.L.new_id(ExtensionRequest), task_id=tid, requested_by_id=owner, old_due=due,
                 new_due=due + timedelta(days=rng.choice((7, 14, 30))), reason="上级要求补充材料，需延后",
                 status="pending", decided_by_id=None, decision_reason=None, created_at=self._recent(), decided_at=None))
-        nodes = self._nodes(tid, kind, start, due, created) if not kind.startswith("due_") else []
+        nodes = self._nodes(tid, f, kind, start, due, created) if not kind.startswith("due_") else []
         open_ = status in ("todo", "active", "blocked")
         # The history the sweeps left: reminder steps already taken, nudges for silences, 督办 episodes.
         if open_ or status == "done_requested":
@@ -540,7 +540,8 @@ class _Ctx:
                                             percent=pct, note=f"已完成{pct}%，按计划推进" if k == 0 else "阶段性进展",
                                             created_at=at))
 
-    def _nodes(self, tid: int, kind: str, start: date, due: date, created: datetime) -> list[tuple[int, date]]:
+    def _nodes(self, tid: int, force: int, kind: str, start: date, due: date,
+               created: datetime) -> list[tuple[int, date]]:
         """1–3 time nodes for some tasks: past ones done (an overdue one left open for red_node)."""
         rng = self.rng
         if kind == "red_node":
@@ -563,7 +564,7 @@ class _Ctx:
                 done_at = _ts(day, 15)
             node_id = self.L.new_id(TimeNode)
             self.L.add(TimeNode, dict(id=node_id, task_id=tid, no=no, name=f"节点{no}：阶段成果报送", due=day,
-                                      done_at=done_at, created_at=created))
+                                      done_at=done_at, created_at=created, force_id=force))
             out.append((node_id, day))
             if done_at is None:
                 open_nodes.append((node_id, day))

@@ -423,10 +423,12 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # before any row: a step's decision wi
 _REMIND_FIELDS = {"remind_days", "remind_hour", "quiet_start", "quiet_end"}
 
 
-def _policy_groups(run: _Run, session: Session, fields: set[str]) -> list[tuple[Policy, Any]]:
+def _policy_groups(run: _Run, session: Session, fields: set[str], *,
+                   force_col: Any = None) -> list[tuple[Policy, Any]]:
     """The distinct policies in force as far as ``fields`` go (few: most forces keep the default), each
-    with the SQL condition on ``Task.force_id`` selecting the tasks it governs. The default's condition
-    names the forces that differ from it, so it stays short however many forces keep the default."""
+    with the SQL condition on ``force_col`` (default ``Task.force_id``) selecting the rows it governs. The
+    default's condition names the forces that differ from it, so it stays short however many keep it."""
+    force = col(Task.force_id) if force_col is None else force_col
     run.all_policies(session)
     key: Callable[[Policy], str] = lambda p: p.model_dump_json(include=fields)  # noqa: E731
     default = key(DEFAULT)
@@ -435,8 +437,8 @@ def _policy_groups(run: _Run, session: Session, fields: set[str]) -> list[tuple[
         if force_id is not None and key(policy) != default:
             groups.setdefault(key(policy), (policy, []))[1].append(force_id)
     others = sorted(f for _, ids in groups.values() for f in ids)
-    every: Any = or_(col(Task.force_id).is_(None), col(Task.force_id).not_in(others)) if others else true()
-    return [(DEFAULT, every), *((policy, col(Task.force_id).in_(sorted(ids))) for policy, ids in groups.values())]
+    every: Any = or_(force.is_(None), force.not_in(others)) if others else true()
+    return [(DEFAULT, every), *((policy, force.in_(sorted(ids))) for policy, ids in groups.values())]
 
 
 def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: date, last: date,
@@ -473,6 +475,40 @@ def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: d
     return (case(*arms, else_=sa_null()) if arms else sa_null()), unanimous
 
 
+def _node_prefilter(run: _Run, session: Session, cal: WorkCalendar, first: date, last: date) -> Any:
+    """A condition on an open node's own index entry (``ix_timenode_open_due``) that every node with a step
+    due and untaken passes, decided without reading its task: the node's copy of its task's force
+    (``TimeNode.force_id``) gives the policy, and the step is the one a task of normal priority has due
+    (as in ``_reminder_steps_due``). On a date where a 紧急 task's step differs from it, every node passes, as
+    does a node without the copy. Only the nodes that pass have their task read, and the exact decision
+    (the task's status, policy and priority) is made on it: a superset here costs a read, never a message."""
+    groups = _policy_groups(run, session, _REMIND_FIELDS, force_col=col(TimeNode.force_id))
+    arms: list[tuple[Any, int]] = []
+    differs: list[date] = []
+    day = first
+    while day <= last:
+        decided: dict[tuple[int, datetime], list[Any]] = {}
+        for policy, forces in groups:
+            normal, urgent = (due_reminder(day, since=EPOCH, now=run.now, tz=run.tz, calendar=cal, policy=policy,
+                                           high=high) for high in (False, True))
+            if normal != urgent and day not in differs:
+                differs.append(day)
+            if normal is not None:
+                decided.setdefault((normal.days, normal.at), []).append(forces)
+        for (days, at), who in decided.items():
+            arms.append((and_(col(TimeNode.due) == day, col(TimeNode.created_at) <= at,
+                              *([] if len(who) == len(groups) else [or_(*who)])), days))
+        day += timedelta(days=1)
+    if not arms:
+        return or_(col(TimeNode.force_id).is_(None), col(TimeNode.due).in_(differs)) if differs \
+            else col(TimeNode.force_id).is_(None)
+    step = case(*arms, else_=sa_null())
+    untaken = or_(col(TimeNode.remind_due).is_(None), col(TimeNode.remind_due) != col(TimeNode.due),
+                  col(TimeNode.remind_step).is_(None), col(TimeNode.remind_step) != step)
+    return or_(col(TimeNode.force_id).is_(None), *([col(TimeNode.due).in_(differs)] if differs else []),
+               and_(step.is_not(None), untaken))
+
+
 def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
     """The deadlines and time nodes with a reminder step due and not yet taken, streamed a page at a time
     through the covering partial indexes on open tasks' and open nodes' due dates. The step due for each
@@ -490,6 +526,7 @@ def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
                                                    col(Task.created_at))
             node_step, node_same = _reminder_steps_due(run, session, cal, run.today, horizon, col(TimeNode.due),
                                                        col(TimeNode.created_at))
+            node_first = _node_prefilter(run, session, cal, run.today, horizon)
         # ix_task_remind holds every column read here: an index-only range over the window's open deadlines.
         deadlines = sa_select(col(Task.id).label("task_id"), col(Task.due).label("due"),
                               deadline_step.label("step"), col(Task.remind_due).label("taken_due"),
@@ -507,6 +544,8 @@ def _reminder_targets(run: _Run, conn: Connection) -> Iterator[_Target]:
             # Nodes whose marker holds the step all policies agree on are dropped before their task is read.
             or_(col(TimeNode.remind_due).is_(None), col(TimeNode.remind_due) != col(TimeNode.due),
                 col(TimeNode.remind_step).is_(None), node_same.is_(None), col(TimeNode.remind_step) != node_same),
+            # And nodes whose own entry says no step is due for their force's policy (``_node_prefilter``).
+            node_first,
             col(Task.workspace_id) == ws_id, literal_in(Task.status, *OPEN)).subquery()
         yield from _pages(conn, sa_select(nodes.c.task_id, nodes.c.node_id, nodes.c.due, nodes.c.step).where(
             nodes.c.step.is_not(None), _not_taken(nodes.c)),

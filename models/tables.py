@@ -228,7 +228,7 @@ class TimeNode(SQLModel, table=True):
         Index(
             "ix_timenode_open_due",
             "due",
-            postgresql_include=["task_id", "id", "created_at", "remind_due", "remind_step"],
+            postgresql_include=["task_id", "id", "created_at", "remind_due", "remind_step", "force_id"],
             postgresql_where=text("done_at IS NULL"),
             sqlite_where=text("done_at IS NULL"),
         ),
@@ -256,6 +256,10 @@ class TimeNode(SQLModel, table=True):
     remind_due: date | None = Field(default=None)  # sweep markers, as on Task
     remind_step: int | None = Field(default=None)
     esc_due: date | None = Field(default=None)
+    # The task's force, copied when the node is made (a task never changes force): the reminders' candidate
+    # query decides a node's step from its own index entry. None: the task has no force, or a row written
+    # without the copy — the query then reads the task, as it does for every node it cannot decide alone.
+    force_id: int | None = Field(default=None)
 
 
 class ProgressUpdate(SQLModel, table=True):

@@ -931,7 +931,8 @@ def _add_node(ctx: Ctx, task: Task, day: date, name: str) -> TimeNode:
     if day > task.due:
         raise InvalidInput("task.node_after_due", date=Day(day), due=Day(task.due))
     last = ctx.session.exec(select(TimeNode.no).where(TimeNode.task_id == task.id).order_by(col(TimeNode.no).desc())).first()
-    node = TimeNode(task_id=task.id, no=(last or 0) + 1, name=name[:300], due=day, created_at=ctx.now)
+    node = TimeNode(task_id=task.id, no=(last or 0) + 1, name=name[:300], due=day, created_at=ctx.now,
+                    force_id=task.force_id)
     ctx.session.add(node)
     ctx.session.flush()
     _log(ctx, task, "task.node_added", no=node.no, name=node.name, due=day.isoformat())
