@@ -65,6 +65,8 @@ class Slack:
 def build(settings: Settings, service: Service, *, verify_token: bool = True) -> Slack:
     """Wires clients, directory, surface and listeners once; raises BoltError if Slack refuses the token."""
     client = web_client(settings, "interactive")
+    # Changes queue the App Homes they make stale, with the change; a worker publishes them (models.homequeue).
+    service.queue_homes = True
     surface = Surface(service, client, Directory(client, service.engine), background=web_client(settings, "background"))
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     try:
