@@ -12,8 +12,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, or_, union
+from sqlalchemy import Integer, any_, bindparam, or_, union
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 
 from models import forces, org, permissions
@@ -116,32 +117,42 @@ def lit(ctx: Ctx, *where: Any) -> list[Lit]:
     return _lit_rows(ctx, rows, nodes)
 
 
+def _within(dialect: str, column: Any, name: str = "ids") -> Any:
+    """``column IN :name`` as one bound value: an array on PostgreSQL, an expanding IN elsewhere."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 @lru_cache(maxsize=4)
-def _mine_queries(dialect: str) -> tuple[Any, Any]:
+def _mine_queries(dialect: str) -> dict[str, Any]:
     """``/task list mine`` (and the home's first section) as statements built once: the same SQL each time, which
-    PostgreSQL prepares, and none of the Python of building a statement and adapting its result per request."""
-    live = col(Task.status).in_(LIVE)
-    mine = union(
-        sa_select(col(Task.id)).where(col(Task.owner_id) == bindparam("me"), live),
-        sa_select(col(TaskCoOwner.task_id)).where(col(TaskCoOwner.person_id) == bindparam("me")),
-    ).subquery()
-    where = (col(Task.workspace_id) == bindparam("ws"), live, col(Task.id).in_(sa_select(mine.c.id)))
-    rows = sa_select(col(Task.id), col(Task.force_id), col(Task.owner_id), col(Task.department_id), col(Task.status),
-                     col(Task.progress), col(Task.start_date), col(Task.due), col(Task.created_at),
-                     col(Task.last_progress_at)).where(*where)
-    nodes = (sa_select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
-             .where(col(TimeNode.task_id).in_(sa_select(col(Task.id)).where(*where)), col(TimeNode.done_at).is_(None))
-             .order_by(col(TimeNode.no)))
-    return rows, nodes
+    PostgreSQL prepares (no planning per request), and none of the Python of building a statement and adapting its
+    result per request. My tasks are those I own (read straight from ``ix_task_owner_status``'s rows) and those I
+    co-own but do not own (each once)."""
+    columns = (col(Task.id), col(Task.force_id), col(Task.owner_id), col(Task.department_id), col(Task.status),
+               col(Task.progress), col(Task.start_date), col(Task.due), col(Task.created_at), col(Task.last_progress_at))
+    live = (col(Task.workspace_id) == bindparam("ws"), col(Task.status).in_(LIVE))
+    owned = sa_select(*columns).where(col(Task.owner_id) == bindparam("me"), *live)
+    co_owned = (sa_select(*columns).join(TaskCoOwner, col(TaskCoOwner.task_id) == col(Task.id))
+                .where(col(TaskCoOwner.person_id) == bindparam("me"), col(Task.owner_id) != bindparam("me"), *live))
+    return {
+        "rows": union(owned, co_owned),
+        "nodes": sa_select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
+        .where(_within(dialect, col(TimeNode.task_id)), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no)),
+        "forces": select(TaskForce).where(_within(dialect, col(TaskForce.id))),
+        "cards": select(Task).where(_within(dialect, col(Task.id))),
+    }
 
 
 def lit_mine(ctx: Ctx) -> list[Lit]:
     """``lit`` of the caller's live tasks (owned or co-owned): the conditions of ``task_scope(ctx, "mine")``."""
-    rows_q, nodes_q = _mine_queries(ctx.session.get_bind().dialect.name)
+    q = _mine_queries(ctx.session.get_bind().dialect.name)
     run = ctx.session.connection().execute
-    params = {"ws": ctx.ws.id, "me": ctx.actor.id}
-    rows = run(rows_q, params).all()
-    return _lit_rows(ctx, rows, run(nodes_q, params).all()) if rows else []
+    rows = run(q["rows"], {"ws": ctx.ws.id, "me": ctx.actor.id}).all()
+    if not rows:
+        return []
+    return _lit_rows(ctx, rows, run(q["nodes"], {"ids": [r[0] for r in rows]}).all())
 
 
 # Lights by everything a light depends on (``models.lights.compute``: the facts, the day, the policy and the
@@ -171,7 +182,8 @@ def _lit_rows(ctx: Ctx, rows: Any, nodes: Any) -> list[Lit]:
         open_nodes.setdefault(task_id, []).append((name, due))
     force_ids = {r[1] for r in rows if r[1] is not None}
     # The forces as rows, kept for the request: the cards built next find them in the session (few rows).
-    force_rows = ctx.session.exec(select(TaskForce).where(col(TaskForce.id).in_(force_ids))).all() if force_ids else []
+    force_rows = ctx.session.execute(_mine_queries(ctx.session.get_bind().dialect.name)["forces"],
+                                     {"ids": list(force_ids)}).scalars().all() if force_ids else []
     ctx.session.info.setdefault("guatu_kept", {}).update((id(f), f) for f in force_rows)
     policies = {f.id: effective(f.policy) for f in force_rows}
     default = effective(None)
@@ -293,7 +305,7 @@ def cards(ctx: Ctx, ids: list[int], views) -> list:
     """Cards for ``ids``, in that order."""
     if not ids:
         return []
-    rows = ctx.session.exec(select(Task).where(col(Task.id).in_(ids))).all()
+    rows = ctx.session.execute(_mine_queries(ctx.session.get_bind().dialect.name)["cards"], {"ids": ids}).scalars().all()
     by_id = {v.id: v for v in views(ctx, list(rows))}
     return [by_id[i] for i in ids if i in by_id]
 
