@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -49,6 +52,39 @@ def signed_ids(context: BoltContext) -> tuple[str, str]:
     return context.team_id, context.user_id
 
 
+class _Timers:
+    """One thread running every Deadline's expiry, so a request does not start (and wait for) a thread of its own."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._count = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, due: float, deadline: Deadline) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (due, next(self._count), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="guatu-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:  # sooner than what the thread waits for
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cond.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                _, _, deadline = heapq.heappop(self._heap)
+            try:
+                deadline._expire()
+            except Exception:  # the holding answer failed: the listener's own guard answers in the end
+                log.exception("a deadline's expiry failed")
+
+
+_TIMERS = _Timers()
+
+
 class Deadline:
     """Runs ``on_expiry`` once if the block is still working after ``budget`` seconds.
 
@@ -58,13 +94,12 @@ class Deadline:
 
     def __init__(self, budget: float, on_expiry: Callable[[], object]) -> None:
         self._on_expiry = on_expiry
+        self._budget = budget
         self._lock = threading.Lock()
         self._settled = False
-        self._timer = threading.Timer(budget, self._expire)
-        self._timer.daemon = True
 
     def __enter__(self) -> Deadline:
-        self._timer.start()
+        _TIMERS.add(time.monotonic() + self._budget, self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -78,7 +113,6 @@ class Deadline:
 
     def settle(self) -> bool:
         """True if in time (and the deadline is off), False if the holding answer already went out."""
-        self._timer.cancel()
         with self._lock:
             if self._settled:
                 return False
