@@ -148,6 +148,7 @@ def _mine_queries(dialect: str) -> dict[str, Any]:
 def lit_mine(ctx: Ctx) -> list[Lit]:
     """``lit`` of the caller's live tasks (owned or co-owned): the conditions of ``task_scope(ctx, "mine")``."""
     q = _mine_queries(ctx.session.get_bind().dialect.name)
+    ctx.session.flush()  # what the request changed is read back: Core statements do not autoflush
     run = ctx.session.connection().execute
     rows = run(q["rows"], {"ws": ctx.ws.id, "me": ctx.actor.id}).all()
     if not rows:

@@ -283,6 +283,7 @@ def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
         return []
     ids = [t.id for t in tasks]
     q = _card_queries(ctx.session.get_bind().dialect.name)
+    ctx.session.flush()  # what the request changed (a report, a node) is read back: Core does not autoflush
     run = ctx.session.connection().execute  # column queries: none of the ORM's per-statement work
     people_ids = {t.owner_id for t in tasks} | {t.verified_by_id for t in tasks if t.verified_by_id}
     subs: list[Any] = list(run(q["subs"], {"ids": ids}).all())
