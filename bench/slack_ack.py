@@ -10,7 +10,7 @@ The web process is a child process of the benchmark (``--serve``), built like ``
 ``GUATU_SCHEDULER=off``; its peak RSS (``rss_mb``) is read from /proc after it has also answered
 ``/force map`` (the war map is drawn in a grandchild, ``present.warmap_png``). The second round runs
 with a separate worker process (``--sweep``) doing a worker's pass over and over: reminders, nudges,
-escalations, briefings and delivery, at the province's ``now`` with its ``due_each`` of each due every
+escalations, briefings and delivery (with the App Homes the web process queued), at the province's ``now`` with its ``due_each`` of each due every
 pass (``ack_under_sweep_p99_ms``; the note says how many passes ran and how many messages they wrote
 and delivered); its peak RSS is ``worker_rss_mb``.
 
@@ -191,12 +191,27 @@ def _serve(db_url: str, stub_url: str) -> None:
 
 
 class _NullNotifier:
-    """Delivery into nowhere, at once: the worker's messages leave the outbox as they would to Slack."""
+    """Delivery into nowhere, at once: the worker's messages leave the outbox as they would to Slack, and the App
+    Homes the web process queued are built as Slack's notifier builds them (``bot.slack.home.home_view``: the
+    worker's CPU on the same two cores), then dropped instead of views.publish."""
 
     min_interval = 0.0
 
+    def __init__(self) -> None:
+        self.service: Service | None = None
+        self.homes = 0
+
     def send(self, recipient: str, text: str, blocks: list | None = None) -> str:
         return "1.1"
+
+    def publish_home(self, engine: Engine, team_id: str, user_id: str, *, now: datetime) -> None:
+        from bot.dispatch import Caller
+        from bot.slack.home import home_view
+
+        if self.service is None:
+            self.service = Service(engine, tz=TZ, default_lang="zh")
+        home_view(self.service, Caller(team_id, user_id), now=now)
+        self.homes += 1
 
 
 MIN_PASSES, MAX_ROUNDS = 2, 8  # the acks under sweep go on until the worker has done MIN_PASSES passes
@@ -211,7 +226,7 @@ def _sweep(db_url: str, at: str) -> None:
     in the sweeps suite. Swept at the real date instead (8 days after the seed), a first pass had 357k
     nudges and 165k escalations due and took over 6 minutes; and delivering everything a pass writes
     before the next pass (paced by the workspace's token bucket) took 64 s for 1,200 messages: either way
-    no pass ended while the acks were measured. Prints one line a pass: passes, written, delivered."""
+    no pass ended while the acks were measured. Prints one line a pass: passes, written, delivered, homes built."""
     from bench.sweeps import _forget_reminders, _marks
     from jobs.briefings import sweep_briefings
     from jobs.deliver import deliver
@@ -221,15 +236,16 @@ def _sweep(db_url: str, at: str) -> None:
     now = datetime.fromisoformat(at)
     marks = _marks(engine)
     passes = written = delivered = 0
+    notifier = _NullNotifier()
     print("ready", flush=True)
     while True:
         _forget_reminders(engine, marks)
         for sweep in (sweep_reminders, sweep_nudges, sweep_escalations):
             written += sweep(engine, now=now, tz=TZ)
         sweep_briefings(engine, now, tz=TZ)
-        delivered += deliver(engine, _NullNotifier(), now=now, limit=DELIVER_EACH_PASS).sent
+        delivered += deliver(engine, notifier, now=now, limit=DELIVER_EACH_PASS).sent
         passes += 1
-        print(f"{passes} {written} {delivered}", flush=True)
+        print(f"{passes} {written} {delivered} {notifier.homes}", flush=True)
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -328,7 +344,7 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
                     under[name] += _measure(http, requests, make)[0]
                 rounds += 1
             took = time.perf_counter() - began
-            passes, written, delivered = (int(v) for v in (progress[-1].split() if progress else ["0", "0", "0"]))
+            passes, written, delivered, homes = (int(v) for v in (progress[-1].split() if progress else ["0"] * 4))
             for name, _ in commands:
                 rows += _pair(f"{name}+sweeping", None, under[name], "")
             everything = [t for times in under.values() for t in times]
@@ -336,7 +352,7 @@ def run(tasks: int, db_url: str, *, province=None, requests: int = 300) -> list[
                           unit="ms", note=f"{len(everything):,} acks ({rounds} rounds, {took:.0f} s) while a worker process "
                                           f"swept: {passes} passes of {due} (reminders, nudges, escalations, briefings, "
                                           f"{DELIVER_EACH_PASS} delivered a pass), {written:,} messages written, "
-                                          f"{delivered:,} delivered")]
+                                          f"{delivered:,} delivered, {homes:,} App Homes built (queued by the web process)")]
             rows += [dict(name="worker_rss", key="worker_rss_mb", value=round(_peak_rss_mb(sweeper.pid), 1), unit="MB",
                           note="peak RSS of the sweeping worker process")]
         finally:

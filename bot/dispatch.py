@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot import commands as C
 from bot.dates import format_date
-from models import forces, i18n, instruments, org, tasks
+from models import forces, homequeue, i18n, instruments, org, tasks
 from models.context import Ctx
 from models.db import session_scope
 from models.errors import GuatuError
@@ -108,6 +108,7 @@ READ_ONLY = frozenset({
     "help", "whoami", "form.open", "task.list", "task.show", "task.history", "force.list", "force.map",
     "force.digest", "force.export", "force.notice.status", "meeting.agenda", "meeting.list", "dept.list",
     "role.show", "calendar.show", "rank", "outbox.show",
+    "slack.home",  # building a home changes nothing (and must not queue the home it built: models.homequeue)
 })
 
 class Handlers:
@@ -173,16 +174,21 @@ class Service:
         self.tz = tz
         self.default_lang = default_lang
         self.clock = clock
+        # Record the App Homes a change made stale (models.homequeue), in its own transaction, for a worker to
+        # publish: set by the Slack surface (bot.slack.server.build), the only one with homes.
+        self.queue_homes = False
 
     def handle(self, caller: Caller, command: str, text: str, *, now: datetime | None = None) -> Reply:
         """Runs one command line; never raises (errors become a reply)."""
         return self._run(caller, now, lambda ctx: C.parse(command, text, today=ctx.today, calendar=ctx.calendar))
 
-    def run(self, caller: Caller, request: object, *, now: datetime | None = None) -> Reply:
-        """Runs an already-built request (a button or a form)."""
-        return self._run(caller, now, lambda ctx: request)
+    def run(self, caller: Caller, request: object, *, now: datetime | None = None, home_shown: bool = False) -> Reply:
+        """Runs an already-built request (a button or a form). ``home_shown``: the caller acted in their App Home,
+        and the surface publishes it with the answer on top; it is not queued again behind that."""
+        return self._run(caller, now, lambda ctx: request, home_shown=home_shown)
 
-    def _run(self, caller: Caller, now: datetime | None, make: Callable[[Ctx], object]) -> Reply:
+    def _run(self, caller: Caller, now: datetime | None, make: Callable[[Ctx], object], *,
+             home_shown: bool = False) -> Reply:
         now = now or self.clock()
         PUBLIC_URL.set(self.public_url or PUBLIC_URL_DEFAULT)
         lang = i18n.normalise_lang(caller.locale or self.default_lang)
@@ -206,6 +212,9 @@ class Service:
                     raise _Refused(exc) from exc
                 if getattr(request, "kind", "") not in self.handlers.read_only:
                     reply.touched_users.add(caller.user_id)
+                if self.queue_homes and reply.ok and reply.touched_users and ws.platform == homequeue.PLATFORM:
+                    homequeue.mark(session, ws.id, reply.touched_users - ({caller.user_id} if home_shown else set()),
+                                   now=now)
                 return reply
         except _Refused as refused:
             return Reply(headline="⚠️ " + refused.error.render(lang), lang=lang, ok=False, error_key=refused.error.key)

@@ -63,6 +63,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import func
 from sqlmodel import col
 
+from models import homequeue
 from models.db import UTCDateTime, utcnow
 from models.outbox import RETRY_AFTER_MAX, DeliveryError, Notifier, retry_after_seconds
 from models.sqlutil import literal_in
@@ -111,6 +112,7 @@ class DeliveryStats:
     uncertain: int = 0  # sends whose outcome was unknown, to be reconciled before any re-send (also in retried)
     reconciled: int = 0  # uncertain earlier sends found delivered: marked sent without sending again
     parked: int = 0  # stuck beyond a bound (held too long, a stray claim): parked as failed
+    homes: int = 0  # App Homes published (models.homequeue)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -542,7 +544,20 @@ def deliver(engine: Engine, notifier: Notifier, *, now: datetime, limit: int = 5
     lives, and before re-sending one whose earlier send was uncertain asks whether it arrived (see
     the module docstring for what remains); never loses one. ``now`` decides what is due, ``clock``
     (the real time) the leases; ``elapsed`` (a monotonic clock) how far this call has advanced ``now``
-    and its time budget (tests freeze it so a loaded machine cannot move a send into the next second)."""
+    and its time budget (tests freeze it so a loaded machine cannot move a send into the next second).
+
+    Then, with a notifier that publishes App Homes (Slack's), the homes that changes made stale
+    (``models.homequeue``), for a bounded time: messages first."""
+    stats = _deliver_messages(engine, notifier, now=now, limit=limit, worker_id=worker_id, lease=lease, clock=clock,
+                              elapsed=elapsed)
+    publisher = homequeue.publisher_of(notifier)
+    if publisher is not None:
+        stats.homes = homequeue.publish(engine, publisher, now=now, clock=clock, worker_id=worker_id or "").published
+    return stats
+
+
+def _deliver_messages(engine: Engine, notifier: Notifier, *, now: datetime, limit: int, worker_id: str | None,
+                      lease: timedelta, clock: Clock, elapsed: Callable[[], float] | None) -> DeliveryStats:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     worker = worker_id or worker_name()

@@ -23,9 +23,8 @@ from models.tables import ExtensionRequest, ForceMember, Task, TaskForce, TimeNo
 from models.tasks import LIVE, TaskView, views
 
 COLORS = (RED, YELLOW, GREEN, GREY)
-# Lights of the forces' tasks, by everything a light depends on (see _light_counts); emptied when full.
-_LIGHTS: dict[tuple[Any, ...], str] = {}
-_LIGHTS_KEPT = 30_000
+# Lights of the forces' tasks, by everything a light depends on (see _light_counts): the memo lists share.
+_LIGHTS = lists._LIGHTS
 
 
 @dataclass(frozen=True)
@@ -141,18 +140,15 @@ def _light_counts(ctx: Ctx, forces: list[TaskForce]) -> dict[int, dict[str, int]
     # remembered by exactly those, a force's lights are computed again only for the tasks that changed.
     # The keys are flat tuples of dates, numbers and strings, which the garbage collector stops tracking: 8k
     # remembered lights then add nothing to a full collection's pause.
-    context = (ctx.today, str(ctx.tz), tuple(sorted(ctx.calendar.overrides.items())))
+    context = lists.light_context(ctx)
     policy_keys = {i: p.model_dump_json() for i, p in policies.items()}
-    memo = _LIGHTS
-    if len(memo) > _LIGHTS_KEPT:
-        memo.clear()
     for task_id, force_id, status, progress, start, due, created, last in rows:
         nodes = tuple(open_nodes.get(task_id, ()))
         key = (status, progress, start, due, created, last, nodes, policy_keys[force_id], context)
-        color = memo.get(key)
+        color = _LIGHTS.get(key)
         if color is None:
             facts = TaskFacts(status, progress, start, due, created, last, nodes)
-            color = memo[key] = compute(facts, now=ctx.now, tz=ctx.tz, calendar=calendar,
-                                        policy=policies[force_id]).color
+            color = lists.remember(key, compute(facts, now=ctx.now, tz=ctx.tz, calendar=calendar,
+                                                policy=policies[force_id]).color)
         out[force_id][color] += 1
     return {i: {c: out[i].get(c, 0) for c in COLORS} for i in ids}

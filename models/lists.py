@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import or_, union
+from sqlalchemy import Integer, any_, bindparam, or_, union
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 
 from models import forces, org, permissions
@@ -109,22 +112,96 @@ def lit(ctx: Ctx, *where: Any) -> list[Lit]:
     if not rows:
         return []
     matching = select(Task.id).where(*where)
+    nodes = ctx.session.exec(select(TimeNode.task_id, TimeNode.name, col(TimeNode.due)).where(
+        col(TimeNode.task_id).in_(matching), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no))).all()
+    return _lit_rows(ctx, rows, nodes)
+
+
+def _within(dialect: str, column: Any, name: str = "ids") -> Any:
+    """``column IN :name`` as one bound value: an array on PostgreSQL, an expanding IN elsewhere."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@lru_cache(maxsize=4)
+def _mine_queries(dialect: str) -> dict[str, Any]:
+    """``/task list mine`` (and the home's first section) as statements built once: the same SQL each time, which
+    PostgreSQL prepares (no planning per request), and none of the Python of building a statement and adapting its
+    result per request. My tasks are those I own (read straight from ``ix_task_owner_status``'s rows) and those I
+    co-own but do not own (each once)."""
+    columns = (col(Task.id), col(Task.force_id), col(Task.owner_id), col(Task.department_id), col(Task.status),
+               col(Task.progress), col(Task.start_date), col(Task.due), col(Task.created_at), col(Task.last_progress_at))
+    live = (col(Task.workspace_id) == bindparam("ws"), col(Task.status).in_(LIVE))
+    owned = sa_select(*columns).where(col(Task.owner_id) == bindparam("me"), *live)
+    co_owned = (sa_select(*columns).join(TaskCoOwner, col(TaskCoOwner.task_id) == col(Task.id))
+                .where(col(TaskCoOwner.person_id) == bindparam("me"), col(Task.owner_id) != bindparam("me"), *live))
+    return {
+        "rows": union(owned, co_owned),
+        "nodes": sa_select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
+        .where(_within(dialect, col(TimeNode.task_id)), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no)),
+        "forces": select(TaskForce).where(_within(dialect, col(TaskForce.id))),
+        "cards": select(Task).where(_within(dialect, col(Task.id))),
+    }
+
+
+def lit_mine(ctx: Ctx) -> list[Lit]:
+    """``lit`` of the caller's live tasks (owned or co-owned): the conditions of ``task_scope(ctx, "mine")``."""
+    q = _mine_queries(ctx.session.get_bind().dialect.name)
+    ctx.session.flush()  # what the request changed is read back: Core statements do not autoflush
+    run = ctx.session.connection().execute
+    rows = run(q["rows"], {"ws": ctx.ws.id, "me": ctx.actor.id}).all()
+    if not rows:
+        return []
+    return _lit_rows(ctx, rows, run(q["nodes"], {"ids": [r[0] for r in rows]}).all())
+
+
+# Lights by everything a light depends on (``models.lights.compute``: the facts, the day, the policy and the
+# calendar): a list or a home asked again computes only the lights of tasks that changed. Keys are flat tuples of
+# dates, numbers and strings, which the garbage collector does not track; emptied when full.
+_LIGHTS: dict[tuple[Any, ...], str] = {}
+_LIGHTS_KEPT = 30_000
+
+
+def remember(key: tuple[Any, ...], color: str) -> str:
+    """Remembers the color of ``key`` (status, progress, start, due, created, last progress, open nodes, the policy as
+    JSON, ``light_context``) and returns it."""
+    if len(_LIGHTS) > _LIGHTS_KEPT:
+        _LIGHTS.clear()
+    _LIGHTS[key] = color
+    return color
+
+
+def light_context(ctx: Ctx) -> tuple[Any, ...]:
+    """What a light depends on besides its facts and policy: the day, the zone, the calendar's overrides."""
+    return ctx.today, str(ctx.tz), tuple(sorted(ctx.calendar.overrides.items()))
+
+
+def _lit_rows(ctx: Ctx, rows: Any, nodes: Any) -> list[Lit]:
     open_nodes: dict[int, list[tuple[str, date]]] = {}
-    for task_id, name, due in ctx.session.exec(select(TimeNode.task_id, TimeNode.name, col(TimeNode.due)).where(
-            col(TimeNode.task_id).in_(matching), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no))).all():
+    for task_id, name, due in nodes:
         open_nodes.setdefault(task_id, []).append((name, due))
     force_ids = {r[1] for r in rows if r[1] is not None}
     # The forces as rows, kept for the request: the cards built next find them in the session (few rows).
-    force_rows = ctx.session.exec(select(TaskForce).where(col(TaskForce.id).in_(force_ids))).all() if force_ids else []
+    force_rows = ctx.session.execute(_mine_queries(ctx.session.get_bind().dialect.name)["forces"],
+                                     {"ids": list(force_ids)}).scalars().all() if force_ids else []
     ctx.session.info.setdefault("guatu_kept", {}).update((id(f), f) for f in force_rows)
     policies = {f.id: effective(f.policy) for f in force_rows}
     default = effective(None)
+    policy_keys = {i: p.model_dump_json() for i, p in policies.items()}
+    default_key = default.model_dump_json()
+    context = light_context(ctx)
     calendar = _MemoCalendar(ctx.calendar)
     out = []
     for tid, fid, owner, dept, status, progress, start, due, created, last in rows:
-        facts = TaskFacts(status, progress, start, due, created, last, tuple(open_nodes.get(tid, ())))
-        light = compute(facts, now=ctx.now, tz=ctx.tz, calendar=calendar, policy=policies.get(fid, default))
-        out.append(Lit(tid, light.color, due, fid, owner, dept))
+        nodes_of = tuple(open_nodes.get(tid, ()))
+        key = (status, progress, start, due, created, last, nodes_of, policy_keys.get(fid, default_key), context)
+        color = _LIGHTS.get(key)
+        if color is None:
+            facts = TaskFacts(status, progress, start, due, created, last, nodes_of)
+            color = remember(key, compute(facts, now=ctx.now, tz=ctx.tz, calendar=calendar,
+                                          policy=policies.get(fid, default)).color)
+        out.append(Lit(tid, color, due, fid, owner, dept))
     out.sort(key=lambda x: x.order)
     return out
 
@@ -214,7 +291,8 @@ def task_page(ctx: Ctx, scope: str = "mine", *, user: org.PersonRef | None = Non
     (before ``light`` narrows it), ``total`` over what is listed."""
     from models.tasks import views  # tasks imports this module
 
-    lits = lit(ctx, *task_scope(ctx, scope, user=user, force_name=force_name))
+    lits = lit_mine(ctx) if scope == "mine" and user is None and force_name is None else \
+        lit(ctx, *task_scope(ctx, scope, user=user, force_name=force_name))
     if scope == "overdue":
         lits = [x for x in lits if x.color == RED]  # the query selects candidates; the light decides
     counts = count(lits)
@@ -228,7 +306,7 @@ def cards(ctx: Ctx, ids: list[int], views) -> list:
     """Cards for ``ids``, in that order."""
     if not ids:
         return []
-    rows = ctx.session.exec(select(Task).where(col(Task.id).in_(ids))).all()
+    rows = ctx.session.execute(_mine_queries(ctx.session.get_bind().dialect.name)["cards"], {"ids": ids}).scalars().all()
     by_id = {v.id: v for v in views(ctx, list(rows))}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -657,3 +657,22 @@ class ScreenToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = _opt_ts()
     revoked_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class HomeQueue(SQLModel, table=True):
+    """An App Home to publish again (models/homequeue.py): one row per person while their home is stale.
+
+    Written in the transaction of the change that made it stale (a burst of changes bumps ``version`` on the
+    one row, so it is published once); the worker's delivery loop claims rows, builds and publishes each home,
+    and deletes a row only if no change bumped its version meanwhile."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+    id: int = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    user_id: str = Field(max_length=64)  # the chat user id whose home it is
+    version: int = Field(default=1)
+    requested_at: datetime = _ts(index=True)  # the first change since the last publish: oldest first
+    not_before: datetime | None = _opt_ts()  # after a 429 or a failed publish: not again before this
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_until: datetime | None = _opt_ts()  # a publisher's lease (the real clock)
+    attempts: int = Field(default=0)

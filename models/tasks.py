@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import Integer, any_, bindparam, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
@@ -207,7 +210,7 @@ def _require_live(task: Task) -> None:
         raise Conflict("task.not_live", id=task.id, status=Msg(f"status.{task.status}"))
 
 
-def _node_state(ctx: Ctx, status: str, node: TimeNode, yellow_days: int) -> str:
+def _node_state(ctx: Ctx, status: str, node: Any, yellow_days: int) -> str:
     """The node's state as the light reads it (models.lights: "due soon" within yellow_days working days)."""
     today = ctx.today
     if node.done_at is not None:
@@ -237,49 +240,86 @@ def _loaded(ctx: Ctx, model: type[T], ids: Iterable[int | None]) -> dict[int | N
     return found
 
 
+@lru_cache(maxsize=4)
+def _card_queries(dialect: str) -> dict[str, Any]:
+    """What a card reads beyond its task, as statements built once per dialect: columns, not ORM objects, the
+    tasks' ids one bound value (an array on PostgreSQL, an expanding IN elsewhere). Building a statement and
+    adapting its result on every call cost more Python than PostgreSQL took to answer it."""
+
+    def within(column: Any) -> Any:
+        if dialect == "postgresql":
+            return column == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+        return column.in_(bindparam("ids", expanding=True))
+
+    last_ids = (sa_select(func.max(ProgressUpdate.id)).where(within(col(ProgressUpdate.task_id)),
+                                                             col(ProgressUpdate.note) != "")
+                .group_by(col(ProgressUpdate.task_id)))
+    return {
+        "subs": sa_select(col(Task.id), col(Task.parent_id), col(Task.title), col(Task.owner_id), col(Task.force_id),
+                          col(Task.status), col(Task.progress), col(Task.start_date), col(Task.due),
+                          col(Task.created_at), col(Task.last_progress_at))
+        .where(within(col(Task.parent_id))).order_by(col(Task.due), col(Task.id)),
+        "nodes": sa_select(col(TimeNode.task_id), col(TimeNode.no), col(TimeNode.name), col(TimeNode.due),
+                           col(TimeNode.done_at)).where(within(col(TimeNode.task_id))).order_by(col(TimeNode.no)),
+        "pending": sa_select(col(ExtensionRequest.id), col(ExtensionRequest.task_id), col(ExtensionRequest.new_due),
+                             col(ExtensionRequest.old_due), col(ExtensionRequest.reason),
+                             col(ExtensionRequest.requested_by_id))
+        .where(within(col(ExtensionRequest.task_id)), col(ExtensionRequest.status) == "pending"),
+        "co_owners": sa_select(col(TaskCoOwner.task_id), col(TaskCoOwner.person_id))
+        .where(within(col(TaskCoOwner.task_id))).order_by(col(TaskCoOwner.id)),
+        # The last report that has words, one per task: the newest id among each task's noted reports.
+        "notes": sa_select(col(ProgressUpdate.task_id), col(ProgressUpdate.person_id), col(ProgressUpdate.percent),
+                           col(ProgressUpdate.note), col(ProgressUpdate.created_at))
+        .where(col(ProgressUpdate.id).in_(last_ids)),
+        "depts": sa_select(col(Department.id), col(Department.name)).where(within(col(Department.id))),
+        "lead_of": sa_select(col(ForceMember.force_id)).where(col(ForceMember.person_id) == bindparam("me"),
+                                                              col(ForceMember.is_lead) == True),  # noqa: E712
+    }
+
+
 def views(ctx: Ctx, tasks: list[Task]) -> list[TaskView]:
-    """Cards for many tasks with a fixed number of queries (no query per task)."""
+    """Cards for many tasks with a fixed number of queries (no query per task, each built once: _card_queries)."""
     if not tasks:
         return []
     ids = [t.id for t in tasks]
+    q = _card_queries(ctx.session.get_bind().dialect.name)
+    ctx.session.flush()  # what the request changed (a report, a node) is read back: Core does not autoflush
+    run = ctx.session.connection().execute  # column queries: none of the ORM's per-statement work
     people_ids = {t.owner_id for t in tasks} | {t.verified_by_id for t in tasks if t.verified_by_id}
-    subs = list(ctx.session.exec(select(Task).where(col(Task.parent_id).in_(ids)).order_by(col(Task.due), col(Task.id))).all())
-    node_ids = ids + [x.id for x in subs]
-    nodes: dict[int, list[TimeNode]] = {}
-    for n in ctx.session.exec(select(TimeNode).where(col(TimeNode.task_id).in_(node_ids)).order_by(col(TimeNode.no))).all():
+    subs: list[Any] = list(run(q["subs"], {"ids": ids}).all())
+    nodes: dict[int, list[Any]] = {}
+    for n in run(q["nodes"], {"ids": ids + [x.id for x in subs]}).all():
         nodes.setdefault(n.task_id, []).append(n)
-    pending: dict[int, ExtensionRequest] = {
-        e.task_id: e for e in ctx.session.exec(select(ExtensionRequest).where(
-            col(ExtensionRequest.task_id).in_(ids), ExtensionRequest.status == "pending")).all()
-    }
-    co_rows = ctx.session.exec(select(TaskCoOwner.task_id, TaskCoOwner.person_id).where(col(TaskCoOwner.task_id).in_(ids))
-                               .order_by(col(TaskCoOwner.id))).all()
+    pending: dict[int, Any] = {e.task_id: e for e in run(q["pending"], {"ids": ids}).all()}
+    co_rows = run(q["co_owners"], {"ids": ids}).all()
     co_owners: dict[int, list[int]] = {}
     for task_id, person_id in co_rows:
         co_owners.setdefault(task_id, []).append(person_id)
-    # The last report that has words, one per task: the newest id among each task's noted reports.
-    last_ids = select(func.max(ProgressUpdate.id)).where(col(ProgressUpdate.task_id).in_(ids), ProgressUpdate.note != "") \
-        .group_by(col(ProgressUpdate.task_id))
-    notes = {u.task_id: u for u in ctx.session.exec(select(ProgressUpdate).where(col(ProgressUpdate.id).in_(last_ids))).all()}
+    notes: dict[int, Any] = {u.task_id: u for u in run(q["notes"], {"ids": ids}).all()}
     people_ids |= {e.requested_by_id for e in pending.values()} | {p for _, p in co_rows}
     people_ids |= {x.owner_id for x in subs} | {u.person_id for u in notes.values()}
     people = _loaded(ctx, Person, people_ids)
-    dept_ids = {t.department_id for t in tasks if t.department_id}
-    depts: dict[int | None, str] = {d.id: d.name for d in ctx.session.exec(
-        select(Department).where(col(Department.id).in_(dept_ids))).all()} if dept_ids else {}
+    dept_ids = list({t.department_id for t in tasks if t.department_id})
+    depts: dict[int | None, str] = {d.id: d.name for d in run(q["depts"], {"ids": dept_ids}).all()} if dept_ids else {}
     force_ids = {t.force_id for t in tasks + subs if t.force_id}
     force_map = _loaded(ctx, TaskForce, force_ids)
-    lead_of = set(ctx.session.exec(select(ForceMember.force_id).where(
-        ForceMember.person_id == ctx.actor.id, ForceMember.is_lead == True)).all())  # noqa: E712
+    lead_of = set(run(q["lead_of"], {"me": ctx.actor.id}).scalars().all())
     admin = org.has_role(ctx.session, ctx.actor, "admin")
     co = {task_id for task_id, person_id in co_rows if person_id == ctx.actor.id}
 
     def name(person_id: int | None) -> str:
         return people[person_id].name if person_id in people else "?"
 
-    def light_of(t: Task):
-        force = force_map.get(t.force_id) if t.force_id else None
-        policy = effective(force.policy if force else None)
+    policies: dict[int | None, Any] = {}
+
+    def policy_of(force_id: int | None) -> Any:
+        if force_id not in policies:
+            force = force_map.get(force_id) if force_id else None
+            policies[force_id] = effective(force.policy if force else None)
+        return policies[force_id]
+
+    def light_of(t: Any):
+        policy = policy_of(t.force_id)
         open_nodes = tuple((n.name, n.due) for n in nodes.get(t.id, []) if n.done_at is None)
         facts = TaskFacts(t.status, t.progress, t.start_date, t.due, t.created_at, t.last_progress_at, open_nodes)
         return compute(facts, now=ctx.now, tz=ctx.tz, calendar=ctx.calendar, policy=policy), policy

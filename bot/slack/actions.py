@@ -37,7 +37,7 @@ def register(app: App, surface: Surface) -> None:
         with surface.guard(ack, body, context):
             origin = Origin.of_action(body, *signed_ids(context))
             caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
-            surface.answer(surface.service.run(caller, C.ForceNoticeAck(notice_id=number(action.get("value")))), origin)
+            surface.answer(surface.run(caller, C.ForceNoticeAck(notice_id=number(action.get("value"))), origin), origin)
 
     for verb in FORM_VERBS + RUN_VERBS:
         app.action(f"task.{verb}")(on_button)
@@ -46,7 +46,7 @@ def register(app: App, surface: Surface) -> None:
         with surface.guard(ack, body, context):
             origin = Origin.of_action(body, *signed_ids(context))
             caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
-            surface.answer(surface.service.run(caller, edit_due_request(action["value"])), origin)
+            surface.answer(surface.run(caller, edit_due_request(action["value"]), origin), origin)
 
     app.action("notice.ack")(on_notice_ack)
     app.action("task.edit_due")(on_edit_due)
@@ -86,7 +86,7 @@ def act(surface: Surface, body: dict[str, Any], context: BoltContext, verb: str,
     origin = Origin.of_action(body, *signed_ids(context))
     caller = surface.caller(origin.team_id, origin.user_id, origin.channel_id)
     if verb == "notice.ack":  # a notice's line in a briefing
-        surface.answer(surface.service.run(caller, C.ForceNoticeAck(notice_id=task_id)), origin)
+        surface.answer(surface.run(caller, C.ForceNoticeAck(notice_id=task_id), origin), origin)
     elif verb in FORM_VERBS:
         form = C.OpenForm(form=f"task_{verb}", task_id=task_id)
         trigger_id = body.get("trigger_id")
@@ -94,4 +94,4 @@ def act(surface: Surface, body: dict[str, Any], context: BoltContext, verb: str,
             raise BadPayload("block_actions without a trigger_id: no form can open")
         surface.open_form(caller, trigger_id, form, origin, lang=surface.service.default_lang)
     elif verb in REQUESTS:
-        surface.answer(surface.service.run(caller, REQUESTS[verb](task_id=task_id)), origin)
+        surface.answer(surface.run(caller, REQUESTS[verb](task_id=task_id), origin), origin)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from http.client import HTTPException
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
 from bot.slack.blocks import chat_text, outbox_blocks
@@ -48,6 +50,32 @@ class SlackNotifier(Notifier):
     def __init__(self, settings: Settings) -> None:
         self.client = web_client(settings, "outbox")
         self._dm: dict[str, str] = {}
+        self._settings = settings
+        self._services: dict[int, Any] = {}  # id(engine) → the Service that builds homes from it
+
+    def publish_home(self, engine: Engine, team_id: str, user_id: str, *, now: datetime) -> None:
+        """Builds ``user_id``'s App Home at ``now`` and publishes it (views.publish); the delivery loop calls this for
+        each home a change made stale (``models.homequeue``). Raises ``DeliveryError`` like ``send``."""
+        from bot.dispatch import Caller
+        from bot.slack.home import home_view
+
+        view = home_view(self._service(engine), Caller(team_id, user_id), now=now)
+        try:
+            self.client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from None
+        except (OSError, HTTPException) as exc:  # publishing again is harmless: the same view replaces itself
+            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}: {exc}") from None
+
+    def _service(self, engine: Engine) -> Any:
+        from bot.dispatch import Service
+
+        service = self._services.get(id(engine))
+        if service is None or service.engine is not engine:
+            service = self._services[id(engine)] = Service(engine, tz=self._settings.tz,
+                                                           default_lang=self._settings.lang,
+                                                           public_url=self._settings.public_base)
+        return service
 
     def send(self, recipient: str, text: str, blocks: list | None = None, *, outbox_id: int | None = None) -> str | None:
         """Posts the message, tagged with ``outbox_id`` in its metadata so ``was_delivered`` can find it.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import uvicorn
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
@@ -65,6 +65,8 @@ class Slack:
 def build(settings: Settings, service: Service, *, verify_token: bool = True) -> Slack:
     """Wires clients, directory, surface and listeners once; raises BoltError if Slack refuses the token."""
     client = web_client(settings, "interactive")
+    # Changes queue the App Homes they make stale, with the change; a worker publishes them (models.homequeue).
+    service.queue_homes = True
     surface = Surface(service, client, Directory(client, service.engine), background=web_client(settings, "background"))
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     try:
@@ -159,14 +161,15 @@ def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int 
         except ClientDisconnect:  # a client that gave up is not our failure, and nobody reads the answer
             log.info("Slack request from %s: the client went away mid-body", _client(request))
             return Response(status_code=400)
-        if not await run_in_threadpool(_first_time, replays, signature, timestamp):
+        # One worker thread for the replay check and bolt (each hop between threads is a wake-up that waits for a
+        # core on a busy machine): verified, then checked for a replay, then parsed and dispatched.
+        answer = await run_in_threadpool(_checked_dispatch, app, replays, request, body, signature, timestamp)
+        if isinstance(answer, Refused):
+            return _refuse(request, answer)
+        if answer is None:
             log.info("Slack request replayed (its signature was seen in the last %s s): acknowledged, not run", WINDOW)
             return Response(status_code=200)
-        try:
-            bolt_request = _bolt_request(request, body)
-        except Refused as refused:
-            return _refuse(request, refused)
-        return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
+        return to_starlette_response(answer)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -178,6 +181,18 @@ def create_asgi(app: App, engine: Engine, *, signing_secret: str, max_body: int 
 
     return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]),
                              Route("/healthz", healthz, methods=["GET"]), *(routes or [])])
+
+
+def _checked_dispatch(app: App, replays: ReplayGuard, request: Request, body: bytes, signature: str,
+                      timestamp: int) -> BoltResponse | Refused | None:
+    """Bolt's answer to a verified request; None for a replay (not run); Refused if the body is no Slack payload."""
+    if not _first_time(replays, signature, timestamp):
+        return None
+    try:
+        bolt_request = _bolt_request(request, body)
+    except Refused as refused:
+        return refused
+    return app.dispatch(bolt_request)
 
 
 def _first_time(replays: ReplayGuard, signature: str, timestamp: int) -> bool:

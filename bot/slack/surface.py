@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -20,11 +23,11 @@ from bot import commands as C
 from bot.dispatch import Caller, Reply, Service
 from bot.slack import blocks
 from bot.slack.clients import webhook
-from bot.slack.home import HomeRefresher, HomeReply, ShowHome
+from bot.slack.home import home_view
 from bot.slack.origin import FormState, Origin
 from bot.slack.people import Directory
 from models import org
-from models.calendar import WorkCalendar, local_today, to_local
+from models.calendar import WorkCalendar, local_today
 from models.i18n import t
 from models.tasks import TaskView
 
@@ -35,10 +38,6 @@ ACK_BUDGET = 2.0
 # How long a request may wait for users.info on a person's first contact (events may wait longer).
 LOOKUP_WAIT = 0.5
 EVENT_LOOKUP_WAIT = 5.0
-# App Homes are rebuilt in the web process after each change (0.4 s for a member of three forces with 8k live
-# tasks at 1M): a user's homes at least this far apart, on a thread the OS schedules after the requests' threads.
-HOME_SPACING = 1.0
-HOME_NICE = 10
 
 
 class BadPayload(Exception):
@@ -53,6 +52,39 @@ def signed_ids(context: BoltContext) -> tuple[str, str]:
     return context.team_id, context.user_id
 
 
+class _Timers:
+    """One thread running every Deadline's expiry, so a request does not start (and wait for) a thread of its own."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._count = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, due: float, deadline: Deadline) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (due, next(self._count), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="guatu-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:  # sooner than what the thread waits for
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cond.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                _, _, deadline = heapq.heappop(self._heap)
+            try:
+                deadline._expire()
+            except Exception:  # the holding answer failed: the listener's own guard answers in the end
+                log.exception("a deadline's expiry failed")
+
+
+_TIMERS = _Timers()
+
+
 class Deadline:
     """Runs ``on_expiry`` once if the block is still working after ``budget`` seconds.
 
@@ -62,13 +94,12 @@ class Deadline:
 
     def __init__(self, budget: float, on_expiry: Callable[[], object]) -> None:
         self._on_expiry = on_expiry
+        self._budget = budget
         self._lock = threading.Lock()
         self._settled = False
-        self._timer = threading.Timer(budget, self._expire)
-        self._timer.daemon = True
 
     def __enter__(self) -> Deadline:
-        self._timer.start()
+        _TIMERS.add(time.monotonic() + self._budget, self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -82,7 +113,6 @@ class Deadline:
 
     def settle(self) -> bool:
         """True if in time (and the deadline is off), False if the holding answer already went out."""
-        self._timer.cancel()
         with self._lock:
             if self._settled:
                 return False
@@ -101,15 +131,12 @@ class Surface:
         self.people = people
         self.ack_budget = ack_budget
         self.lookup_wait = lookup_wait
-        self.homes = HomeRefresher(lambda team, user: self.publish_home(team, user, client=self.background),
-                                   spacing=HOME_SPACING, nice=HOME_NICE)
 
     @property
     def engine(self) -> Engine:
         return self.service.engine
 
     def close(self) -> None:
-        self.homes.close()
         self.people.close()
 
     # ------------------------------------------------------------ who
@@ -138,12 +165,15 @@ class Surface:
         self.follow_up(reply, origin)
 
     def follow_up(self, reply: Reply, origin: Origin) -> None:
-        """What comes after the answer itself: the file, then the App Homes of everyone touched."""
+        """What comes after the answer itself: the file. (The App Homes of everyone touched were queued with the
+        change, for the worker to publish: models.homequeue.)"""
         if reply.attachments:
             self.send_file(reply, origin)
-        if reply.ok:  # a refusal wrote nothing, so no home changed
-            for user_id in sorted(reply.touched_users - {"", origin.user_id if origin.home else ""}):
-                self.homes.request(origin.team_id, user_id)
+
+    def run(self, caller: Caller, request: object, origin: Origin) -> Reply:
+        """Runs a button's or a form's request; acting in App Home, the caller's home is published with the answer
+        (``answer``), not queued behind it."""
+        return self.service.run(caller, request, home_shown=origin.home)
 
     def post(self, message: dict[str, Any], origin: Origin, *, replace: bool = False) -> None:
         """A message only the user sees: through the response URL, else ephemeral in the channel, else a DM."""
@@ -167,12 +197,7 @@ class Surface:
     def publish_home(self, team_id: str, user_id: str, *, notice: Sequence[dict[str, Any]] = (),
                      client: WebClient | None = None) -> None:
         """Builds and publishes one user's App Home, with ``notice`` (the answer to their last action) on top."""
-        reply = self.service.run(self.caller(team_id, user_id, wait=EVENT_LOOKUP_WAIT), ShowHome())
-        if isinstance(reply, HomeReply) and reply.home is not None:
-            updated = to_local(self.service.clock(), self.service.tz).strftime("%Y-%m-%d %H:%M")
-            view = blocks.home_view(reply.home, reply.lang, updated=updated, notice=notice)
-        else:
-            view = blocks.home_error(reply.text)
+        view = home_view(self.service, self.caller(team_id, user_id, wait=EVENT_LOOKUP_WAIT), notice=notice)
         (client or self.client).views_publish(user_id=user_id, view=view)
 
     def open_form(self, caller: Caller, trigger_id: str, form: C.OpenForm, origin: Origin, *, lang: str) -> None:

@@ -38,7 +38,7 @@ def submit(surface: Surface, ack: Ack, view: dict[str, Any], context: BoltContex
         return
     # Too slow for the modal: close it at the deadline and answer where the form was opened from.
     with Deadline(surface.ack_budget, ack) as deadline:
-        reply = surface.service.run(surface.caller(origin.team_id, origin.user_id, origin.channel_id), request)
+        reply = surface.run(surface.caller(origin.team_id, origin.user_id, origin.channel_id), request, origin)
         in_time = deadline.settle()
     if in_time and not reply.ok:
         # Next to the field it is about; otherwise on the first field, on screen without scrolling.
