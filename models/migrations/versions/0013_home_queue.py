@@ -1,7 +1,7 @@
 """home queue: App Homes to publish again, one coalescing row per person, written with the change
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 19:00:00
 
 See models/homequeue.py: the web process records that a home is stale; the worker publishes it.
@@ -14,8 +14,8 @@ from alembic import op
 
 import models.db
 
-revision: str = '0011'
-down_revision: str | None = '0010'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
