@@ -174,7 +174,7 @@ class Service:
         self.tz = tz
         self.default_lang = default_lang
         self.clock = clock
-        # Record the App Homes a change made stale (models.homequeue), in its own transaction, for a worker to
+        # Record the App Homes a change made stale (models.homequeue), in the change's own transaction, for a worker to
         # publish: set by the Slack surface (bot.slack.server.build), the only one with homes.
         self.queue_homes = False
 
