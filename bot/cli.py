@@ -16,9 +16,18 @@ from models import i18n
 log = logging.getLogger("guatu")
 
 
+# Libraries whose DEBUG records carry request and event bodies — what people type, message texts — which must
+# not reach a log: GUATU_LOG=DEBUG is Guatu's own detail; these stay at INFO at most.
+_QUIET_LIBRARIES = ("slack_sdk", "slack_bolt", "dingtalk_stream", "websockets", "urllib3")
+
+
 def _setup_logging() -> None:
-    logging.basicConfig(level=os.environ.get("GUATU_LOG", "WARNING").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("GUATU_LOG", "WARNING").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in _QUIET_LIBRARIES:
+        library = logging.getLogger(name)
+        if library.getEffectiveLevel() < logging.INFO:
+            library.setLevel(logging.INFO)
 
 
 def _engine(settings: Settings, *, migrate: bool = True):
