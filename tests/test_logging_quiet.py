@@ -12,7 +12,7 @@ from bot import cli
 
 @pytest.fixture
 def clean_loggers():
-    names = (*cli._QUIET_LIBRARIES, "guatu")
+    names = ("", *cli._QUIET_LIBRARIES, "guatu", "guatu_quiet_test")  # "": the root, whose level this test sets
     saved = {n: logging.getLogger(n).level for n in names}
     yield
     for n, level in saved.items():
