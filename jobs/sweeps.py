@@ -162,7 +162,11 @@ class _Run:
             self._co_owners[task_id] = []
         for task_id, person_id in co:
             self._co_owners[task_id].append(person_id)
-        wanted = ({p for _, p in co} | set(owners.values())) - self._people.keys()
+        self.load_persons(session, {p for _, p in co} | set(owners.values()))
+
+    def load_persons(self, session: Session, person_ids: Iterable[int]) -> None:
+        """Caches these people (those not cached yet) as column rows, in one query."""
+        wanted = set(person_ids) - self._people.keys()
         if wanted:
             self._people.update((p.id, p) for p in session.execute(
                 sa_select(*_PERSON_COLUMNS).where(ids_in(session, col(Person.id), wanted))).all())
@@ -459,20 +463,28 @@ def _reminder_steps_due(run: _Run, session: Session, cal: WorkCalendar, first: d
     day = first
     while day <= last:
         decided: dict[tuple[int, datetime], list[Any]] = {}
-        for policy, forces in groups:
-            for is_high, prio in ((True, high), (False, ~high)):
-                step = due_reminder(day, since=EPOCH, now=run.now, tz=run.tz, calendar=cal, policy=policy,
-                                    high=is_high)
-                if step is not None:
-                    decided.setdefault((step.days, step.at), []).append(and_(forces, prio))
-        whole = len(groups) * 2
-        for (days, at), who in decided.items():
-            arms.append((and_(due_col == day, since_col <= at, *([] if len(who) == whole else [or_(*who)])), days))
+        for (g, is_high), step in _decisions(run, cal, groups, day).items():
+            if step is not None:
+                decided.setdefault((step.days, step.at), []).append(and_(groups[g][1], high if is_high else ~high))
+        arms += [(_arm(due_col, since_col, day, at, who, len(groups) * 2), days) for (days, at), who in decided.items()]
         if len({days for days, _ in decided}) == 1:
             same.append((due_col == day, next(iter(decided))[0]))
         day += timedelta(days=1)
     unanimous = case(*same, else_=sa_null()) if same else sa_null()
     return (case(*arms, else_=sa_null()) if arms else sa_null()), unanimous
+
+
+def _decisions(run: _Run, cal: WorkCalendar, groups: list[tuple[Policy, Any]], day: date) -> dict[tuple[int, bool], Step | None]:
+    """The step ``due_reminder`` has due now for a row dated ``day``, without its ``since``, for each policy group
+    (by index) and priority (紧急 or not)."""
+    return {(g, high): due_reminder(day, since=EPOCH, now=run.now, tz=run.tz, calendar=cal, policy=policy, high=high)
+            for g, (policy, _) in enumerate(groups) for high in (True, False)}
+
+
+def _arm(due_col: Any, since_col: Any, day: date, at: datetime, who: list[Any], whole: int) -> Any:
+    """A CASE arm's condition: the row's date, ``since`` not after the step's moment, and (unless every one of the
+    ``whole`` conditions decides alike) one of ``who``."""
+    return and_(due_col == day, since_col <= at, *([] if len(who) == whole else [or_(*who)]))
 
 
 def _node_prefilter(run: _Run, session: Session, cal: WorkCalendar, first: date, last: date) -> Any:
@@ -487,17 +499,16 @@ def _node_prefilter(run: _Run, session: Session, cal: WorkCalendar, first: date,
     differs: list[date] = []
     day = first
     while day <= last:
+        steps = _decisions(run, cal, groups, day)
+        if any(steps[g, True] != steps[g, False] for g in range(len(groups))):
+            differs.append(day)
         decided: dict[tuple[int, datetime], list[Any]] = {}
-        for policy, forces in groups:
-            normal, urgent = (due_reminder(day, since=EPOCH, now=run.now, tz=run.tz, calendar=cal, policy=policy,
-                                           high=high) for high in (False, True))
-            if normal != urgent and day not in differs:
-                differs.append(day)
+        for g, (_, forces) in enumerate(groups):
+            normal = steps[g, False]
             if normal is not None:
                 decided.setdefault((normal.days, normal.at), []).append(forces)
-        for (days, at), who in decided.items():
-            arms.append((and_(col(TimeNode.due) == day, col(TimeNode.created_at) <= at,
-                              *([] if len(who) == len(groups) else [or_(*who)])), days))
+        arms += [(_arm(col(TimeNode.due), col(TimeNode.created_at), day, at, who, len(groups)), days)
+                 for (days, at), who in decided.items()]
         day += timedelta(days=1)
     if not arms:
         return or_(col(TimeNode.force_id).is_(None), col(TimeNode.due).in_(differs)) if differs \
@@ -791,11 +802,7 @@ def _nudge_chunk(run: _Run, session: Session, task_ids: list[int]) -> int:
     taken = sorted(task_id for task_id, in insert_ignore_many(session, SweepLog, steps, conflict=_STEP_KEY,
                                                              returning=["task_id"]))
     _mark_nudged(session, run, taken)
-    owners = {task_id: silent[task_id][0].owner_id for task_id in taken}
-    wanted = set(owners.values()) - run._people.keys()
-    if wanted:
-        run._people.update((p.id, p) for p in session.execute(
-            sa_select(*_PERSON_COLUMNS).where(ids_in(session, col(Person.id), wanted))))
+    run.load_persons(session, (silent[task_id][0].owner_id for task_id in taken))  # a nudge goes to the owner only
     return outbox.insert_many(session, [_nudge_row(run, session, *silent[task_id]) for task_id in taken])
 
 
