@@ -12,9 +12,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Integer, any_, bindparam, or_, union
+from sqlalchemy import bindparam, or_, union
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 
 from models import forces, org, permissions
@@ -22,6 +21,7 @@ from models.calendar import WorkCalendar
 from models.context import Ctx
 from models.lights import GREEN, GREY, ORDER, RED, YELLOW, TaskFacts, compute
 from models.policy import effective
+from models.sqlutil import ids_param
 from models.tables import Decision, EscalationStep, ForceMember, Meeting, Task, TaskCoOwner, TaskForce, TimeNode
 
 COLORS = (RED, YELLOW, GREEN, GREY)
@@ -117,13 +117,6 @@ def lit(ctx: Ctx, *where: Any) -> list[Lit]:
     return _lit_rows(ctx, rows, nodes)
 
 
-def _within(dialect: str, column: Any, name: str = "ids") -> Any:
-    """``column IN :name`` as one bound value: an array on PostgreSQL, an expanding IN elsewhere."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
-    return column.in_(bindparam(name, expanding=True))
-
-
 @lru_cache(maxsize=4)
 def _mine_queries(dialect: str) -> dict[str, Any]:
     """``/task list mine`` (and the home's first section) as statements built once: the same SQL each time, which
@@ -139,9 +132,9 @@ def _mine_queries(dialect: str) -> dict[str, Any]:
     return {
         "rows": union(owned, co_owned),
         "nodes": sa_select(col(TimeNode.task_id), col(TimeNode.name), col(TimeNode.due))
-        .where(_within(dialect, col(TimeNode.task_id)), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no)),
-        "forces": select(TaskForce).where(_within(dialect, col(TaskForce.id))),
-        "cards": select(Task).where(_within(dialect, col(Task.id))),
+        .where(ids_param(dialect, col(TimeNode.task_id)), col(TimeNode.done_at).is_(None)).order_by(col(TimeNode.no)),
+        "forces": select(TaskForce).where(ids_param(dialect, col(TaskForce.id))),
+        "cards": select(Task).where(ids_param(dialect, col(Task.id))),
     }
 
 

@@ -155,6 +155,14 @@ def ids_in(session: Session, column: Any, ids: Iterable[int]) -> Any:
     return column.in_(values)
 
 
+def ids_param(dialect: str, column: Any, name: str = "ids") -> Any:
+    """``column IN :name`` for a statement built once and run many times with the ids bound at execution
+    (``{name: [...]}``): one array on PostgreSQL, an expanding IN elsewhere (``ids_in`` binds its ids at build)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def literal_in(column: Any, *values: str) -> Any:
     """``column = 'x'`` or ``column IN ('x', 'y')`` with literal values, written exactly like a partial
     index's predicate so the planner can prove the index applies (values are our own constants)."""

@@ -8,9 +8,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, any_, bindparam, func
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
@@ -20,6 +19,7 @@ from models.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from models.i18n import Day, Join, Msg
 from models.lights import Light, TaskFacts, compute
 from models.policy import effective
+from models.sqlutil import ids_param
 from models.status import LIVE, TaskStatus, is_open, node_overdue
 from models.tables import (
     AuditEvent,
@@ -247,9 +247,7 @@ def _card_queries(dialect: str) -> dict[str, Any]:
     adapting its result on every call cost more Python than PostgreSQL took to answer it."""
 
     def within(column: Any) -> Any:
-        if dialect == "postgresql":
-            return column == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
-        return column.in_(bindparam("ids", expanding=True))
+        return ids_param(dialect, column)
 
     last_ids = (sa_select(func.max(ProgressUpdate.id)).where(within(col(ProgressUpdate.task_id)),
                                                              col(ProgressUpdate.note) != "")
